@@ -1,0 +1,15 @@
+package aegis.agent;
+
+/**
+ * One kind of agent: given a task, its thread, its project and a rendered prompt, it
+ * returns an outcome. Implementations respond to interruption (the execution was
+ * cancelled, or the daemon is stopping) by stopping their work promptly and throwing
+ * {@link InterruptedException}; a command agent kills its process group, an HTTP agent
+ * abandons its call.
+ */
+public interface Agent {
+    /** The kind named in configuration, e.g. "command", "llm", "echo". */
+    String kind();
+
+    AgentOutcome run(AgentRequest request, AgentContext context) throws InterruptedException;
+}

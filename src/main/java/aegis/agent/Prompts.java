@@ -1,0 +1,14 @@
+package aegis.agent;
+
+/** Renders the active prompt template for an agent kind and keeps each template's statistics. */
+public interface Prompts {
+    /**
+     * Renders the active template for {@code agentType}. An undeclared or missing variable is
+     * an error ({@link IllegalStateException} naming it), never an empty string.
+     */
+    RenderedPrompt render(String agentType, AgentRequest.TaskView task,
+                          java.util.List<AgentRequest.CommentView> thread, AgentRequest.ProjectView project);
+
+    /** After an execution: usage count, success rate and average tokens of the template. */
+    void recordUsage(long templateId, boolean success, long tokens);
+}

@@ -1,0 +1,86 @@
+package aegis.cli;
+
+import aegis.config.ConfigException;
+import aegis.config.Settings;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code aegis} entry point. Exit codes: 0 success, 1 runtime failure, 2 bad usage or configuration. */
+@Command(name = "aegis",
+        mixinStandardHelpOptions = true,
+        version = "aegis 0.1.0",
+        description = "Asana as the control plane for AI agents.",
+        subcommands = {
+            RunCommand.class,
+            MigrateCommand.class,
+        })
+public final class Main implements Runnable {
+    public static final int OK = 0;
+    public static final int FAILURE = 1;
+    public static final int USAGE = 2;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
+    }
+
+    public static void main(String[] args) {
+        Settings settings;
+        try {
+            settings = Settings.fromEnvironment();
+        } catch (ConfigException e) {
+            System.err.println("aegis: configuration: " + e.getMessage());
+            System.exit(USAGE);
+            return;
+        }
+        System.exit(execute(settings, args));
+    }
+
+    /** Runs one command with the given settings; returns its exit code. */
+    public static int execute(Settings settings, String... args) {
+        CommandLine cli = new CommandLine(new Main(), new SettingsFactory(settings));
+        cli.setParameterExceptionHandler((ex, args2) -> {
+            CommandLine cmd = ex.getCommandLine();
+            cmd.getErr().println("aegis: " + ex.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(ex, cmd.getErr());
+            cmd.usage(cmd.getErr());
+            return USAGE;
+        });
+        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            if (ex instanceof ConfigException ce) {
+                commandLine.getErr().println("aegis: configuration: " + ce.getMessage());
+                return USAGE;
+            }
+            commandLine.getErr().println("aegis: " + describe(ex));
+            return FAILURE;
+        });
+        return cli.execute(args);
+    }
+
+    /** Gives commands that take {@link Settings} in their constructor the settings of this run. */
+    private record SettingsFactory(Settings settings) implements CommandLine.IFactory {
+        @Override
+        public <K> K create(Class<K> cls) throws Exception {
+            try {
+                var ctor = cls.getDeclaredConstructor(Settings.class);
+                ctor.setAccessible(true);
+                return ctor.newInstance(settings);
+            } catch (NoSuchMethodException e) {
+                return CommandLine.defaultFactory().create(cls);
+            }
+        }
+    }
+
+    private static String describe(Throwable ex) {
+        StringBuilder sb = new StringBuilder(String.valueOf(ex.getMessage()));
+        for (Throwable c = ex.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+            if (c.getMessage() != null && !sb.toString().contains(c.getMessage())) {
+                sb.append(": ").append(c.getMessage());
+            }
+        }
+        return sb.toString();
+    }
+}

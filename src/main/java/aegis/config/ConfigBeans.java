@@ -1,0 +1,13 @@
+package aegis.config;
+
+import io.micronaut.context.annotation.Factory;
+import jakarta.inject.Singleton;
+
+/** Beans derived from the settings. */
+@Factory
+class ConfigBeans {
+    @Singleton
+    ProjectSettings.All projectSettings(Settings settings) {
+        return ProjectSettings.read(settings);
+    }
+}

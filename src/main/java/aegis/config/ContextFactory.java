@@ -1,0 +1,52 @@
+package aegis.config;
+
+import io.micronaut.context.ApplicationContext;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Builds the Micronaut context from a validated {@link AegisConfig}. Micronaut reads no
+ * environment variables of its own: every setting passes through AegisConfig, so the
+ * names in CONTRACT.md are the only ones that matter.
+ */
+public final class ContextFactory {
+    private ContextFactory() {
+    }
+
+    public static Map<String, Object> properties(AegisConfig.Database db, int httpPort) {
+        Map<String, Object> p = new HashMap<>();
+        p.put("datasources.default.url", db.url());
+        if (db.user() != null) {
+            p.put("datasources.default.username", db.user());
+        }
+        if (db.password() != null) {
+            p.put("datasources.default.password", db.password());
+        }
+        p.put("datasources.default.driver-class-name", "org.postgresql.Driver");
+        p.put("datasources.default.dialect", "POSTGRES");
+        p.put("datasources.default.maximum-pool-size", 20);
+        p.put("datasources.default.minimum-idle", 2);
+        p.put("datasources.default.connection-timeout", 3000);
+        p.put("datasources.default.validation-timeout", 1000);
+        p.put("micronaut.server.port", httpPort);
+        p.put("micronaut.server.max-request-size", 1024 * 1024 + 1);
+        p.put("micronaut.application.name", "aegis");
+        return p;
+    }
+
+    /**
+     * Starts the context. {@code settings} (the raw settings) and {@code config} are beans,
+     * so each package reads its own options from them.
+     */
+    public static ApplicationContext start(AegisConfig config, Settings settings, Map<String, Object> extra) {
+        Map<String, Object> props = properties(config.database(), config.httpPort());
+        props.putAll(extra);
+        return ApplicationContext.builder()
+                .properties(props)
+                .singletons(config, settings)
+                .environmentPropertySource(false)
+                .deduceEnvironment(false)
+                .banner(false)
+                .start();
+    }
+}

@@ -1,0 +1,27 @@
+package aegis.sync;
+
+/**
+ * A change to a tracked task that dispatch must act on. The sync engine publishes these
+ * in process (Micronaut's ApplicationEventPublisher) after the change is committed to
+ * the database; dispatch listens. Signals are hints: dispatch also reconciles from the
+ * database, so a signal lost in a crash delays work but never loses it.
+ */
+public sealed interface TaskSignal {
+    long taskId();
+
+    String taskGid();
+
+    /** The task became assigned to the bot (open, not deleted). {@code byUserGid} may be null. */
+    record AssignedToBot(long taskId, String taskGid, String byUserGid) implements TaskSignal {
+    }
+
+    /** A person (not the bot) commented on a task assigned to the bot. */
+    record PersonCommented(long taskId, String taskGid, String commentGid, String authorGid) implements TaskSignal {
+    }
+
+    /** The task no longer wants the bot's work. */
+    record Withdrawn(long taskId, String taskGid, Reason reason) implements TaskSignal {
+    }
+
+    enum Reason { UNASSIGNED, COMPLETED, DELETED }
+}
