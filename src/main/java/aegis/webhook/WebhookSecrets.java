@@ -1,16 +1,26 @@
 package aegis.webhook;
 
+import aegis.config.AegisConfig;
 import aegis.config.Settings;
-import jakarta.inject.Singleton;
+import io.micronaut.context.annotation.Context;
 import java.util.Optional;
 
-/** The daemon's {@link SecretBox}, read once; a malformed key fails the context at start. */
-@Singleton
+/**
+ * The daemon's {@link SecretBox}, read when the context starts: a malformed
+ * {@code AEGIS_SECRET_KEY}, or none while {@code AEGIS_PUBLIC_URL} asks for webhooks, fails
+ * the start with a ConfigException.
+ */
+@Context
 public final class WebhookSecrets {
     private final Optional<SecretBox> box;
 
-    public WebhookSecrets(Settings settings) {
+    public WebhookSecrets(Settings settings, AegisConfig config) {
         this.box = SecretBox.fromSettings(settings);
+        if (box.isEmpty() && config.publicUrl().isPresent()) {
+            throw new aegis.config.ConfigException(SecretBox.SETTING, "is required when AEGIS_PUBLIC_URL is set "
+                    + "(webhook secrets are stored encrypted under it); generate one with: "
+                    + "head -c 32 /dev/urandom | base64");
+        }
     }
 
     public Optional<SecretBox> box() {
