@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             RunCommand.class,
             MigrateCommand.class,
+            SimulatorCommand.class,
             SyncCommand.class,
             WebhooksCommand.class,
         })

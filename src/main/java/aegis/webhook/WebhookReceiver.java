@@ -1,5 +1,7 @@
 package aegis.webhook;
 
+import aegis.asana.WebhookSignature;
+
 import aegis.config.ConfigException;
 import aegis.config.Jdbc;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -101,7 +103,7 @@ public class WebhookReceiver {
             return reject(HttpStatus.GONE, "subscription deleted", id.toString());
         }
         if (!(known instanceof SubscriptionSecrets.Lookup.Secret s)
-                || !HookSignature.verify(s.value(), body, signature)) {
+                || !WebhookSignature.verify(s.value(), body, signature)) {
             return reject(HttpStatus.UNAUTHORIZED, signature == null ? "unsigned" : "bad signature", id.toString());
         }
         int events;

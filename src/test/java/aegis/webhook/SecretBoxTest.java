@@ -1,5 +1,7 @@
 package aegis.webhook;
 
+import aegis.asana.WebhookSignature;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -48,13 +50,13 @@ class SecretBoxTest {
     @Test
     void signatureIsHexHmacAndChecksContent() {
         byte[] body = "{\"events\":[]}".getBytes(StandardCharsets.UTF_8);
-        String sig = HookSignature.sign("secret", body);
+        String sig = WebhookSignature.sign("secret", body);
         assertThat(sig).matches("[0-9a-f]{64}");
-        assertThat(HookSignature.verify("secret", body, sig)).isTrue();
-        assertThat(HookSignature.verify("secret", body, sig.toUpperCase())).isTrue();
-        assertThat(HookSignature.verify("other", body, sig)).isFalse();
-        assertThat(HookSignature.verify("secret", "{\"events\":[ ]}".getBytes(StandardCharsets.UTF_8), sig)).isFalse();
-        assertThat(HookSignature.verify("secret", body, null)).isFalse();
-        assertThat(HookSignature.verify("secret", body, "")).isFalse();
+        assertThat(WebhookSignature.verify("secret", body, sig)).isTrue();
+        assertThat(WebhookSignature.verify("secret", body, sig.toUpperCase())).isTrue();
+        assertThat(WebhookSignature.verify("other", body, sig)).isFalse();
+        assertThat(WebhookSignature.verify("secret", "{\"events\":[ ]}".getBytes(StandardCharsets.UTF_8), sig)).isFalse();
+        assertThat(WebhookSignature.verify("secret", body, null)).isFalse();
+        assertThat(WebhookSignature.verify("secret", body, "")).isFalse();
     }
 }

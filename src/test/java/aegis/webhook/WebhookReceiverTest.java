@@ -1,5 +1,7 @@
 package aegis.webhook;
 
+import aegis.asana.WebhookSignature;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import aegis.config.AegisConfig;
@@ -77,7 +79,7 @@ class WebhookReceiverTest {
 
     private HttpResponse<String> signed(String json) throws Exception {
         byte[] body = json.getBytes(StandardCharsets.UTF_8);
-        return post(subscription, body, Map.of("X-Hook-Signature", HookSignature.sign(SECRET, body)));
+        return post(subscription, body, Map.of("X-Hook-Signature", WebhookSignature.sign(SECRET, body)));
     }
 
     private long count(String sql) throws Exception {
@@ -150,10 +152,10 @@ class WebhookReceiverTest {
         handshake();
         byte[] body = ONE_EVENT.getBytes(StandardCharsets.UTF_8);
         assertThat(post(subscription, body, Map.of()).statusCode()).isEqualTo(401);
-        assertThat(post(subscription, body, Map.of("X-Hook-Signature", HookSignature.sign("wrong", body)))
+        assertThat(post(subscription, body, Map.of("X-Hook-Signature", WebhookSignature.sign("wrong", body)))
                 .statusCode()).isEqualTo(401);
         byte[] tampered = ONE_EVENT.replace("77", "78").getBytes(StandardCharsets.UTF_8);
-        assertThat(post(subscription, tampered, Map.of("X-Hook-Signature", HookSignature.sign(SECRET, body)))
+        assertThat(post(subscription, tampered, Map.of("X-Hook-Signature", WebhookSignature.sign(SECRET, body)))
                 .statusCode()).isEqualTo(401);
         assertThat(count("SELECT count(*) FROM webhooks WHERE subscription_id = '" + subscription + "'")).isZero();
     }
@@ -161,9 +163,9 @@ class WebhookReceiverTest {
     @Test
     void aSubscriptionWithoutHandshakeRejectsDeliveries() throws Exception {
         byte[] body = ONE_EVENT.getBytes(StandardCharsets.UTF_8);
-        assertThat(post(subscription, body, Map.of("X-Hook-Signature", HookSignature.sign("guess", body)))
+        assertThat(post(subscription, body, Map.of("X-Hook-Signature", WebhookSignature.sign("guess", body)))
                 .statusCode()).isEqualTo(401);
-        assertThat(post(UUID.randomUUID(), body, Map.of("X-Hook-Signature", HookSignature.sign("g", body)))
+        assertThat(post(UUID.randomUUID(), body, Map.of("X-Hook-Signature", WebhookSignature.sign("g", body)))
                 .statusCode()).isEqualTo(404);
     }
 
@@ -182,7 +184,7 @@ class WebhookReceiverTest {
         Arrays.fill(big, (byte) ' ');
         byte[] json = "{\"events\":[]}".getBytes(StandardCharsets.UTF_8);
         System.arraycopy(json, 0, big, 0, json.length);
-        HttpResponse<String> r = post(subscription, big, Map.of("X-Hook-Signature", HookSignature.sign(SECRET, big)));
+        HttpResponse<String> r = post(subscription, big, Map.of("X-Hook-Signature", WebhookSignature.sign(SECRET, big)));
         assertThat(r.statusCode()).isEqualTo(413);
     }
 
