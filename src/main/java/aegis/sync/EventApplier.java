@@ -53,6 +53,24 @@ public class EventApplier {
     public record Outcome(int events, int fetchedTasks, int fetchedStories, int signals) {
     }
 
+    /**
+     * Events applied recently, by identity: a duplicate delivery, or the poll reporting what a
+     * webhook already brought, costs no request. Bounded; a miss only costs a refetch.
+     */
+    private final Map<String, Boolean> recent = java.util.Collections.synchronizedMap(
+            new LinkedHashMap<>(4096, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                    return size() > 20_000;
+                }
+            });
+
+    private static String identity(Event e) {
+        return e.createdAt() + "|" + e.action() + "|" + e.resource().gid() + "|"
+                + (e.parent() == null ? "" : e.parent().gid()) + "|" + (e.user() == null ? "" : e.user().gid())
+                + "|" + (e.change() == null ? "" : e.change().field());
+    }
+
     /** Per task: the actions seen, the newest event time, the last actor, new story gids. */
     private static final class Pending {
         final Set<String> actions = new HashSet<>();
@@ -65,10 +83,16 @@ public class EventApplier {
     public Outcome apply(List<Event> events) {
         String botGid = bot.gid();
         Map<String, Pending> byTask = new LinkedHashMap<>();
+        Set<String> identities = new LinkedHashSet<>();
         for (Event e : events) {
             if (e.resource() == null || e.resource().gid() == null) {
                 continue;
             }
+            String id = identity(e);
+            if (e.createdAt() != null && (recent.containsKey(id) || identities.contains(id))) {
+                continue;
+            }
+            identities.add(id);
             String actor = e.user() == null ? null : e.user().gid();
             if (botGid.equals(actor)) {
                 continue;
@@ -90,6 +114,7 @@ public class EventApplier {
             }
         }
         if (byTask.isEmpty()) {
+            identities.forEach(id -> recent.put(id, Boolean.TRUE));
             return new Outcome(events.size(), 0, 0, 0);
         }
         Set<String> storyGids = byTask.values().stream().flatMap(p -> p.storyGids.stream())
@@ -164,6 +189,7 @@ public class EventApplier {
         }
         MirrorWriter.Written w = writer.write(new MirrorWriter.Batch(rows, deleted, stories, actors, botBefore),
                 botGid);
+        identities.forEach(id -> recent.put(id, Boolean.TRUE));
         return new Outcome(events.size(), fetched.size(), storyFetches, w.signals().size());
     }
 
