@@ -1,23 +1,33 @@
 package aegis.asana;
 
+import aegis.asana.AsanaModel.User;
 import jakarta.inject.Singleton;
 
-/** Placeholder until the asana package's BotIdentity lands: the bot user's gid, fetched once. */
+/** Who the bot is in Asana: one {@code GET /users/me}, on first use, then cached. */
 @Singleton
 public class BotIdentity {
     private final AsanaClient client;
-    private volatile String gid;
+    private volatile User me;
 
     public BotIdentity(AsanaClient client) {
         this.client = client;
     }
 
-    public String gid() {
-        String g = gid;
-        if (g == null) {
-            g = client.me().gid();
-            gid = g;
+    public User me() {
+        User u = me;
+        if (u == null) {
+            synchronized (this) {
+                u = me;
+                if (u == null) {
+                    u = client.me();
+                    me = u;
+                }
+            }
         }
-        return g;
+        return u;
+    }
+
+    public String gid() {
+        return me().gid();
     }
 }
