@@ -4,9 +4,11 @@ import aegis.asana.WebhookSignature;
 
 import aegis.config.ConfigException;
 import aegis.config.Jdbc;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.core.annotation.Nullable;
@@ -36,7 +38,7 @@ import org.slf4j.LoggerFactory;
 public class WebhookReceiver {
     static final int MAX_BODY = 1024 * 1024;
     private static final Logger LOG = LoggerFactory.getLogger(WebhookReceiver.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonFactory JSON_FACTORY = new JsonFactory();
 
     private final SubscriptionSecrets secrets;
     private final InboxStore inbox;
@@ -107,17 +109,15 @@ public class WebhookReceiver {
             return reject(HttpStatus.UNAUTHORIZED, signature == null ? "unsigned" : "bad signature", id.toString());
         }
         int events;
-        String text = new String(body, StandardCharsets.UTF_8);
         try {
-            JsonNode root = JSON.readTree(text);
-            JsonNode list = root == null ? null : root.get("events");
-            if (list == null || !list.isArray()) {
-                return reject(HttpStatus.BAD_REQUEST, "no events array", id.toString());
-            }
-            events = list.size();
-        } catch (JsonProcessingException e) {
+            events = countEvents(body);
+        } catch (IOException e) {
             return reject(HttpStatus.BAD_REQUEST, "malformed JSON", id.toString());
         }
+        if (events < 0) {
+            return reject(HttpStatus.BAD_REQUEST, "no events array", id.toString());
+        }
+        String text = new String(body, StandardCharsets.UTF_8);
         if (events == 0) {
             inbox.heartbeat(id, text);
             heartbeats.increment();
@@ -127,6 +127,36 @@ public class WebhookReceiver {
             wakeup.signal();
         }
         return HttpResponse.ok("");
+    }
+
+    /**
+     * Validates the whole document with a streaming parser (no tree is built on the hot path)
+     * and counts the elements of its top-level {@code events} array; -1 when there is none.
+     */
+    static int countEvents(byte[] body) throws IOException {
+        int events = -1;
+        try (JsonParser p = JSON_FACTORY.createParser(body)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new JsonParseException(p, "not an object");
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken value = p.nextToken();
+                if ("events".equals(field) && value == JsonToken.START_ARRAY) {
+                    events = 0;
+                    while (p.nextToken() != JsonToken.END_ARRAY) {
+                        p.skipChildren();
+                        events++;
+                    }
+                } else {
+                    p.skipChildren();
+                }
+            }
+            if (p.nextToken() != null) {
+                throw new JsonParseException(p, "trailing content");
+            }
+        }
+        return events;
     }
 
     private HttpResponse<String> reject(HttpStatus status, String why, String subscription) {

@@ -32,6 +32,10 @@ public final class WebhookIngestBench {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("serve")) {
+            serve(java.nio.file.Path.of(args[1]));
+            return;
+        }
         int clients = Integer.parseInt(args.length > 0 ? args[0] : "16");
         int seconds = Integer.parseInt(args.length > 1 ? args[1] : "15");
         int warmup = Integer.parseInt(args.length > 2 ? args[2] : "5");
@@ -67,6 +71,47 @@ public final class WebhookIngestBench {
             System.out.printf("{\"deliveries\":%d,\"failures\":%d,\"stored_rows_incl_warmup\":%d,\"seconds\":%.2f,"
                             + "\"clients\":%d,\"deliveries_per_s\":%.1f,\"p50_ms\":%.2f,\"p99_ms\":%.2f}%n",
                     sent, failures.get(), stored, elapsed, clients, sent / elapsed, pct(all, 0.50), pct(all, 0.99));
+        } finally {
+            schema.drop();
+        }
+    }
+
+    /**
+     * For an external load generator (wrk): starts the receiver, shakes hands, writes
+     * {@code dir/ready} (target URL, body, signature, one per line), serves until {@code dir/stop}
+     * appears, then prints the rows stored as JSON.
+     */
+    private static void serve(java.nio.file.Path dir) throws Exception {
+        TestDatabase.Schema schema = TestDatabase.freshSchema("benchingest");
+        String key = Base64.getEncoder().encodeToString(new byte[32]);
+        AegisConfig config = TestApp.config(schema.database(), URI.create("http://127.0.0.1:1"));
+        try (TestApp app = TestApp.start(config, Settings.of(Map.of(SecretBox.SETTING, key)),
+                Map.of("aegis.sync.enabled", false, "aegis.webhooks.enabled", false, "aegis.jobs.enabled", false,
+                        "aegis.dispatch.enabled", false, "datasources.default.maximum-pool-size", 24))) {
+            UUID sub = UUID.randomUUID();
+            app.context().getBean(SubscriptionRepository.class).createPending(sub, "1", null, "bench");
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            URI target = app.uri("/webhooks/asana/" + sub);
+            String secret = "bench-secret-" + UUID.randomUUID();
+            http.send(HttpRequest.newBuilder(target).header("X-Hook-Secret", secret)
+                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            String body = "{\"events\":[{\"action\":\"changed\",\"resource\":{\"gid\":\"1200000000001\","
+                    + "\"resource_type\":\"task\",\"resource_subtype\":\"default_task\"},\"parent\":null,"
+                    + "\"user\":{\"gid\":\"42\",\"resource_type\":\"user\"},\"created_at\":\"" + Instant.now()
+                    + "\",\"change\":{\"field\":\"name\",\"action\":\"changed\"}}]}";
+            String sig = WebhookSignature.sign(secret, body.getBytes(StandardCharsets.UTF_8));
+            java.nio.file.Files.writeString(dir.resolve("ready.tmp"), target + "\n" + body + "\n" + sig + "\n");
+            java.nio.file.Files.move(dir.resolve("ready.tmp"), dir.resolve("ready"));
+            while (!java.nio.file.Files.exists(dir.resolve("stop"))) {
+                Thread.sleep(100);
+            }
+            long stored;
+            try (var c = schema.connect(); var st = c.createStatement();
+                 var rs = st.executeQuery("SELECT count(*) FROM webhooks WHERE event_count = 1")) {
+                rs.next();
+                stored = rs.getLong(1);
+            }
+            System.out.printf("{\"stored_rows\":%d}%n", stored);
         } finally {
             schema.drop();
         }

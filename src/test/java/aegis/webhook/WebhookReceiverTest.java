@@ -174,6 +174,8 @@ class WebhookReceiverTest {
         handshake();
         assertThat(signed("{\"events\": [").statusCode()).isEqualTo(400);
         assertThat(signed("{\"no_events\": 1}").statusCode()).isEqualTo(400);
+        assertThat(signed("{\"events\": []} x").statusCode()).isEqualTo(400);
+        assertThat(signed("[1]").statusCode()).isEqualTo(400);
         assertThat(count("SELECT count(*) FROM webhooks WHERE subscription_id = '" + subscription + "'")).isZero();
     }
 
