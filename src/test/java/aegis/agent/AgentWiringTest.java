@@ -36,6 +36,7 @@ class AgentWiringTest {
                 "agents", Map.of(
                         "command", Map.of("argv", List.of("cat"), "timeout", "20s"),
                         "llm", Map.of("provider", "anthropic", "base_url", fake.anthropicBaseUrl().toString(),
+                                // The fake endpoint takes any key; PATH is a variable every test JVM has.
                                 "model", "fake-model", "api_key_env", "PATH",
                                 "prices", Map.of("fake-model", Map.of("input_per_mtok", 1, "output_per_mtok", 2))),
                         "select", Map.of("tag_prefix", "aegis:", "custom_field", "Agent"))));
