@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micronaut.context.BeanContext;
 import io.micronaut.core.type.Argument;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
@@ -11,6 +12,9 @@ import io.micronaut.http.MediaType;
 import io.micronaut.http.MutableHttpRequest;
 import io.micronaut.http.client.DefaultHttpClientConfiguration;
 import io.micronaut.http.client.HttpClient;
+import io.micronaut.http.client.HttpClientConfiguration;
+import io.micronaut.http.client.HttpClientRegistry;
+import io.micronaut.http.client.LoadBalancer;
 import io.micronaut.http.client.exceptions.HttpClientResponseException;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Inject;
@@ -57,23 +61,33 @@ public final class LlmAgent implements Agent, AutoCloseable {
     private final Function<String, String> environment;
     private final HttpClient client;
 
+    /** In the daemon: a client from the context's registry, sharing its event loop and codecs. */
     @Inject
-    public LlmAgent(AgentsConfig config) {
-        this(config.llm(), System::getenv);
+    public LlmAgent(AgentsConfig config, HttpClientRegistry<HttpClient> registry, BeanContext beanContext) {
+        this(config.llm(), System::getenv, http -> registry.resolveClient(null,
+                LoadBalancer.fixed(config.llm().baseUrl()), http, beanContext));
     }
 
+    /** Standalone (tests): a client of its own. */
     public LlmAgent(AgentsConfig.Llm cfg, Function<String, String> environment) {
+        this(cfg, environment, http -> {
+            try {
+                return HttpClient.create(cfg.baseUrl().toURL(), http);
+            } catch (MalformedURLException e) {
+                throw new IllegalArgumentException("agents.llm.base_url: " + e.getMessage(), e);
+            }
+        });
+    }
+
+    private LlmAgent(AgentsConfig.Llm cfg, Function<String, String> environment,
+                     Function<HttpClientConfiguration, HttpClient> clients) {
         this.cfg = cfg;
         this.environment = environment;
         DefaultHttpClientConfiguration http = new DefaultHttpClientConfiguration();
         http.setReadTimeout(cfg.timeout());
         http.setConnectTimeout(Duration.ofSeconds(10));
         http.setMaxContentLength(64 * 1024 * 1024);
-        try {
-            this.client = HttpClient.create(cfg.baseUrl().toURL(), http);
-        } catch (MalformedURLException e) {
-            throw new IllegalArgumentException("agents.llm.base_url: " + e.getMessage(), e);
-        }
+        this.client = clients.apply(http);
     }
 
     @Override
