@@ -109,9 +109,11 @@ public final class CommandAgent implements Agent {
         }
 
         Duration timeout = cfg.timeout();
+        String timeoutSource = "agents.command.timeout";
         Duration remaining = context.remaining();
         if (remaining != null && remaining.compareTo(timeout) < 0) {
             timeout = remaining.isNegative() || remaining.isZero() ? Duration.ofMillis(1) : remaining;
+            timeoutSource = "the execution's remaining time";
         }
 
         ProcessBuilder pb = new ProcessBuilder(argv).directory(dir.toFile());
@@ -161,7 +163,7 @@ public final class CommandAgent implements Agent {
                     + "process group killed", Map.of("pid", pgid, "group_gone", gone, "timeout_ms", timeout.toMillis()));
             LOG.info("event=agent_process_killed execution={} pid={} reason=timeout", request.executionId(), pgid);
             return new AgentOutcome.Failed(false, "timed out after " + describe(timeout)
-                    + " (agents.command.timeout); the process group was killed", Usage.NONE,
+                    + " (" + timeoutSource + "); the process group was killed", Usage.NONE,
                     excerpt(out, err), null);
         }
         int exit = process.exitValue();

@@ -92,6 +92,16 @@ class CommandAgentTest {
     }
 
     @Test
+    void theExecutionsRemainingTimeBoundsTheTimeout() throws Exception {
+        Path s = script("sleepy.sh", "sleep 30");
+        long t0 = System.nanoTime();
+        AgentOutcome o = agent(cfg(s, Duration.ofMinutes(5), Set.of(), AgentsConfig.DEFAULT_ENV_ALLOW))
+                .run(AgentFixtures.request(dir.toString(), "", "x"), new AgentFixtures.RecordingContext(Duration.ofMillis(800)));
+        assertThat(((AgentOutcome.Failed) o).reason()).contains("timed out").contains("remaining time");
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isLessThan(10_000);
+    }
+
+    @Test
     void interruptionKillsTheGroupAndThrows() throws Exception {
         Path pidFile = dir.resolve("pids");
         Path s = script("forever.sh", "sleep 303 & echo $! >> " + pidFile + "\necho $$ >> " + pidFile + "\nwait");
