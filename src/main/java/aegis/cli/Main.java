@@ -13,6 +13,9 @@ import picocli.CommandLine.Command;
         subcommands = {
             RunCommand.class,
             MigrateCommand.class,
+            StatusCommand.class,
+            ApiKeyCommand.class,
+            ArchiveCommand.class,
         })
 public final class Main implements Runnable {
     public static final int OK = 0;
