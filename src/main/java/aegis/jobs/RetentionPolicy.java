@@ -11,7 +11,7 @@ import java.time.Duration;
  *       type and level into agent_event_daily_counts, then deleted;</li>
  *   <li>{@code AEGIS_RETENTION_INBOX_DAYS} (7): processed webhook deliveries are deleted;</li>
  *   <li>{@code AEGIS_RETENTION_TASKS_DAYS} (365): completed tasks unchanged that long are marked archived;</li>
- *   <li>{@code AEGIS_ARCHIVE_BATCH_SIZE} (5000): rows per batch, each batch its own short transaction;</li>
+ *   <li>{@code AEGIS_ARCHIVE_BATCH_SIZE} (1000): rows per batch, each batch its own short transaction;</li>
  *   <li>{@code AEGIS_ARCHIVE_MAX_RUN} (PT10M): one run stops starting batches after this long (the
  *       next period continues), so a backlog never holds up a shutdown for long.</li>
  * </ul>
@@ -33,7 +33,7 @@ public record RetentionPolicy(int executionsDays, int agentEventsDays, int inbox
                 s.integer("AEGIS_RETENTION_AGENT_EVENTS_DAYS", 30, 0, 100_000),
                 s.integer("AEGIS_RETENTION_INBOX_DAYS", 7, 0, 100_000),
                 s.integer("AEGIS_RETENTION_TASKS_DAYS", 365, 0, 100_000),
-                s.integer("AEGIS_ARCHIVE_BATCH_SIZE", 5000, 1, 100_000),
+                s.integer("AEGIS_ARCHIVE_BATCH_SIZE", 1000, 1, 100_000),
                 maxRun);
     }
 }
