@@ -56,9 +56,28 @@ public final class ClusteredScheduler {
         this.runner = runner;
     }
 
+    private final java.util.concurrent.ScheduledExecutorService retry =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "aegis-jobs-start");
+                t.setDaemon(true);
+                return t;
+            });
+
     @EventListener
-    void onStartup(StartupEvent event) throws SchedulerException {
-        start();
+    void onStartup(StartupEvent event) {
+        tryStart();
+    }
+
+    /** Starts, or tries again in 30 s: a database that is away at start must not keep jobs off for good. */
+    private void tryStart() {
+        try {
+            start();
+        } catch (SchedulerException | RuntimeException e) {
+            LOG.warn("event=scheduler_start_failed retry_in_s=30 error={}", e.getClass().getSimpleName(), e);
+            if (!retry.isShutdown()) {
+                retry.schedule(this::tryStart, 30, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        }
     }
 
     public synchronized void start() throws SchedulerException {
@@ -81,11 +100,16 @@ public final class ClusteredScheduler {
             // and tests run two nodes in one JVM, so this one is not left in that registry.
             repository.remove(CLUSTER_NAME);
         }
-        s.setJobFactory((bundle, sched) -> new PeriodicTaskJob(runner));
-        for (Map.Entry<String, Schedule> e : schedules.entrySet()) {
-            ensureScheduled(s, e.getKey(), e.getValue());
+        try {
+            s.setJobFactory((bundle, sched) -> new PeriodicTaskJob(runner));
+            for (Map.Entry<String, Schedule> e : schedules.entrySet()) {
+                ensureScheduled(s, e.getKey(), e.getValue());
+            }
+            s.start();
+        } catch (SchedulerException | RuntimeException e) {
+            s.shutdown(false);
+            throw e;
         }
-        s.start();
         scheduler = s;
         LOG.info("event=scheduler_started instance={} tasks={} threads={}",
                 s.getSchedulerInstanceId(), schedules, threads);
@@ -179,6 +203,7 @@ public final class ClusteredScheduler {
     /** Stops firing and waits for running tasks to finish (the graceful drain). */
     @PreDestroy
     public synchronized void stop() {
+        retry.shutdownNow();
         if (scheduler == null) {
             return;
         }
