@@ -15,6 +15,9 @@ import picocli.CommandLine.Command;
             MigrateCommand.class,
             SimulatorCommand.class,
             PromptsCommand.class,
+            StatusCommand.class,
+            ApiKeyCommand.class,
+            ArchiveCommand.class,
         })
 public final class Main implements Runnable {
     public static final int OK = 0;
