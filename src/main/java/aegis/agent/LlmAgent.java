@@ -1,5 +1,6 @@
 package aegis.agent;
 
+import aegis.config.Settings;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -61,10 +62,14 @@ public final class LlmAgent implements Agent, AutoCloseable {
     private final Function<String, String> environment;
     private final HttpClient client;
 
-    /** In the daemon: a client from the context's registry, sharing its event loop and codecs. */
+    /**
+     * In the daemon: a client from the context's registry, sharing its event loop and codecs.
+     * The key is looked up in the settings (the environment, over the YAML file) at call time.
+     */
     @Inject
-    public LlmAgent(AgentsConfig config, HttpClientRegistry<HttpClient> registry, BeanContext beanContext) {
-        this(config.llm(), System::getenv, http -> registry.resolveClient(null,
+    public LlmAgent(AgentsConfig config, Settings settings, HttpClientRegistry<HttpClient> registry,
+                    BeanContext beanContext) {
+        this(config.llm(), name -> settings.string(name).orElse(null), http -> registry.resolveClient(null,
                 LoadBalancer.fixed(config.llm().baseUrl()), http, beanContext));
     }
 
