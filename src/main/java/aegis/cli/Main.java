@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             StatusCommand.class,
             ApiKeyCommand.class,
             ArchiveCommand.class,
+            DemoCommand.class,
         })
 public final class Main implements Runnable {
     public static final int OK = 0;
