@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             RunCommand.class,
             MigrateCommand.class,
+            SimulatorCommand.class,
         })
 public final class Main implements Runnable {
     public static final int OK = 0;

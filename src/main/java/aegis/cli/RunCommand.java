@@ -12,16 +12,17 @@ import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import sun.misc.Signal;
 
-@Command(name = "run", description = "Runs the daemon until SIGTERM.")
+@Command(name = "run", description = "Runs the daemon until SIGTERM (or SIGINT), then stops cleanly and exits 0.")
 final class RunCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
+
     private final Settings settings;
 
     RunCommand(Settings settings) {
         this.settings = settings;
     }
-
-    private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
 
     @Override
     public Integer call() throws InterruptedException {
@@ -29,16 +30,21 @@ final class RunCommand implements Callable<Integer> {
         Migrator.Outcome migrated = Migrator.migrate(config.database());
         LOG.info("event=migrations applied={} version={}", migrated.applied(), migrated.schemaVersion());
 
-        CountDownLatch stopped = new CountDownLatch(1);
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        // Handle the signals ourselves so a requested stop drains and exits 0, not 143.
+        Signal.handle(new Signal("TERM"), s -> stopRequested.countDown());
+        Signal.handle(new Signal("INT"), s -> stopRequested.countDown());
+
         ApplicationContext ctx = ContextFactory.start(config, settings, Map.of());
-        EmbeddedServer server = ctx.getBean(EmbeddedServer.class).start();
-        LOG.info("event=started port={} asana={}", server.getPort(), config.asana());
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        try {
+            EmbeddedServer server = ctx.getBean(EmbeddedServer.class).start();
+            LOG.info("event=started port={} asana={}", server.getPort(), config.asana());
+            stopRequested.await();
             LOG.info("event=stopping reason=signal");
+        } finally {
             ctx.close();
-            stopped.countDown();
-        }, "aegis-shutdown"));
-        stopped.await();
+        }
+        LOG.info("event=stopped");
         return Main.OK;
     }
 }
