@@ -74,6 +74,7 @@ public final class WorkerPool implements AutoCloseable {
         final Thread thread;
         final Instant deadline;
         volatile long lastCommentId;
+        volatile ExecutionEvents.Buffered events;
         volatile boolean lost;
         volatile boolean timedOut;
         volatile boolean shutdown;
@@ -219,6 +220,7 @@ public final class WorkerPool implements AutoCloseable {
         } finally {
             running.remove(e.id());
             Thread.interrupted();
+            flush(r);
             long ms = (System.nanoTime() - t0) / 1_000_000;
             try {
                 if (slot.agentId() != null) {
@@ -258,7 +260,8 @@ public final class WorkerPool implements AutoCloseable {
         }
         TaskReader.Thread thread = tasks.thread(e.taskId());
         r.lastCommentId = thread.lastCommentId();
-        AgentContext ctx = events.contextFor(slot.agentId(), e.id(), r.deadline);
+        ExecutionEvents.Buffered ctx = events.contextFor(slot.agentId(), e.id(), r.deadline);
+        r.events = ctx;
         ctx.event("started", "info", "attempt " + e.attempt() + " of " + e.maxAttempts(),
                 Map.of("attempt", e.attempt(), "kind", e.kind(), "agent_type", e.agentType(),
                         "instance", owner, "last_comment_id", thread.lastCommentId()));
@@ -323,6 +326,7 @@ public final class WorkerPool implements AutoCloseable {
         String reason = f.reason() == null || f.reason().isBlank() ? "the agent gave no reason" : f.reason();
         if (retry.afterFailure(e.attempt(), e.maxAttempts(), f.transientFailure(), Instant.now())
                 instanceof RetryPolicy.Decision.RetryAt at) {
+            flush(r);
             if (!store.scheduleRetry(e.id(), owner, at.at(), reason, acc)) {
                 return new Attempt(Ended.CANCELLED, u);
             }
@@ -356,6 +360,7 @@ public final class WorkerPool implements AutoCloseable {
 
     /** Records a final failure as the owed answer, then reports it. */
     private Ended giveUp(Execution e, Running r, String outcome, String reason, Accounting acc, boolean timedOut) {
+        flush(r);
         if (!store.recordOutcome(e.id(), settings.instanceId(), outcome, null, reason, e.agentType(), acc,
                 r.lastCommentId)) {
             return Ended.CANCELLED;
@@ -366,6 +371,7 @@ public final class WorkerPool implements AutoCloseable {
 
     private Ended answer(Execution e, Running r, String outcome, String result, String error, Accounting acc,
                          ResultReporter.Answer answer) {
+        flush(r);
         if (!store.recordOutcome(e.id(), settings.instanceId(), outcome, result, error, e.agentType(), acc,
                 r.lastCommentId)) {
             return Ended.CANCELLED;
@@ -413,6 +419,13 @@ public final class WorkerPool implements AutoCloseable {
         return "completed".equals(status) ? Ended.COMPLETED : Ended.FAILED;
     }
 
+    private static void flush(Running r) {
+        ExecutionEvents.Buffered b = r.events;
+        if (b != null) {
+            b.flush();
+        }
+    }
+
     private static String outcomeName(AgentOutcome o) {
         return o instanceof AgentOutcome.Done ? "done" : o instanceof AgentOutcome.Question ? "question" : "failed";
     }
@@ -435,6 +448,7 @@ public final class WorkerPool implements AutoCloseable {
         try {
             Instant now = Instant.now();
             for (Running r : running.values()) {
+                flush(r);
                 if (!r.timedOut && now.isAfter(r.deadline)) {
                     r.timedOut = true;
                     r.thread.interrupt();
