@@ -3,7 +3,7 @@ package aegis.agent;
 import aegis.asana.AsanaClient;
 import aegis.asana.AsanaModel;
 import aegis.config.ProjectSettings;
-import aegis.dispatch.BotUser;
+import aegis.asana.BotIdentity;
 import aegis.dispatch.Execution;
 import aegis.dispatch.TaskReader;
 import aegis.dispatch.TaskSnapshot;
@@ -33,9 +33,9 @@ public final class AsanaResultReporter implements ResultReporter {
     private final AsanaClient asana;
     private final TaskReader tasks;
     private final ProjectSettings.All projects;
-    private final BotUser bot;
+    private final BotIdentity bot;
 
-    public AsanaResultReporter(AsanaClient asana, TaskReader tasks, ProjectSettings.All projects, BotUser bot) {
+    public AsanaResultReporter(AsanaClient asana, TaskReader tasks, ProjectSettings.All projects, BotIdentity bot) {
         this.asana = asana;
         this.tasks = tasks;
         this.projects = projects;
@@ -72,8 +72,8 @@ public final class AsanaResultReporter implements ResultReporter {
 
     @Override
     public void retrying(Execution e, String reason, Instant at) {
-        // Its own marker: the final answer's marker must stay free for the final answer.
-        String marker = e.marker() + " · attempt " + e.attempt();
+        // Its own marker, not containing the final one: the client finds markers by substring.
+        String marker = "— Aegis · attempt " + e.attempt() + " of run " + e.id();
         String text = "Attempt " + e.attempt() + " of " + e.maxAttempts() + " failed: " + reason
                 + "\n\nI will retry at " + AT.format(at) + ".";
         asana.postComment(e.taskGid(), body(text, marker, e.id()), marker, false);

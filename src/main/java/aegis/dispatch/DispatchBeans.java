@@ -1,5 +1,6 @@
 package aegis.dispatch;
 
+import aegis.asana.BotIdentity;
 import aegis.agent.AgentKindLookup;
 import aegis.agent.AgentRows;
 import aegis.agent.ExecutionEvents;
@@ -36,7 +37,7 @@ class DispatchBeans {
     @Bean(preDestroy = "close")
     WorkerPool workerPool(ExecutionStore store, TaskReader tasks, AgentRows rows, ExecutionEvents events,
                           AgentKindLookup kinds, Prompts prompts, ResultReporter reporter, RetryPolicy retry,
-                          DispatchSettings settings, QueueSignals signals, BotUser bot, MeterRegistry metrics) {
+                          DispatchSettings settings, QueueSignals signals, BotIdentity bot, MeterRegistry metrics) {
         return new WorkerPool(store, tasks, rows, events, kinds.all(), prompts, reporter, retry, settings, signals,
                 bot::gid, metrics);
     }

@@ -1,5 +1,6 @@
 package aegis.dispatch;
 
+import aegis.asana.BotIdentity;
 import aegis.agent.AgentRequest;
 import aegis.agent.AgentSelector;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -29,12 +30,12 @@ public class Enqueuer {
     private final TaskReader tasks;
     private final AgentSelector selector;
     private final DispatchSettings settings;
-    private final BotUser bot;
+    private final BotIdentity bot;
     private final QueueSignals signals;
     private final ObjectMapper json = new ObjectMapper();
 
     public Enqueuer(ExecutionStore store, TaskReader tasks, AgentSelector selector, DispatchSettings settings,
-                    BotUser bot, QueueSignals signals) {
+                    BotIdentity bot, QueueSignals signals) {
         this.store = store;
         this.tasks = tasks;
         this.selector = selector;

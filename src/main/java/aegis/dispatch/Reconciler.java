@@ -1,5 +1,6 @@
 package aegis.dispatch;
 
+import aegis.asana.BotIdentity;
 import aegis.config.Jdbc;
 import aegis.jobs.PeriodicTask;
 import jakarta.inject.Singleton;
@@ -25,9 +26,9 @@ public class Reconciler implements PeriodicTask {
 
     private final Jdbc jdbc;
     private final Enqueuer enqueuer;
-    private final BotUser bot;
+    private final BotIdentity bot;
 
-    public Reconciler(Jdbc jdbc, Enqueuer enqueuer, BotUser bot) {
+    public Reconciler(Jdbc jdbc, Enqueuer enqueuer, BotIdentity bot) {
         this.jdbc = jdbc;
         this.enqueuer = enqueuer;
         this.bot = bot;
