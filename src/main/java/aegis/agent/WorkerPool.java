@@ -76,6 +76,8 @@ public final class WorkerPool implements AutoCloseable {
         volatile long lastCommentId;
         volatile ExecutionEvents.Buffered events;
         volatile boolean lost;
+        /** Leaving the running state: a failed renewal now means nothing. */
+        volatile boolean settled;
         volatile boolean timedOut;
         volatile boolean shutdown;
 
@@ -327,6 +329,7 @@ public final class WorkerPool implements AutoCloseable {
         if (retry.afterFailure(e.attempt(), e.maxAttempts(), f.transientFailure(), Instant.now())
                 instanceof RetryPolicy.Decision.RetryAt at) {
             flush(r);
+            r.settled = true;
             if (!store.scheduleRetry(e.id(), owner, at.at(), reason, acc)) {
                 return new Attempt(Ended.CANCELLED, u);
             }
@@ -407,9 +410,11 @@ public final class WorkerPool implements AutoCloseable {
                 store.release(e.id(), settings.instanceId());
                 return Ended.RELEASED;
             }
+            r.settled = true;
             store.deferReport(e.id(), settings.instanceId(), again);
             return Ended.RETRY;
         }
+        r.settled = true;
         if (!store.finish(e.id(), settings.instanceId(), status, story)) {
             return Ended.CANCELLED;
         }
@@ -461,7 +466,7 @@ public final class WorkerPool implements AutoCloseable {
                 for (Long id : ids) {
                     Running r = running.get(id);
                     // Not renewed: cancelled, or rescued by another instance. Either way no longer ours.
-                    if (r != null && !kept.contains(id) && !r.shutdown) {
+                    if (r != null && !kept.contains(id) && !r.shutdown && !r.settled) {
                         LOG.info("event=lease_lost execution={}", id);
                         r.lost = true;
                         r.thread.interrupt();

@@ -30,7 +30,7 @@ class DispatchBeans {
     @Singleton
     @Bean(preDestroy = "close")
     QueueSignals queueSignals(AegisConfig config, ExecutionStore store) {
-        return new QueueSignals(config.database(), store.channel());
+        return new QueueSignals(config.database(), store::channel);
     }
 
     @Singleton

@@ -45,10 +45,21 @@ public class DispatchService {
     @EventListener
     public void onStartup(StartupEvent event) {
         signals.start();
-        pool.start();
-        background.execute(this::catchUp);
+        background.execute(this::startPool);
         long every = Math.max(500, settings.lease().toMillis() / 2);
         background.scheduleWithFixedDelay(this::rescueQuietly, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /** In the background, retried: a database that is down at startup must not stop the daemon. */
+    private void startPool() {
+        try {
+            pool.start();
+        } catch (RuntimeException e) {
+            LOG.warn("event=dispatch_start_failed retry_s=5 error={}", e.getMessage());
+            background.schedule(this::startPool, 5, TimeUnit.SECONDS);
+            return;
+        }
+        catchUp();
     }
 
     private void catchUp() {

@@ -27,7 +27,7 @@ public final class QueueSignals implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(QueueSignals.class);
 
     private final AegisConfig.Database database;
-    private final String channel;
+    private final java.util.function.Supplier<String> channel;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition woken = lock.newCondition();
     private final List<LongConsumer> cancelListeners = new CopyOnWriteArrayList<>();
@@ -36,6 +36,11 @@ public final class QueueSignals implements AutoCloseable {
     private Thread listener;
 
     public QueueSignals(AegisConfig.Database database, String channel) {
+        this(database, () -> channel);
+    }
+
+    /** {@code channel} is resolved when listening starts (it needs the database). */
+    public QueueSignals(AegisConfig.Database database, java.util.function.Supplier<String> channel) {
         this.database = database;
         this.channel = channel;
     }
@@ -84,9 +89,10 @@ public final class QueueSignals implements AutoCloseable {
         while (running) {
             try (Connection c = DriverManager.getConnection(database.url(), database.user(), database.password());
                  Statement st = c.createStatement()) {
-                st.execute("LISTEN \"" + channel + "\"");
+                String ch = channel.get();
+                st.execute("LISTEN \"" + ch + "\"");
                 PGConnection pg = c.unwrap(PGConnection.class);
-                LOG.info("event=dispatch_listening channel={}", channel);
+                LOG.info("event=dispatch_listening channel={}", ch);
                 backoffMs = 200;
                 // Work may have arrived while we were not listening.
                 wake();
@@ -99,7 +105,7 @@ public final class QueueSignals implements AutoCloseable {
                         handle(n.getParameter());
                     }
                 }
-            } catch (SQLException e) {
+            } catch (SQLException | RuntimeException e) {
                 if (!running) {
                     return;
                 }
