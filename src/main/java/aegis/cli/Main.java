@@ -14,6 +14,10 @@ import picocli.CommandLine.Command;
             RunCommand.class,
             MigrateCommand.class,
             SimulatorCommand.class,
+            PromptsCommand.class,
+            StatusCommand.class,
+            ApiKeyCommand.class,
+            ArchiveCommand.class,
         })
 public final class Main implements Runnable {
     public static final int OK = 0;
