@@ -1,7 +1,7 @@
 package aegis.dispatch;
 
 import aegis.asana.BotIdentity;
-import aegis.agent.AgentKindLookup;
+import aegis.agent.AgentKinds;
 import aegis.agent.AgentRows;
 import aegis.agent.ExecutionEvents;
 import aegis.agent.Prompts;
@@ -36,9 +36,9 @@ class DispatchBeans {
     @Singleton
     @Bean(preDestroy = "close")
     WorkerPool workerPool(ExecutionStore store, TaskReader tasks, AgentRows rows, ExecutionEvents events,
-                          AgentKindLookup kinds, Prompts prompts, ResultReporter reporter, RetryPolicy retry,
+                          AgentKinds kinds, Prompts prompts, ResultReporter reporter, RetryPolicy retry,
                           DispatchSettings settings, QueueSignals signals, BotIdentity bot, MeterRegistry metrics) {
-        return new WorkerPool(store, tasks, rows, events, kinds.all(), prompts, reporter, retry, settings, signals,
+        return new WorkerPool(store, tasks, rows, events, kinds.kinds().stream().collect(java.util.stream.Collectors.toMap(k -> k, kinds::forKind)), prompts, reporter, retry, settings, signals,
                 bot::gid, metrics);
     }
 }

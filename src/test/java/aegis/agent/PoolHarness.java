@@ -46,7 +46,7 @@ public final class PoolHarness implements AutoCloseable {
                 Duration.ofMinutes(5), workers, Map.of(), Optional.empty(), instanceId);
         TaskReader tasks = new TaskReader(jdbc, new ProjectSettings.All(Map.of(), Optional.empty(), Optional.empty()));
         pool = new WorkerPool(store, tasks, new AgentRows(jdbc), new ExecutionEvents(jdbc),
-                Map.of(EchoAgent.KIND, new EchoAgent(echoDelay)), new FallbackPrompts(), new CountingReporter(answers),
+                Map.of(EchoAgent.KIND, new EchoAgent(echoDelay)), new TaskTextPrompts(), new CountingReporter(answers),
                 new ExponentialBackoff(s.backoffBase(), s.backoffMax()), s, signals, () -> "bot",
                 new SimpleMeterRegistry());
     }

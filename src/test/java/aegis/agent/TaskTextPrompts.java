@@ -1,13 +1,9 @@
 package aegis.agent;
 
-import io.micronaut.context.annotation.Secondary;
-import jakarta.inject.Singleton;
 import java.util.List;
 
-/** Tests' prompts until the agents package's real one is merged: the task text, no template. */
-@Singleton
-@Secondary
-public class FallbackPrompts implements Prompts {
+/** The pool harness's prompts: the task text, no template (the pool tests are about the queue). */
+public class TaskTextPrompts implements Prompts {
     @Override
     public RenderedPrompt render(String agentType, AgentRequest.TaskView task, List<AgentRequest.CommentView> thread,
                                  AgentRequest.ProjectView project) {
