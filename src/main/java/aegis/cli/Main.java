@@ -19,6 +19,8 @@ import picocli.CommandLine.Command;
             ApiKeyCommand.class,
             ArchiveCommand.class,
             DemoCommand.class,
+            SyncCommand.class,
+            WebhooksCommand.class,
         })
 public final class Main implements Runnable {
     public static final int OK = 0;
@@ -56,9 +58,12 @@ public final class Main implements Runnable {
             return USAGE;
         });
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-            if (ex instanceof ConfigException ce) {
-                commandLine.getErr().println("aegis: configuration: " + ce.getMessage());
-                return USAGE;
+            for (Throwable t = ex; t != null; t = t.getCause() == t ? null : t.getCause()) {
+                // Beans that validate settings at start arrive wrapped by the context.
+                if (t instanceof ConfigException ce) {
+                    commandLine.getErr().println("aegis: configuration: " + ce.getMessage());
+                    return USAGE;
+                }
             }
             commandLine.getErr().println("aegis: " + describe(ex));
             return FAILURE;

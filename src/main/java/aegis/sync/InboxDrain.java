@@ -1,0 +1,89 @@
+package aegis.sync;
+
+import aegis.asana.AsanaModel.Event;
+import aegis.sync.InboxRows.Claimed;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.inject.Singleton;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Processes what the inbox holds: claims due rows, applies their events together (one fetch
+ * per task across all of them), and marks them processed. When a group fails, each row is
+ * tried alone, so one poisoned delivery cannot hold the others back; failures are recorded
+ * on the row and retried with backoff.
+ */
+@Singleton
+public class InboxDrain {
+    private static final Logger LOG = LoggerFactory.getLogger(InboxDrain.class);
+    static final int CLAIM = 200;
+
+    private final InboxRows rows;
+    private final EventApplier applier;
+    private final SyncSettings settings;
+    private final Counter processed;
+    private final Counter failures;
+
+    public InboxDrain(InboxRows rows, EventApplier applier, aegis.config.Settings settings, MeterRegistry meters) {
+        this.rows = rows;
+        this.applier = applier;
+        this.settings = SyncSettings.read(settings);
+        this.processed = meters.counter("aegis_sync_inbox_processed");
+        this.failures = meters.counter("aegis_sync_inbox_failures");
+    }
+
+    /** Drains until nothing is due; answers the rows handled. */
+    public int drain() {
+        int total = 0;
+        while (true) {
+            List<Claimed> claimed = rows.claim(CLAIM);
+            if (claimed.isEmpty()) {
+                return total;
+            }
+            total += claimed.size();
+            process(claimed);
+        }
+    }
+
+    private void process(List<Claimed> claimed) {
+        List<Event> events = new ArrayList<>();
+        try {
+            for (Claimed c : claimed) {
+                events.addAll(EventJson.parse(c.body()));
+            }
+            applier.apply(events);
+            rows.processed(claimed.stream().map(Claimed::id).toList());
+            processed.increment(claimed.size());
+        } catch (RuntimeException groupFailure) {
+            if (claimed.size() == 1) {
+                fail(claimed.get(0), groupFailure);
+                return;
+            }
+            for (Claimed c : claimed) {
+                try {
+                    applier.apply(EventJson.parse(c.body()));
+                    rows.processed(List.of(c.id()));
+                    processed.increment();
+                } catch (RuntimeException e) {
+                    fail(c, e);
+                }
+            }
+        }
+    }
+
+    private void fail(Claimed c, RuntimeException e) {
+        failures.increment();
+        String error = e.getClass().getSimpleName() + ": " + e.getMessage();
+        LOG.warn("event=inbox_row_failed id={} attempt={} error=\"{}\"", c.id(), c.attempts() + 1,
+                error.replace('"', '\''));
+        try {
+            rows.failed(c.id(), error, settings.inboxMaxAttempts());
+        } catch (RuntimeException dbDown) {
+            // The claim expires and the row is retried later; nothing is lost.
+            LOG.warn("event=inbox_fail_unrecorded id={} error={}", c.id(), dbDown.getClass().getSimpleName());
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package aegis.sync;
+
+import aegis.asana.AsanaModel.Story;
+import aegis.config.Jdbc;
+import aegis.sync.TaskStore.Change;
+import aegis.sync.TaskStore.CommentRow;
+import aegis.sync.TaskStore.Known;
+import aegis.sync.TaskStore.NewComment;
+import aegis.sync.TaskStore.Row;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micronaut.context.event.ApplicationEventPublisher;
+import jakarta.inject.Singleton;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes what was fetched from Asana into the mirror in one transaction, then, after the
+ * commit, publishes the signals the changes raise.
+ */
+@Singleton
+public class MirrorWriter {
+    private static final Logger LOG = LoggerFactory.getLogger(MirrorWriter.class);
+
+    private final Jdbc jdbc;
+    private final ApplicationEventPublisher<TaskSignal> publisher;
+    private final Counter tasksWritten;
+    private final Counter commentsWritten;
+
+    public MirrorWriter(Jdbc jdbc, ApplicationEventPublisher<TaskSignal> publisher, MeterRegistry meters) {
+        this.jdbc = jdbc;
+        this.publisher = publisher;
+        this.tasksWritten = meters.counter("aegis_sync_tasks_written");
+        this.commentsWritten = meters.counter("aegis_sync_comments_written");
+    }
+
+    /**
+     * One unit of writes.
+     *
+     * @param storiesByTask stories of tasks (by gid) that are stored or in {@code tasks}
+     * @param actors        who caused each task's change, where known
+     * @param botBefore     tasks that wanted the bot before this batch (see {@link Signals})
+     */
+    public record Batch(Collection<Row> tasks, Collection<String> deletedGids, Map<String, List<Story>> storiesByTask,
+                        Map<String, String> actors, Set<String> botBefore) {
+    }
+
+    public record Written(List<Change> changes, List<NewComment> comments, List<TaskSignal> signals) {
+    }
+
+    public Written write(Batch b, String botGid) {
+        Written w = jdbc.inTransaction(c -> {
+            List<Change> changes = new ArrayList<>(TaskStore.upsertTasks(c, b.tasks()));
+            changes.addAll(TaskStore.markDeleted(c, b.deletedGids()));
+            List<NewComment> comments = List.of();
+            if (!b.storiesByTask().isEmpty()) {
+                Map<String, Known> ids = TaskStore.find(c, b.storiesByTask().keySet());
+                List<CommentRow> rows = new ArrayList<>();
+                b.storiesByTask().forEach((gid, stories) -> {
+                    Known k = ids.get(gid);
+                    if (k != null) {
+                        stories.forEach(s -> rows.add(new CommentRow(k.id(), gid, s)));
+                    }
+                });
+                comments = TaskStore.upsertComments(c, rows, botGid);
+            }
+            return new Written(changes, comments, Signals.of(botGid, changes, comments, b.actors(), b.botBefore()));
+        });
+        publish(w);
+        return w;
+    }
+
+    /** The full sync's sweep of one project, with its signals. */
+    public List<Change> sweep(long projectId, Collection<String> seen, Collection<String> listedParents,
+                              String botGid) {
+        Written w = jdbc.inTransaction(c -> {
+            List<Change> gone = TaskStore.sweepProject(c, projectId, seen, listedParents);
+            return new Written(gone, List.of(), Signals.of(botGid, gone, List.of(), Map.of(), Set.of()));
+        });
+        publish(w);
+        return w.changes();
+    }
+
+    private void publish(Written w) {
+        tasksWritten.increment(w.changes().size());
+        commentsWritten.increment(w.comments().size());
+        for (TaskSignal s : w.signals()) {
+            try {
+                publisher.publishEvent(s);
+            } catch (RuntimeException e) {
+                // Signals are hints; dispatch reconciles from the database, so a failing listener loses nothing.
+                LOG.warn("event=signal_listener_failed signal={} task={} error={}", s.getClass().getSimpleName(),
+                        s.taskGid(), e.toString());
+            }
+        }
+    }
+}

@@ -1,0 +1,350 @@
+package aegis.sync;
+
+import aegis.asana.AsanaModel.Membership;
+import aegis.asana.AsanaModel.Ref;
+import aegis.asana.AsanaModel.Story;
+import aegis.asana.AsanaModel.Task;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The SQL of the task and comment mirror. Writes are multi-row upserts over arrays
+ * ({@code unnest}), one statement per batch; a row is rewritten only when a stored field
+ * differs, and each statement answers what changed so that signals can be derived.
+ */
+public final class TaskStore {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** A task to store under a tracked project. */
+    public record Row(long projectId, String projectGid, Task task) {
+    }
+
+    /** Enough of a task's state to decide signals. */
+    public record State(String assigneeGid, boolean completed, boolean deleted) {
+        boolean wantsBot(String botGid) {
+            return botGid != null && botGid.equals(assigneeGid) && !completed && !deleted;
+        }
+    }
+
+    /** One row written: its state before (null when new) and after. */
+    public record Change(long taskId, String taskGid, State before, State after) {
+    }
+
+    /** A comment written for the first time. */
+    public record NewComment(long taskId, String taskGid, String commentGid, String authorGid, boolean fromBot) {
+    }
+
+    private static final String COLS = "asana_gid, project_id, name, notes, html_notes, completed, completed_at, "
+            + "due_on, due_at, assignee_gid, assignee_name, parent_gid, section_gid, section_name, tags, "
+            + "custom_fields, memberships, permalink_url, asana_created_at, modified_at";
+    private static final String[] MIRRORED = {"name", "notes", "html_notes", "completed", "completed_at",
+        "due_on", "due_at", "assignee_gid", "assignee_name", "parent_gid", "section_gid", "section_name",
+        "tags", "custom_fields", "memberships", "permalink_url", "asana_created_at", "modified_at"};
+
+    private static final String UPSERT_TASKS;
+
+    static {
+        StringBuilder set = new StringBuilder();
+        StringBuilder oldT = new StringBuilder();
+        StringBuilder newT = new StringBuilder();
+        for (String c : MIRRORED) {
+            set.append(c).append(" = EXCLUDED.").append(c).append(", ");
+            oldT.append(oldT.isEmpty() ? "" : ", ").append("tasks.").append(c);
+            newT.append(newT.isEmpty() ? "" : ", ").append("EXCLUDED.").append(c);
+        }
+        UPSERT_TASKS = "WITH input AS (SELECT * FROM unnest(?::text[], ?::bigint[], ?::text[], ?::text[], "
+                + "?::text[], ?::boolean[], ?::timestamptz[], ?::date[], ?::timestamptz[], ?::text[], ?::text[], "
+                + "?::text[], ?::text[], ?::text[], ?::jsonb[], ?::jsonb[], ?::jsonb[], ?::text[], "
+                + "?::timestamptz[], ?::timestamptz[]) AS i(" + COLS + ")), "
+                + "old AS (SELECT t.asana_gid, t.assignee_gid, t.completed, t.deleted FROM tasks t "
+                + "  JOIN input i ON i.asana_gid = t.asana_gid), "
+                + "up AS (INSERT INTO tasks (" + COLS + ", last_synced_at) SELECT " + COLS + ", now() FROM input "
+                + "  ON CONFLICT (asana_gid) DO UPDATE SET " + set
+                + "  deleted = false, deleted_at = NULL, last_synced_at = now() "
+                + "  WHERE (" + oldT + ") IS DISTINCT FROM (" + newT + ") OR tasks.deleted "
+                + "  RETURNING id, asana_gid, assignee_gid, completed, deleted) "
+                + "SELECT up.id, up.asana_gid, up.assignee_gid, up.completed, up.deleted, "
+                + "  old.asana_gid IS NOT NULL AS existed, old.assignee_gid, old.completed, old.deleted "
+                + "FROM up LEFT JOIN old ON old.asana_gid = up.asana_gid";
+    }
+
+    private TaskStore() {
+    }
+
+    /** Upserts {@code rows} (duplicates by gid: the last wins); answers the rows that changed. */
+    public static List<Change> upsertTasks(Connection c, Collection<Row> rows) throws SQLException {
+        Map<String, Row> byGid = new LinkedHashMap<>();
+        for (Row r : rows) {
+            byGid.put(r.task().gid(), r);
+        }
+        if (byGid.isEmpty()) {
+            return List.of();
+        }
+        int n = byGid.size();
+        String[] gid = new String[n], name = new String[n], notes = new String[n], html = new String[n],
+                completedAt = new String[n], dueOn = new String[n], dueAt = new String[n], assignee = new String[n],
+                assigneeName = new String[n], parent = new String[n], sectionGid = new String[n],
+                sectionName = new String[n], tags = new String[n], custom = new String[n], members = new String[n],
+                permalink = new String[n], createdAt = new String[n], modifiedAt = new String[n];
+        Long[] project = new Long[n];
+        Boolean[] completed = new Boolean[n];
+        int i = 0;
+        for (Row r : byGid.values()) {
+            Task t = r.task();
+            gid[i] = t.gid();
+            project[i] = r.projectId();
+            name[i] = t.name() == null ? "" : t.name();
+            notes[i] = t.notes();
+            html[i] = t.htmlNotes();
+            completed[i] = t.completed();
+            completedAt[i] = str(t.completedAt());
+            dueOn[i] = t.dueOn() == null ? null : t.dueOn().toString();
+            dueAt[i] = str(t.dueAt());
+            assignee[i] = t.assignee() == null ? null : t.assignee().gid();
+            assigneeName[i] = t.assignee() == null ? null : t.assignee().name();
+            parent[i] = t.parent() == null ? null : t.parent().gid();
+            Optional<Membership> m = section(t, r.projectGid());
+            sectionGid[i] = m.map(Membership::sectionGid).orElse(null);
+            sectionName[i] = m.map(Membership::sectionName).orElse(null);
+            tags[i] = tagsJson(t.tags());
+            custom[i] = json(t.customFields() == null ? List.of() : t.customFields());
+            members[i] = json(t.memberships() == null ? List.of() : t.memberships());
+            permalink[i] = t.permalinkUrl();
+            createdAt[i] = str(t.createdAt());
+            modifiedAt[i] = str(t.modifiedAt());
+            i++;
+        }
+        List<Change> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(UPSERT_TASKS)) {
+            int p = 1;
+            ps.setArray(p++, text(c, gid));
+            ps.setArray(p++, c.createArrayOf("bigint", project));
+            ps.setArray(p++, text(c, name));
+            ps.setArray(p++, text(c, notes));
+            ps.setArray(p++, text(c, html));
+            ps.setArray(p++, c.createArrayOf("boolean", completed));
+            for (String[] a : List.of(completedAt, dueOn, dueAt, assignee, assigneeName, parent, sectionGid,
+                    sectionName, tags, custom, members, permalink, createdAt, modifiedAt)) {
+                ps.setArray(p++, text(c, a));
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    State after = new State(rs.getString(3), rs.getBoolean(4), rs.getBoolean(5));
+                    State before = rs.getBoolean(6)
+                            ? new State(rs.getString(7), rs.getBoolean(8), rs.getBoolean(9)) : null;
+                    out.add(new Change(rs.getLong(1), rs.getString(2), before, after));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Marks tasks deleted; answers those that were not yet. */
+    public static List<Change> markDeleted(Connection c, Collection<String> taskGids) throws SQLException {
+        if (taskGids.isEmpty()) {
+            return List.of();
+        }
+        try (PreparedStatement ps = c.prepareStatement("WITH old AS (SELECT id, assignee_gid, completed FROM tasks "
+                + " WHERE asana_gid = ANY(?) AND NOT deleted FOR UPDATE) "
+                + "UPDATE tasks t SET deleted = true, deleted_at = now(), last_synced_at = now() FROM old "
+                + "WHERE t.id = old.id RETURNING t.id, t.asana_gid, old.assignee_gid, old.completed")) {
+            ps.setArray(1, text(c, taskGids.toArray(String[]::new)));
+            return deletedChanges(ps);
+        }
+    }
+
+    /**
+     * The full sync's sweep: tasks of the project that Asana no longer lists. Subtasks are
+     * swept only under parents whose subtasks were listed in this sync.
+     */
+    public static List<Change> sweepProject(Connection c, long projectId, Collection<String> seen,
+                                            Collection<String> listedParents) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("WITH old AS (SELECT id, assignee_gid, completed FROM tasks "
+                + " WHERE project_id = ? AND NOT deleted AND NOT (asana_gid = ANY(?)) "
+                + "   AND (parent_gid IS NULL OR parent_gid = ANY(?)) FOR UPDATE) "
+                + "UPDATE tasks t SET deleted = true, deleted_at = now(), last_synced_at = now() FROM old "
+                + "WHERE t.id = old.id RETURNING t.id, t.asana_gid, old.assignee_gid, old.completed")) {
+            ps.setLong(1, projectId);
+            ps.setArray(2, text(c, seen.toArray(String[]::new)));
+            ps.setArray(3, text(c, listedParents.toArray(String[]::new)));
+            return deletedChanges(ps);
+        }
+    }
+
+    private static List<Change> deletedChanges(PreparedStatement ps) throws SQLException {
+        List<Change> out = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                String assignee = rs.getString(3);
+                boolean completed = rs.getBoolean(4);
+                out.add(new Change(rs.getLong(1), rs.getString(2), new State(assignee, completed, false),
+                        new State(assignee, completed, true)));
+            }
+        }
+        return out;
+    }
+
+    /** A comment to store: the story and the task's local id. */
+    public record CommentRow(long taskId, String taskGid, Story story) {
+    }
+
+    /** Upserts comment stories (others are ignored); answers the comments new to the mirror. */
+    public static List<NewComment> upsertComments(Connection c, Collection<CommentRow> rows, String botGid)
+            throws SQLException {
+        Map<String, CommentRow> byGid = new LinkedHashMap<>();
+        for (CommentRow r : rows) {
+            if (r.story().isComment()) {
+                byGid.put(r.story().gid(), r);
+            }
+        }
+        if (byGid.isEmpty()) {
+            return List.of();
+        }
+        int n = byGid.size();
+        String[] gid = new String[n], author = new String[n], authorName = new String[n], text = new String[n],
+                html = new String[n], subtype = new String[n], created = new String[n], taskGid = new String[n];
+        Long[] task = new Long[n];
+        Boolean[] fromBot = new Boolean[n];
+        int i = 0;
+        for (CommentRow r : byGid.values()) {
+            Story s = r.story();
+            gid[i] = s.gid();
+            task[i] = r.taskId();
+            taskGid[i] = r.taskGid();
+            author[i] = s.createdBy() == null ? null : s.createdBy().gid();
+            authorName[i] = s.createdBy() == null ? null : s.createdBy().name();
+            text[i] = s.text() == null ? "" : s.text();
+            html[i] = s.htmlText();
+            subtype[i] = s.resourceSubtype() == null ? "comment_added" : s.resourceSubtype();
+            fromBot[i] = botGid != null && botGid.equals(author[i]);
+            created[i] = str(s.createdAt());
+            i++;
+        }
+        List<NewComment> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO comments (asana_gid, task_id, author_gid, "
+                + "author_name, text, html_text, resource_subtype, is_from_bot, asana_created_at) "
+                + "SELECT * FROM unnest(?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], "
+                + "?::text[], ?::boolean[], ?::timestamptz[]) "
+                + "ON CONFLICT (asana_gid) DO UPDATE SET text = EXCLUDED.text, html_text = EXCLUDED.html_text, "
+                + "author_name = EXCLUDED.author_name "
+                + "WHERE (comments.text, comments.html_text, comments.author_name) IS DISTINCT FROM "
+                + "(EXCLUDED.text, EXCLUDED.html_text, EXCLUDED.author_name) "
+                + "RETURNING asana_gid, task_id, author_gid, is_from_bot, (xmax = 0) AS inserted")) {
+            ps.setArray(1, text(c, gid));
+            ps.setArray(2, c.createArrayOf("bigint", task));
+            ps.setArray(3, text(c, author));
+            ps.setArray(4, text(c, authorName));
+            ps.setArray(5, text(c, text));
+            ps.setArray(6, text(c, html));
+            ps.setArray(7, text(c, subtype));
+            ps.setArray(8, c.createArrayOf("boolean", fromBot));
+            ps.setArray(9, text(c, created));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    if (rs.getBoolean(5)) {
+                        String g = rs.getString(1);
+                        out.add(new NewComment(rs.getLong(2), byGid.get(g).taskGid(), g, rs.getString(3),
+                                rs.getBoolean(4)));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Local id and state of stored tasks, by gid. */
+    public record Known(long id, long projectId, String gid, State state, Instant modifiedAt) {
+    }
+
+    public static Map<String, Known> find(Connection c, Collection<String> gids) throws SQLException {
+        Map<String, Known> out = new LinkedHashMap<>();
+        if (gids.isEmpty()) {
+            return out;
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT id, project_id, asana_gid, assignee_gid, completed, "
+                + "deleted, modified_at FROM tasks WHERE asana_gid = ANY(?)")) {
+            ps.setArray(1, text(c, gids.toArray(String[]::new)));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    var ts = rs.getTimestamp(7);
+                    out.put(rs.getString(3), new Known(rs.getLong(1), rs.getLong(2), rs.getString(3),
+                            new State(rs.getString(4), rs.getBoolean(5), rs.getBoolean(6)),
+                            ts == null ? null : ts.toInstant()));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Which of these comment gids are already stored. */
+    public static java.util.Set<String> knownComments(Connection c, Collection<String> gids) throws SQLException {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        if (gids.isEmpty()) {
+            return out;
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT asana_gid FROM comments WHERE asana_gid = ANY(?)")) {
+            ps.setArray(1, text(c, gids.toArray(String[]::new)));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+        }
+        return out;
+    }
+
+    static Optional<Membership> section(Task t, String projectGid) {
+        if (t.memberships() == null) {
+            return Optional.empty();
+        }
+        return t.memberships().stream().filter(m -> Objects.equals(m.projectGid(), projectGid)).findFirst()
+                .or(() -> t.memberships().stream().findFirst());
+    }
+
+    private static String tagsJson(List<Ref> tags) {
+        ArrayNode a = JSON.createArrayNode();
+        if (tags != null) {
+            for (Ref r : tags) {
+                ObjectNode o = a.addObject();
+                o.put("gid", r.gid());
+                o.put("name", r.name());
+            }
+        }
+        return a.toString();
+    }
+
+    private static String json(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise " + value.getClass().getSimpleName(), e);
+        }
+    }
+
+    private static String str(Instant t) {
+        return t == null ? null : t.toString();
+    }
+
+    static String str(LocalDate d) {
+        return d == null ? null : d.toString();
+    }
+
+    private static Array text(Connection c, String[] values) throws SQLException {
+        return c.createArrayOf("text", values);
+    }
+}

@@ -1,0 +1,171 @@
+package aegis.webhook;
+
+import aegis.config.Jdbc;
+import jakarta.inject.Singleton;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/** SQL of webhook_subscriptions. Secrets go in and out only as ciphertext. */
+@Singleton
+public class SubscriptionRepository {
+    private static final String COLS = "id, asana_webhook_gid, resource_gid, project_id, target, status, "
+            + "secret_encrypted IS NOT NULL, last_heartbeat_at, last_delivery_at, last_error, created_at, updated_at";
+
+    private final Jdbc jdbc;
+
+    public SubscriptionRepository(Jdbc jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    /** A tracked project a webhook can be registered for. */
+    public record TrackedProject(long id, String gid, String name) {
+    }
+
+    public List<TrackedProject> trackedProjects() {
+        return jdbc.withConnection(c -> {
+            List<TrackedProject> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT id, asana_gid, name FROM projects WHERE NOT archived ORDER BY id");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new TrackedProject(rs.getLong(1), rs.getString(2), rs.getString(3)));
+                }
+            }
+            return out;
+        });
+    }
+
+    public void createPending(UUID id, String resourceGid, Long projectId, String target) {
+        jdbc.withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO webhook_subscriptions "
+                    + "(id, resource_gid, project_id, target, status) VALUES (?, ?, ?, ?, 'pending')")) {
+                ps.setObject(1, id);
+                ps.setString(2, resourceGid);
+                ps.setObject(3, projectId);
+                ps.setString(4, target);
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    /**
+     * Stores the handshake's secret, only for a pending subscription that has none yet: a
+     * second handshake for the same id cannot replace the secret.
+     */
+    public boolean acceptHandshake(UUID id, byte[] sealedSecret) {
+        return jdbc.withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE webhook_subscriptions SET secret_encrypted = ? "
+                    + "WHERE id = ? AND status = 'pending' AND secret_encrypted IS NULL")) {
+                ps.setBytes(1, sealedSecret);
+                ps.setObject(2, id);
+                return ps.executeUpdate() == 1;
+            }
+        });
+    }
+
+    public void activate(UUID id, String asanaWebhookGid) {
+        update("UPDATE webhook_subscriptions SET status = 'active', asana_webhook_gid = ?, last_error = NULL "
+                + "WHERE id = ?", asanaWebhookGid, id);
+    }
+
+    public void fail(UUID id, String error) {
+        update("UPDATE webhook_subscriptions SET status = 'failed', last_error = ? WHERE id = ?",
+                error.length() > 500 ? error.substring(0, 500) : error, id);
+    }
+
+    public void markDeleted(UUID id, String why) {
+        update("UPDATE webhook_subscriptions SET status = 'deleted', last_error = ? WHERE id = ?", why, id);
+    }
+
+    private void update(String sql, String text, UUID id) {
+        jdbc.withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setString(1, text);
+                ps.setObject(2, id);
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    /** Status and ciphertext, for the receiver. */
+    public record Sealed(String status, byte[] secret) {
+    }
+
+    public Optional<Sealed> sealed(UUID id) {
+        return jdbc.withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT status, secret_encrypted FROM webhook_subscriptions WHERE id = ?")) {
+                ps.setObject(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(new Sealed(rs.getString(1), rs.getBytes(2))) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    public Optional<Subscription> find(UUID id) {
+        return query("SELECT " + COLS + " FROM webhook_subscriptions WHERE id = ?", id).stream().findFirst();
+    }
+
+    /** Every subscription not deleted, oldest first. */
+    public List<Subscription> live() {
+        return query("SELECT " + COLS + " FROM webhook_subscriptions WHERE status <> 'deleted' "
+                + "ORDER BY created_at", null);
+    }
+
+    public List<Subscription> all() {
+        return query("SELECT " + COLS + " FROM webhook_subscriptions ORDER BY created_at", null);
+    }
+
+    private List<Subscription> query(String sql, UUID id) {
+        return jdbc.withConnection(c -> {
+            List<Subscription> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                if (id != null) {
+                    ps.setObject(1, id);
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        long pid = rs.getLong(4);
+                        out.add(new Subscription(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3),
+                                rs.wasNull() ? null : pid, rs.getString(5), rs.getString(6), rs.getBoolean(7),
+                                instant(rs.getTimestamp(8)), instant(rs.getTimestamp(9)), rs.getString(10),
+                                instant(rs.getTimestamp(11)), instant(rs.getTimestamp(12))));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    /** Copies the newest inbox arrival onto each subscription (kept off the receiver's hot path). */
+    public int refreshLastDelivery() {
+        return jdbc.withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE webhook_subscriptions s SET last_delivery_at = "
+                    + "d.last FROM (SELECT s2.id, (SELECT max(w.received_at) FROM webhooks w "
+                    + "  WHERE w.subscription_id = s2.id) AS last FROM webhook_subscriptions s2 "
+                    + "  WHERE s2.status <> 'deleted') d "
+                    + "WHERE s.id = d.id AND d.last IS NOT NULL AND s.last_delivery_at IS DISTINCT FROM d.last")) {
+                int n = ps.executeUpdate();
+                try (PreparedStatement st = c.prepareStatement("UPDATE system_state SET last_webhook_at = "
+                        + "(SELECT max(last_delivery_at) FROM webhook_subscriptions) "
+                        + "WHERE id = 1 AND EXISTS (SELECT 1 FROM webhook_subscriptions "
+                        + "WHERE last_delivery_at IS NOT NULL)")) {
+                    st.executeUpdate();
+                }
+                return n;
+            }
+        });
+    }
+
+    private static Instant instant(Timestamp t) {
+        return t == null ? null : t.toInstant();
+    }
+}

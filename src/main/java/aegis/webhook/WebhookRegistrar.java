@@ -1,0 +1,141 @@
+package aegis.webhook;
+
+import aegis.asana.AsanaClient;
+import aegis.asana.AsanaException;
+import aegis.asana.AsanaModel.Webhook;
+import aegis.asana.AsanaModel.WebhookFilter;
+import aegis.config.AegisConfig;
+import aegis.config.ConfigException;
+import jakarta.inject.Singleton;
+import java.net.URI;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Registers and deletes Asana webhooks, one per tracked project. The pending subscription row
+ * is written before Asana is asked, so that whichever instance's receiver gets the handshake
+ * (it arrives while the create call is open) finds the subscription it is expecting.
+ */
+@Singleton
+public class WebhookRegistrar {
+    private static final Logger LOG = LoggerFactory.getLogger(WebhookRegistrar.class);
+
+    /** Task added/changed/removed/deleted/undeleted, and stories added. */
+    public static final List<WebhookFilter> FILTERS = List.of(
+            new WebhookFilter("task", null, "added", null),
+            new WebhookFilter("task", null, "changed", null),
+            new WebhookFilter("task", null, "removed", null),
+            new WebhookFilter("task", null, "deleted", null),
+            new WebhookFilter("task", null, "undeleted", null),
+            new WebhookFilter("story", null, "added", null));
+
+    private final AsanaClient asana;
+    private final AegisConfig config;
+    private final SubscriptionRepository subscriptions;
+    private final SubscriptionSecrets secrets;
+
+    public WebhookRegistrar(AsanaClient asana, AegisConfig config, SubscriptionRepository subscriptions,
+                            SubscriptionSecrets secrets) {
+        this.asana = asana;
+        this.config = config;
+        this.subscriptions = subscriptions;
+        this.secrets = secrets;
+    }
+
+    /** What happened to one project's webhook. */
+    public record Outcome(String projectGid, UUID subscriptionId, String asanaWebhookGid, String status,
+                          String error) {
+    }
+
+    public boolean enabled() {
+        return config.publicUrl().isPresent();
+    }
+
+    /** Registers a webhook for every tracked project that has no active or pending one. */
+    public List<Outcome> registerMissing() {
+        List<Subscription> live = subscriptions.live();
+        List<Outcome> out = new ArrayList<>();
+        for (SubscriptionRepository.TrackedProject p : subscriptions.trackedProjects()) {
+            boolean covered = live.stream().anyMatch(s -> p.id() == (s.projectId() == null ? -1 : s.projectId())
+                    && ("active".equals(s.status()) || "pending".equals(s.status())));
+            if (!covered) {
+                out.add(register(p));
+            }
+        }
+        return out;
+    }
+
+    public Outcome register(SubscriptionRepository.TrackedProject p) {
+        URI base = config.publicUrl().orElseThrow(() -> new ConfigException("AEGIS_PUBLIC_URL",
+                "is required to register webhooks: set it to the externally reachable base URL of this "
+                        + "daemon (Asana posts to ${AEGIS_PUBLIC_URL}/webhooks/asana/<id>)"));
+        UUID id = UUID.randomUUID();
+        String target = base.toString() + "/webhooks/asana/" + id;
+        subscriptions.createPending(id, p.gid(), p.id(), target);
+        try {
+            Webhook w = asana.createWebhook(p.gid(), target, FILTERS);
+            subscriptions.activate(id, w.gid());
+            boolean secretStored = subscriptions.find(id).map(Subscription::hasSecret).orElse(false);
+            if (!secretStored) {
+                // Asana accepted the handshake, but not through a receiver on this database.
+                LOG.warn("event=webhook_without_secret project={} subscription={}", p.gid(), id);
+            }
+            LOG.info("event=webhook_registered project={} subscription={} webhook={}", p.gid(), id, w.gid());
+            return new Outcome(p.gid(), id, w.gid(), "active", secretStored ? null
+                    : "handshake secret not stored: is the daemon serving " + base + "?");
+        } catch (AsanaException e) {
+            subscriptions.fail(id, "register: " + e.getMessage());
+            LOG.warn("event=webhook_register_failed project={} subscription={} status={} error=\"{}\"",
+                    p.gid(), id, e.status(), e.getMessage());
+            return new Outcome(p.gid(), id, null, "failed", e.getMessage());
+        }
+    }
+
+    /** Deletes the webhooks (of one project, or all) in Asana and marks them deleted here. */
+    public List<Outcome> delete(Optional<String> projectGid) {
+        List<Outcome> out = new ArrayList<>();
+        for (Subscription s : subscriptions.live()) {
+            if (projectGid.isPresent() && !projectGid.get().equals(s.resourceGid())) {
+                continue;
+            }
+            out.add(retire(s, "deleted by operator"));
+        }
+        return out;
+    }
+
+    /** Removes one subscription from Asana (when it exists there) and marks it deleted. */
+    public Outcome retire(Subscription s, String why) {
+        try {
+            if (s.asanaWebhookGid() != null) {
+                asana.deleteWebhook(s.asanaWebhookGid());
+            }
+        } catch (AsanaException.NotFound e) {
+            // already gone in Asana
+        } catch (AsanaException e) {
+            subscriptions.fail(s.id(), "delete: " + e.getMessage());
+            return new Outcome(s.resourceGid(), s.id(), s.asanaWebhookGid(), "failed", e.getMessage());
+        }
+        subscriptions.markDeleted(s.id(), why);
+        secrets.forget(s.id());
+        LOG.info("event=webhook_deleted project={} subscription={} reason=\"{}\"", s.resourceGid(), s.id(), why);
+        return new Outcome(s.resourceGid(), s.id(), s.asanaWebhookGid(), "deleted", null);
+    }
+
+    /** Asana's view of our webhooks, by Asana gid. */
+    public java.util.Map<String, Webhook> inAsana() {
+        java.util.Map<String, Webhook> out = new java.util.HashMap<>();
+        for (Webhook w : asana.webhooks(config.asana().workspaceGid(), Optional.empty())) {
+            out.put(w.gid(), w);
+        }
+        return out;
+    }
+
+    static boolean stalePending(Subscription s, Instant now, java.time.Duration timeout) {
+        return "pending".equals(s.status()) && s.createdAt().plus(timeout).isBefore(now);
+    }
+}

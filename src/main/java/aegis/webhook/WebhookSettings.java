@@ -1,0 +1,19 @@
+package aegis.webhook;
+
+import aegis.config.Settings;
+import java.time.Duration;
+
+/**
+ * Options of webhook upkeep.
+ *
+ * @param silence a webhook with neither heartbeat nor delivery for this long counts as unhealthy
+ *                (Asana sends heartbeats every 8 hours)
+ * @param handshakeTimeout a subscription still pending after this long is marked failed
+ */
+public record WebhookSettings(Duration silence, Duration handshakeTimeout) {
+    public static WebhookSettings read(Settings s) {
+        return new WebhookSettings(
+                Duration.ofSeconds(s.integer("AEGIS_WEBHOOK_SILENCE_SECONDS", 9 * 3600, 5, 30 * 86_400)),
+                Duration.ofSeconds(s.integer("AEGIS_WEBHOOK_HANDSHAKE_TIMEOUT_SECONDS", 600, 5, 86_400)));
+    }
+}

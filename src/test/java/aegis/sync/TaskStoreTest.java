@@ -1,0 +1,148 @@
+package aegis.sync;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import aegis.asana.AsanaModel.CustomField;
+import aegis.asana.AsanaModel.Membership;
+import aegis.asana.AsanaModel.Ref;
+import aegis.asana.AsanaModel.Story;
+import aegis.asana.AsanaModel.Task;
+import aegis.testing.TestDatabase;
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The mirror's SQL against real PostgreSQL. */
+class TaskStoreTest {
+    private static TestDatabase.Schema schema;
+    private static long projectId;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        schema = TestDatabase.freshSchema("taskstore");
+        try (Connection c = schema.connect(); Statement st = c.createStatement()) {
+            ResultSet rs = st.executeQuery("INSERT INTO projects (asana_gid, name) VALUES ('500', 'P') RETURNING id");
+            rs.next();
+            projectId = rs.getLong(1);
+        }
+    }
+
+    @AfterAll
+    static void tearDown() {
+        schema.drop();
+    }
+
+    static Task task(String gid, String name, String assignee, boolean completed, Instant modified) {
+        return new Task(gid, name, "notes " + name, "<body>" + name + "</body>", completed,
+                completed ? modified : null, LocalDate.of(2025, 3, 1), null,
+                assignee == null ? null : new Ref(assignee, "user", "U" + assignee), null,
+                List.of(new Ref("t9", "tag", "urgent")),
+                List.of(new CustomField("cf1", "Effort", "number", "3", new BigDecimal("3"), null)),
+                List.of(new Membership("500", "P", "s1", "To do")), "https://app/" + gid,
+                Instant.parse("2025-01-01T00:00:00Z"), modified);
+    }
+
+    private static TaskStore.Row row(Task t) {
+        return new TaskStore.Row(projectId, "500", t);
+    }
+
+    @Test
+    void upsertsInOneStatementAndRewritesOnlyWhatChanged() throws Exception {
+        Instant m = Instant.parse("2025-02-01T10:00:00Z");
+        List<TaskStore.Row> rows = new ArrayList<>();
+        for (int i = 0; i < 1200; i++) {
+            rows.add(row(task("1" + i, "task " + i, i % 10 == 0 ? "100" : null, false, m)));
+        }
+        try (Connection c = schema.connect()) {
+            List<TaskStore.Change> first = TaskStore.upsertTasks(c, rows);
+            assertThat(first).hasSize(1200).allMatch(ch -> ch.before() == null);
+            assertThat(TaskStore.upsertTasks(c, rows)).isEmpty();
+
+            Task renamed = task("10", "renamed", "100", false, m.plusSeconds(5));
+            Task done = task("11", "task 1", null, true, m.plusSeconds(6));
+            List<TaskStore.Change> second = TaskStore.upsertTasks(c, List.of(row(renamed), row(done), rows.get(2)));
+            assertThat(second).extracting(TaskStore.Change::taskGid).containsExactlyInAnyOrder("10", "11");
+            TaskStore.Change ch11 = second.stream().filter(x -> x.taskGid().equals("11")).findFirst().orElseThrow();
+            assertThat(ch11.before().completed()).isFalse();
+            assertThat(ch11.after().completed()).isTrue();
+
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT name, notes, html_notes, "
+                    + "assignee_gid, assignee_name, section_gid, section_name, tags->0->>'name', "
+                    + "custom_fields->0->>'name', memberships->0->>'projectGid', due_on, modified_at, project_id "
+                    + "FROM tasks WHERE asana_gid = '10'")) {
+                rs.next();
+                assertThat(rs.getString(1)).isEqualTo("renamed");
+                assertThat(rs.getString(2)).isEqualTo("notes renamed");
+                assertThat(rs.getString(3)).isEqualTo("<body>renamed</body>");
+                assertThat(rs.getString(4)).isEqualTo("100");
+                assertThat(rs.getString(5)).isEqualTo("U100");
+                assertThat(rs.getString(6)).isEqualTo("s1");
+                assertThat(rs.getString(7)).isEqualTo("To do");
+                assertThat(rs.getString(8)).isEqualTo("urgent");
+                assertThat(rs.getString(9)).isEqualTo("Effort");
+                assertThat(rs.getString(10)).isEqualTo("500");
+                assertThat(rs.getDate(11).toLocalDate()).isEqualTo(LocalDate.of(2025, 3, 1));
+                assertThat(rs.getTimestamp(12).toInstant()).isEqualTo(m.plusSeconds(5));
+                assertThat(rs.getLong(13)).isEqualTo(projectId);
+            }
+        }
+    }
+
+    @Test
+    void deletionsAndTheSweepReportOnlyRowsNotDeletedYet() throws Exception {
+        Instant m = Instant.parse("2025-02-01T10:00:00Z");
+        try (Connection c = schema.connect()) {
+            TaskStore.upsertTasks(c, List.of(row(task("900", "a", "100", false, m)), row(task("901", "b", null, false, m)),
+                    row(task("902", "c", null, false, m))));
+            List<TaskStore.Change> del = TaskStore.markDeleted(c, List.of("900"));
+            assertThat(del).singleElement().satisfies(ch -> {
+                assertThat(ch.before().wantsBot("100")).isTrue();
+                assertThat(ch.after().deleted()).isTrue();
+            });
+            assertThat(TaskStore.markDeleted(c, List.of("900"))).isEmpty();
+            List<String> seen = new ArrayList<>();
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                    "SELECT asana_gid FROM tasks WHERE asana_gid NOT IN ('901')")) {
+                while (rs.next()) {
+                    seen.add(rs.getString(1));
+                }
+            }
+            assertThat(TaskStore.sweepProject(c, projectId, seen, List.of())).extracting(TaskStore.Change::taskGid)
+                    .containsExactly("901");
+            // Seen again in Asana: it comes back.
+            List<TaskStore.Change> back = TaskStore.upsertTasks(c, List.of(row(task("901", "b", null, false, m))));
+            assertThat(back).singleElement().satisfies(ch -> assertThat(ch.after().deleted()).isFalse());
+        }
+    }
+
+    @Test
+    void commentsAreNewOnlyOnce() throws Exception {
+        Instant m = Instant.parse("2025-02-01T10:00:00Z");
+        try (Connection c = schema.connect()) {
+            TaskStore.upsertTasks(c, List.of(row(task("700", "x", "100", false, m))));
+            long id = TaskStore.find(c, Set.of("700")).get("700").id();
+            Story person = new Story("s1", "comment_added", "comment", "please", null, new Ref("9", "user", "Pat"), m);
+            Story bot = new Story("s2", "comment_added", "comment", "done — Aegis · run 1", null,
+                    new Ref("100", "user", "Bot"), m);
+            Story system = new Story("s3", "assigned", "system", "assigned", null, new Ref("9", "user", "Pat"), m);
+            List<TaskStore.CommentRow> rows = List.of(new TaskStore.CommentRow(id, "700", person),
+                    new TaskStore.CommentRow(id, "700", bot), new TaskStore.CommentRow(id, "700", system));
+            assertThat(TaskStore.upsertComments(c, rows, "100")).extracting(TaskStore.NewComment::commentGid,
+                    TaskStore.NewComment::fromBot).containsExactlyInAnyOrder(
+                    org.assertj.core.groups.Tuple.tuple("s1", false), org.assertj.core.groups.Tuple.tuple("s2", true));
+            assertThat(TaskStore.upsertComments(c, rows, "100")).isEmpty();
+            assertThat(TaskStore.knownComments(c, List.of("s1", "s3", "zz"))).containsExactly("s1");
+            assertThat(TaskStore.find(c, List.of("700", "nope"))).containsOnlyKeys("700");
+        }
+    }
+}
