@@ -156,7 +156,8 @@ public final class HttpAsanaClient implements AsanaClient, AutoCloseable {
         if (marker == null || marker.isBlank()) {
             throw new IllegalArgumentException("a comment needs a marker so that it is never posted twice");
         }
-        String full = text.contains(marker) ? text : text + "\n\n" + marker;
+        // The marker ends the comment: "run 12" must not be found in a comment ending "run 123".
+        String full = text.stripTrailing().endsWith(marker) ? text.stripTrailing() : text.stripTrailing() + "\n\n" + marker;
         if (lookFirst) {
             Optional<Story> existing = findMarker(taskGid, marker);
             if (existing.isPresent()) {
@@ -188,7 +189,7 @@ public final class HttpAsanaClient implements AsanaClient, AutoCloseable {
 
     private Optional<Story> findMarker(String taskGid, String marker) {
         try (Stream<Story> s = stories(taskGid)) {
-            return s.filter(st -> st.text() != null && st.text().contains(marker)).findFirst();
+            return s.filter(st -> st.text() != null && st.text().stripTrailing().endsWith(marker)).findFirst();
         }
     }
 

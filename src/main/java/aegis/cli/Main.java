@@ -14,6 +14,11 @@ import picocli.CommandLine.Command;
             RunCommand.class,
             MigrateCommand.class,
             SimulatorCommand.class,
+            PromptsCommand.class,
+            StatusCommand.class,
+            ApiKeyCommand.class,
+            ArchiveCommand.class,
+            DemoCommand.class,
             SyncCommand.class,
             WebhooksCommand.class,
         })

@@ -52,6 +52,17 @@ public final class AsanaSimulator implements AutoCloseable {
     private final ArrayDeque<Long> quotaWindow = new ArrayDeque<>();
     private volatile SimOptions options;
     private volatile SimFaults faults = SimFaults.NONE;
+    private final List<Exchange> exchanges = new ArrayList<>();
+    private volatile boolean capturing;
+
+    /**
+     * One API request and its answer, verbatim, kept while {@link #captureExchanges} is on:
+     * the contract tests hold both against Asana's OpenAPI spec.
+     */
+    public record Exchange(String method, String path, String query, Map<String, List<String>> requestHeaders,
+                           String requestBody, int status, Map<String, String> responseHeaders,
+                           String responseBody) {
+    }
 
     /** The state a reset produced: what a test or the demo needs to talk to the simulator. */
     public record SimWorld(String token, String workspace, String botUser, String humanUser,
@@ -191,6 +202,20 @@ public final class AsanaSimulator implements AutoCloseable {
         return webhooks.secretOf(webhookGid);
     }
 
+    /** Starts (or stops) keeping every API exchange verbatim; starting clears what was kept. */
+    public void captureExchanges(boolean on) {
+        synchronized (exchanges) {
+            exchanges.clear();
+        }
+        capturing = on;
+    }
+
+    public List<Exchange> exchanges() {
+        synchronized (exchanges) {
+            return List.copyOf(exchanges);
+        }
+    }
+
     @Override
     public void close() {
         server.stop(0);
@@ -211,7 +236,15 @@ public final class AsanaSimulator implements AutoCloseable {
             String path = ex.getRequestURI().getRawPath();
             Reply reply;
             if (path.startsWith(API + "/") || path.equals(API)) {
+                byte[] raw;
+                try (InputStream in = ex.getRequestBody()) {
+                    raw = in.readAllBytes();
+                }
+                ex.setStreams(new java.io.ByteArrayInputStream(raw), null);
                 reply = api(ex, path.substring(API.length()));
+                if (capturing) {
+                    capture(ex, path, raw, reply);
+                }
             } else if (path.startsWith("/_sim/")) {
                 reply = control(ex, path.substring("/_sim".length()));
             } else {
@@ -221,6 +254,19 @@ public final class AsanaSimulator implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("event=sim_handler_failed error={}", e.toString());
             send(ex, error(500, "Server Error"));
+        }
+    }
+
+    private void capture(HttpExchange ex, String path, byte[] raw, Reply reply) throws IOException {
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        ex.getRequestHeaders().forEach((k, v) -> headers.put(k, List.copyOf(v)));
+        Map<String, String> out = new LinkedHashMap<>(reply.headers);
+        out.put("Content-Type", "application/json; charset=UTF-8");
+        Exchange e = new Exchange(ex.getRequestMethod(), path, ex.getRequestURI().getRawQuery(), headers,
+                new String(raw, StandardCharsets.UTF_8), reply.status,
+                out, reply.body == null ? "" : json.writeValueAsString(reply.body));
+        synchronized (exchanges) {
+            exchanges.add(e);
         }
     }
 
@@ -290,11 +336,14 @@ public final class AsanaSimulator implements AutoCloseable {
             Map<String, String> query = query(ex.getRequestURI().getRawQuery());
             reply = route(ex, method, seg, template, rest, query);
         } catch (SimError e) {
-            reply = error(e.status, e.getMessage());
             if (e.extraSync != null) {
-                Map<String, Object> body = new LinkedHashMap<>((Map<String, Object>) reply.body);
+                // The 412 of /events: Asana's errors carry only a message here, plus the fresh token.
+                Map<String, Object> body = new LinkedHashMap<>();
+                body.put("errors", List.of(Map.of("message", e.getMessage())));
                 body.put("sync", e.extraSync);
                 reply = new Reply(e.status, body, Map.of());
+            } else {
+                reply = error(e.status, e.getMessage());
             }
         }
         if (write && reply.status / 100 == 2 && f.rate5xx() > 0 && rnd.nextDouble() < f.rate5xx()) {

@@ -869,7 +869,10 @@ final class SimStore {
         e.put("created_at", now().toString());
         e.put("action", action);
         e.put("resource", resource);
-        e.put("parent", parent);
+        if (parent != null) {
+            // Asana's schema has no null parent: events other than added/removed leave it out.
+            e.put("parent", parent);
+        }
         if (change != null) {
             e.put("change", change);
         }

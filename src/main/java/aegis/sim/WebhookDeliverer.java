@@ -206,15 +206,22 @@ final class WebhookDeliverer implements SimStore.EventSink, AutoCloseable {
         m.put("resource", h.resource);
         m.put("target", h.target);
         m.put("created_at", h.createdAt.toString());
-        m.put("last_failure_at", h.lastFailureAt == null ? null : h.lastFailureAt.toString());
+        // Timestamps that have not happened yet are left out: the schema has them as plain strings.
+        putIf(m, "last_failure_at", h.lastFailureAt);
         m.put("last_failure_content", h.lastFailureContent);
-        m.put("last_success_at", h.lastSuccessAt == null ? null : h.lastSuccessAt.toString());
+        putIf(m, "last_success_at", h.lastSuccessAt);
         m.put("delivery_retry_count", h.retryCount);
-        m.put("next_attempt_after", h.nextAttemptAfter == null ? null : h.nextAttemptAfter.toString());
-        m.put("failure_deletion_timestamp", h.failingSince == null ? null
-                : h.failingSince.plusSeconds(options.get().webhookFailureWindowSeconds()).toString());
+        putIf(m, "next_attempt_after", h.nextAttemptAfter);
+        putIf(m, "failure_deletion_timestamp", h.failingSince == null ? null
+                : h.failingSince.plusSeconds(options.get().webhookFailureWindowSeconds()));
         m.put("filters", h.filters);
         return m;
+    }
+
+    private static void putIf(Map<String, Object> m, String key, Instant value) {
+        if (value != null) {
+            m.put(key, value.toString());
+        }
     }
 
     private static long parse(String gid) {

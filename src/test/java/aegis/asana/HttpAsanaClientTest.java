@@ -113,6 +113,11 @@ class HttpAsanaClientTest {
         assertThat(c.stories(t.gid()).filter(Story::isComment).count()).isEqualTo(1);
         assertThat(c.postComment(t.gid(), "Done: see above.", "— Aegis · run 1", true).gid()).isEqualTo(s.gid());
         assertThat(c.stories(t.gid()).filter(Story::isComment).count()).isEqualTo(1);
+        // Run 12's marker is not found in run 123's comment: the marker must end the text.
+        Story r123 = c.postComment(t.gid(), "Another answer.", "— Aegis · run 123", false);
+        Story r12 = c.postComment(t.gid(), "A third answer.", "— Aegis · run 12", true);
+        assertThat(r12.gid()).isNotEqualTo(r123.gid());
+        assertThat(c.stories(t.gid()).filter(Story::isComment).count()).isEqualTo(3);
         // With completed_since=now only incomplete tasks (and ones completed just now) come back.
         assertThat(c.projectTasks(p, Optional.of(java.time.Instant.now().plusSeconds(1))).map(Task::gid).toList())
                 .doesNotContain(t.gid());

@@ -201,7 +201,13 @@ class SimWebhookTest {
         assertThat(d).isNotNull();
         assertThat(failedDeliveries.get()).isPositive();
         assertThat(d.events().toString()).contains("late");
+        // The receiver saw the body before the simulator saw the 200: give it a moment.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+        while (sim.webhooks().get(0).get("last_success_at") == null && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
         assertThat(sim.webhooks().get(0).get("last_success_at")).isNotNull();
+        assertThat(sim.webhooks().get(0).get("delivery_retry_count")).isEqualTo(0);
     }
 
     @Test

@@ -48,7 +48,7 @@ class HealthControllerTest {
         var nowhere = new AegisConfig.Database("jdbc:postgresql://127.0.0.1:" + closedPort + "/none",
                 "nobody", "none");
         try (TestApp app = TestApp.start(TestApp.config(nowhere, URI.create("http://127.0.0.1:1")),
-                Map.of("datasources.default.minimum-idle", 0,
+                Map.of("aegis.jobs.enabled", "false", "datasources.default.minimum-idle", 0,
                         "datasources.default.initialization-fail-timeout", -1))) {
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(app.uri("/health")).build(),
                     HttpResponse.BodyHandlers.ofString());

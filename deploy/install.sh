@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Installs Aegis as a systemd service on this machine.
+#
+#   sudo deploy/install.sh [JAR]        (JAR defaults to target/aegis.jar; build it with mvn package)
+#
+# Creates the system user "aegis", installs the jar under /opt/aegis, the unit as
+# /etc/systemd/system/aegis.service, an environment template as /etc/aegis/aegis.env (kept if it
+# exists: the new template goes next to it as aegis.env.example), the agents' checkout root
+# /srv/aegis, and runs the database migrations when AEGIS_DATABASE_URL is set in aegis.env.
+# Running it again upgrades the jar and the unit and leaves settings alone.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+jar="${1:-$root/target/aegis.jar}"
+
+say() { echo "install: $*"; }
+die() { echo "install: $*" >&2; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "run as root (sudo $0)"
+[ -f "$jar" ] || die "no jar at $jar; build it first: mvn -B -DskipTests package"
+command -v java >/dev/null || die "Java 17+ is required: apt-get install openjdk-17-jre-headless"
+[ -x /usr/bin/java ] || die "the unit runs /usr/bin/java, which is missing; install a JRE package or edit ExecStart"
+
+if ! id -u aegis >/dev/null 2>&1; then
+  say "creating system user aegis"
+  useradd --system --user-group --home-dir /var/lib/aegis --no-create-home --shell /usr/sbin/nologin aegis
+fi
+
+install -d -m 0755 /opt/aegis
+install -m 0644 "$jar" /opt/aegis/aegis.jar.new && mv /opt/aegis/aegis.jar.new /opt/aegis/aegis.jar
+[ -f "$root/README.md" ] && install -m 0644 "$root/README.md" /opt/aegis/README.md
+say "installed /opt/aegis/aegis.jar"
+
+install -d -m 0750 -o root -g aegis /etc/aegis
+if [ -f /etc/aegis/aegis.env ]; then
+  install -m 0640 -o root -g aegis "$here/aegis.env.example" /etc/aegis/aegis.env.example
+  say "kept /etc/aegis/aegis.env; the current template is /etc/aegis/aegis.env.example"
+else
+  install -m 0640 -o root -g aegis "$here/aegis.env.example" /etc/aegis/aegis.env
+  say "wrote /etc/aegis/aegis.env from the template: fill in the database and Asana settings"
+fi
+
+install -d -m 0750 -o aegis -g aegis /var/lib/aegis /srv/aegis
+
+install -m 0644 "$root/systemd/aegis.service" /etc/systemd/system/aegis.service
+if [ -d /run/systemd/system ]; then
+  systemctl daemon-reload
+  say "installed /etc/systemd/system/aegis.service (daemon reloaded)"
+else
+  say "installed /etc/systemd/system/aegis.service (systemd is not running here; no reload)"
+fi
+
+# Migrations, as the service user, with the settings the service will use.
+db_url="$(sed -n 's/^AEGIS_DATABASE_URL=//p' /etc/aegis/aegis.env | tail -1)"
+if [ -n "$db_url" ]; then
+  say "running database migrations"
+  (set -a; . /etc/aegis/aegis.env; set +a
+   runuser -u aegis -- env AEGIS_DATABASE_URL="$AEGIS_DATABASE_URL" \
+     AEGIS_DATABASE_USER="${AEGIS_DATABASE_USER:-}" AEGIS_DATABASE_PASSWORD="${AEGIS_DATABASE_PASSWORD:-}" \
+     java -XX:+UseSerialGC -jar /opt/aegis/aegis.jar migrate) || die "migrations failed; check the database settings in /etc/aegis/aegis.env"
+else
+  say "AEGIS_DATABASE_URL is empty in /etc/aegis/aegis.env: migrations not run (the service runs them at start)"
+fi
+
+cat <<NEXT
+install: done. Next:
+  1. edit /etc/aegis/aegis.env (database, ASANA_ACCESS_TOKEN, workspace, projects)
+  2. systemctl enable --now aegis && journalctl -u aegis -f
+  3. sudo -u aegis bash -c 'set -a; . /etc/aegis/aegis.env; exec java -jar /opt/aegis/aegis.jar apikey create ops'
+     then: curl -H "Authorization: Bearer <key>" http://127.0.0.1:8080/status
+NEXT

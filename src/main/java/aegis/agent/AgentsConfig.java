@@ -1,0 +1,267 @@
+package aegis.agent;
+
+import aegis.config.ConfigException;
+import aegis.config.Settings;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The {@code agents:} section of the YAML file, validated. Every bad value raises a
+ * {@link ConfigException} naming its key, e.g. {@code agents.command.timeout}.
+ * <pre>
+ * agents:
+ *   command:
+ *     argv: [claude, -p, --output-format, json]   # required to use kind "command"
+ *     timeout: 30m                  # wall clock; also bounded by the execution's remaining time
+ *     env_allow: [PATH, HOME, LANG] # variables passed through (secrets never are)
+ *     transient_exit_codes: [75]    # exit codes that mean "try again later"
+ *     max_output_bytes: 1048576     # per stream; head and tail kept
+ *     system_prompt_flag: --append-system-prompt   # optional; else system prompt goes first on stdin
+ *     kill_grace: 5s                # SIGTERM to SIGKILL
+ *   llm:
+ *     provider: anthropic           # or openai (any OpenAI-compatible chat completions API)
+ *     base_url: https://api.anthropic.com
+ *     model: claude-sonnet-4-5
+ *     max_tokens: 4096
+ *     api_key_env: ANTHROPIC_API_KEY
+ *     timeout: 120s                 # per HTTP call
+ *     max_retries: 4                # for 429, 5xx and I/O errors
+ *     retry_base_delay: 1s
+ *     prices:                       # USD per million tokens
+ *       claude-sonnet-4-5: {input_per_mtok: 3, output_per_mtok: 15}
+ *   select:
+ *     tag_prefix: "aegis:"          # a task tag "aegis:llm" runs that task with kind llm
+ *     custom_field: Agent           # optional: a custom field whose value names the kind
+ * </pre>
+ */
+public record AgentsConfig(Optional<Command> command, Llm llm, Select select) {
+
+    public static final List<String> DEFAULT_ENV_ALLOW =
+            List.of("PATH", "HOME", "LANG", "LC_ALL", "TZ", "USER", "LOGNAME", "TMPDIR");
+    public static final int DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
+
+    public record Command(List<String> argv, Duration timeout, List<String> envAllow,
+                          Set<Integer> transientExitCodes, int maxOutputBytes,
+                          Optional<String> systemPromptFlag, Duration killGrace) {
+        public Command {
+            argv = List.copyOf(argv);
+            envAllow = List.copyOf(envAllow);
+            transientExitCodes = Set.copyOf(transientExitCodes);
+        }
+
+        public static Command of(List<String> argv) {
+            return new Command(argv, Duration.ofMinutes(30), DEFAULT_ENV_ALLOW, Set.of(),
+                    DEFAULT_MAX_OUTPUT_BYTES, Optional.empty(), Duration.ofSeconds(5));
+        }
+    }
+
+    public enum Provider { ANTHROPIC, OPENAI }
+
+    /** Price of a model in USD per million tokens. */
+    public record Price(BigDecimal inputPerMtok, BigDecimal outputPerMtok) {
+    }
+
+    public record Llm(Provider provider, URI baseUrl, String model, int maxTokens, String apiKeyEnv,
+                      Duration timeout, int maxRetries, Duration retryBaseDelay, Map<String, Price> prices) {
+        public Llm {
+            prices = Map.copyOf(prices);
+        }
+    }
+
+    public record Select(String tagPrefix, Optional<String> customField) {
+    }
+
+    public static AgentsConfig read(Settings settings) {
+        Map<?, ?> root = map(settings.section("agents").orElse(null), "agents");
+        allowKeys(root, "agents", Set.of("command", "llm", "select"));
+        Optional<Command> command = root.get("command") == null ? Optional.empty()
+                : Optional.of(command(map(root.get("command"), "agents.command")));
+        Llm llm = llm(map(root.get("llm"), "agents.llm"));
+        Map<?, ?> sel = map(root.get("select"), "agents.select");
+        allowKeys(sel, "agents.select", Set.of("tag_prefix", "custom_field"));
+        Select select = new Select(str(sel, "agents.select", "tag_prefix").orElse("aegis:"),
+                str(sel, "agents.select", "custom_field"));
+        return new AgentsConfig(command, llm, select);
+    }
+
+    private static Command command(Map<?, ?> m) {
+        String at = "agents.command";
+        allowKeys(m, at, Set.of("argv", "timeout", "env_allow", "transient_exit_codes",
+                "max_output_bytes", "system_prompt_flag", "kill_grace"));
+        List<String> argv = strings(m.get("argv"), at + ".argv");
+        if (argv.isEmpty() || argv.get(0).isBlank()) {
+            throw new ConfigException(at + ".argv", "must be a non-empty list: the program and its "
+                    + "arguments, e.g. [claude, -p, --output-format, json] (no shell is involved)");
+        }
+        Duration timeout = duration(m.get("timeout"), at + ".timeout", Duration.ofMinutes(30));
+        List<String> env = m.get("env_allow") == null ? DEFAULT_ENV_ALLOW
+                : strings(m.get("env_allow"), at + ".env_allow");
+        Set<Integer> transientCodes = new java.util.HashSet<>();
+        if (m.get("transient_exit_codes") != null) {
+            if (!(m.get("transient_exit_codes") instanceof List<?> l)) {
+                throw new ConfigException(at + ".transient_exit_codes", "must be a list of exit codes, e.g. [75]");
+            }
+            for (Object o : l) {
+                transientCodes.add(integer(o, at + ".transient_exit_codes", 1, 255));
+            }
+        }
+        int maxOut = m.get("max_output_bytes") == null ? DEFAULT_MAX_OUTPUT_BYTES
+                : integer(m.get("max_output_bytes"), at + ".max_output_bytes", 1024, 256 * 1024 * 1024);
+        return new Command(argv, timeout, env, transientCodes, maxOut,
+                str(m, at, "system_prompt_flag"),
+                duration(m.get("kill_grace"), at + ".kill_grace", Duration.ofSeconds(5)));
+    }
+
+    private static Llm llm(Map<?, ?> m) {
+        String at = "agents.llm";
+        allowKeys(m, at, Set.of("provider", "base_url", "model", "max_tokens", "api_key_env", "timeout",
+                "max_retries", "retry_base_delay", "prices"));
+        String p = str(m, at, "provider").orElse("anthropic").toLowerCase(Locale.ROOT);
+        Provider provider = switch (p) {
+            case "anthropic" -> Provider.ANTHROPIC;
+            case "openai" -> Provider.OPENAI;
+            default -> throw new ConfigException(at + ".provider", "must be anthropic or openai, got '" + p + "'");
+        };
+        String base = str(m, at, "base_url").orElse(provider == Provider.ANTHROPIC
+                ? "https://api.anthropic.com" : "https://api.openai.com/v1");
+        URI baseUrl;
+        try {
+            baseUrl = URI.create(base.endsWith("/") ? base.substring(0, base.length() - 1) : base);
+            if (baseUrl.getHost() == null || !Set.of("http", "https").contains(baseUrl.getScheme())) {
+                throw new IllegalArgumentException();
+            }
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(at + ".base_url", "must be an http(s) URL, got '" + base + "'");
+        }
+        String model = str(m, at, "model").orElse(provider == Provider.ANTHROPIC
+                ? "claude-sonnet-4-5" : "gpt-4o-mini");
+        int maxTokens = m.get("max_tokens") == null ? 4096
+                : integer(m.get("max_tokens"), at + ".max_tokens", 1, 1_000_000);
+        String keyEnv = str(m, at, "api_key_env").orElse(provider == Provider.ANTHROPIC
+                ? "ANTHROPIC_API_KEY" : "OPENAI_API_KEY");
+        if (!keyEnv.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+            throw new ConfigException(at + ".api_key_env", "must be the NAME of an environment variable "
+                    + "holding the key (never the key itself)");
+        }
+        Duration timeout = duration(m.get("timeout"), at + ".timeout", Duration.ofSeconds(120));
+        int retries = m.get("max_retries") == null ? 4 : integer(m.get("max_retries"), at + ".max_retries", 0, 20);
+        Duration base0 = duration(m.get("retry_base_delay"), at + ".retry_base_delay", Duration.ofSeconds(1));
+        Map<String, Price> prices = new LinkedHashMap<>();
+        Map<?, ?> pm = map(m.get("prices"), at + ".prices");
+        pm.forEach((k, v) -> {
+            String where = at + ".prices." + k;
+            Map<?, ?> pv = map(v, where);
+            allowKeys(pv, where, Set.of("input_per_mtok", "output_per_mtok"));
+            prices.put(String.valueOf(k), new Price(decimal(pv.get("input_per_mtok"), where + ".input_per_mtok"),
+                    decimal(pv.get("output_per_mtok"), where + ".output_per_mtok")));
+        });
+        return new Llm(provider, baseUrl, model, maxTokens, keyEnv, timeout, retries, base0, prices);
+    }
+
+    private static Map<?, ?> map(Object v, String at) {
+        if (v == null) {
+            return Map.of();
+        }
+        if (!(v instanceof Map<?, ?> m)) {
+            throw new ConfigException(at, "must be a YAML mapping");
+        }
+        return m;
+    }
+
+    private static void allowKeys(Map<?, ?> m, String at, Set<String> allowed) {
+        for (Object k : m.keySet()) {
+            if (!allowed.contains(String.valueOf(k))) {
+                throw new ConfigException(at + "." + k, "is not a known option; use one of "
+                        + new java.util.TreeSet<>(allowed));
+            }
+        }
+    }
+
+    private static Optional<String> str(Map<?, ?> m, String at, String key) {
+        Object v = m.get(key);
+        if (v == null) {
+            return Optional.empty();
+        }
+        if (v instanceof Map || v instanceof List) {
+            throw new ConfigException(at + "." + key, "must be a single value");
+        }
+        String s = String.valueOf(v).trim();
+        return s.isEmpty() ? Optional.empty() : Optional.of(s);
+    }
+
+    private static List<String> strings(Object v, String at) {
+        if (!(v instanceof List<?> l)) {
+            throw new ConfigException(at, "must be a YAML list of strings");
+        }
+        List<String> out = new ArrayList<>();
+        for (Object o : l) {
+            if (o == null || o instanceof Map || o instanceof List) {
+                throw new ConfigException(at, "must be a YAML list of strings");
+            }
+            out.add(String.valueOf(o));
+        }
+        return out;
+    }
+
+    private static int integer(Object v, String at, int min, int max) {
+        try {
+            long n = v instanceof Number num ? num.longValue() : Long.parseLong(String.valueOf(v).trim());
+            if (n < min || n > max) {
+                throw new ConfigException(at, "must be between " + min + " and " + max + ", got " + n);
+            }
+            return (int) n;
+        } catch (NumberFormatException e) {
+            throw new ConfigException(at, "must be a whole number, got '" + v + "'");
+        }
+    }
+
+    private static BigDecimal decimal(Object v, String at) {
+        if (v == null) {
+            throw new ConfigException(at, "is required (USD per million tokens)");
+        }
+        try {
+            BigDecimal d = new BigDecimal(String.valueOf(v).trim());
+            if (d.signum() < 0) {
+                throw new ConfigException(at, "must not be negative");
+            }
+            return d;
+        } catch (NumberFormatException e) {
+            throw new ConfigException(at, "must be a number, got '" + v + "'");
+        }
+    }
+
+    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)?");
+
+    /** "500ms", "90s", "30m", "2h"; a bare number is seconds. */
+    static Duration duration(Object v, String at, Duration dflt) {
+        if (v == null) {
+            return dflt;
+        }
+        Matcher mt = DURATION.matcher(String.valueOf(v).trim().toLowerCase(Locale.ROOT));
+        if (!mt.matches()) {
+            throw new ConfigException(at, "must be a duration such as 500ms, 90s, 30m or 2h, got '" + v + "'");
+        }
+        long n = Long.parseLong(mt.group(1));
+        String unit = mt.group(2) == null ? "s" : mt.group(2);
+        Duration d = switch (unit) {
+            case "ms" -> Duration.ofMillis(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofSeconds(n);
+        };
+        if (d.isZero()) {
+            throw new ConfigException(at, "must be longer than zero");
+        }
+        return d;
+    }
+}

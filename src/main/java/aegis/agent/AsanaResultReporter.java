@@ -1,0 +1,137 @@
+package aegis.agent;
+
+import aegis.asana.AsanaClient;
+import aegis.asana.AsanaModel;
+import aegis.config.ProjectSettings;
+import aegis.asana.BotIdentity;
+import aegis.dispatch.Execution;
+import aegis.dispatch.TaskReader;
+import aegis.dispatch.TaskSnapshot;
+import jakarta.inject.Singleton;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers through {@link AsanaClient}: done → comment, then complete or move per the
+ * project's {@code on_done}; question → comment, then reassign to the person who asked
+ * for the work; failed → a comment saying what failed and what happens next.
+ */
+@Singleton
+public final class AsanaResultReporter implements ResultReporter {
+    private static final Logger LOG = LoggerFactory.getLogger(AsanaResultReporter.class);
+    /** Below Asana's limit on a story's text, leaving room for the footer. */
+    static final int COMMENT_MAX = 60_000;
+    private static final DateTimeFormatter AT = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")
+            .withZone(ZoneOffset.UTC);
+
+    private final AsanaClient asana;
+    private final TaskReader tasks;
+    private final ProjectSettings.All projects;
+    private final BotIdentity bot;
+
+    public AsanaResultReporter(AsanaClient asana, TaskReader tasks, ProjectSettings.All projects, BotIdentity bot) {
+        this.asana = asana;
+        this.tasks = tasks;
+        this.projects = projects;
+        this.bot = bot;
+    }
+
+    @Override
+    public String answer(Execution e, Answer answer, boolean lookFirst) {
+        String marker = e.marker();
+        if (answer instanceof Answer.Done d) {
+            AsanaModel.Story story = asana.postComment(e.taskGid(), body(d.result(), marker, e.id()), marker, lookFirst);
+            afterDone(e);
+            return story.gid();
+        }
+        if (answer instanceof Answer.Question q) {
+            AsanaModel.Story story = asana.postComment(e.taskGid(),
+                    body("I need an answer before I can continue:\n\n" + q.question()
+                            + "\n\nReply in a comment and assign the task back to me.", marker, e.id()),
+                    marker, lookFirst);
+            Optional<String> asker = requester(e);
+            asana.updateTask(e.taskGid(), asker.map(AsanaModel.TaskUpdate::assignTo)
+                    .orElseGet(() -> new AsanaModel.TaskUpdate(null, null, true, null, null)));
+            LOG.info("event=question_asked execution={} task={} reassigned_to={}", e.id(), e.taskGid(),
+                    asker.orElse("nobody"));
+            return story.gid();
+        }
+        Answer.Failed f = (Answer.Failed) answer;
+        String what = f.timedOut() ? "The run took too long and was stopped" : "The run failed";
+        String text = what + ": " + f.reason() + "\n\nGave up after " + f.attempts()
+                + (f.attempts() == 1 ? " attempt" : " attempts")
+                + ". Comment on this task or assign it to me again to try once more.";
+        return asana.postComment(e.taskGid(), body(text, marker, e.id()), marker, lookFirst).gid();
+    }
+
+    @Override
+    public void retrying(Execution e, String reason, Instant at) {
+        // Its own marker, not containing the final one: the client finds markers by substring.
+        String marker = "— Aegis · attempt " + e.attempt() + " of run " + e.id();
+        String text = "Attempt " + e.attempt() + " of " + e.maxAttempts() + " failed: " + reason
+                + "\n\nI will retry at " + AT.format(at) + ".";
+        asana.postComment(e.taskGid(), body(text, marker, e.id()), marker, false);
+    }
+
+    private void afterDone(Execution e) {
+        Optional<TaskSnapshot> t = tasks.task(e.taskId());
+        String projectGid = t.map(s -> s.project().gid()).orElse(null);
+        ProjectSettings.DoneAction action = projectGid == null ? new ProjectSettings.DoneAction.Complete()
+                : projects.forProject(projectGid).onDone();
+        if (action instanceof ProjectSettings.DoneAction.MoveToSection m) {
+                Optional<AsanaModel.Section> section = asana.sections(projectGid).stream()
+                        .filter(s -> s.name() != null && s.name().trim().equalsIgnoreCase(m.sectionName()))
+                        .findFirst();
+                if (section.isPresent()) {
+                    asana.addTaskToSection(section.get().gid(), e.taskGid());
+                } else {
+                    LOG.warn("event=done_section_missing execution={} project={} section={}", e.id(), projectGid,
+                            m.sectionName());
+                }
+        } else {
+            asana.updateTask(e.taskGid(), AsanaModel.TaskUpdate.complete());
+        }
+    }
+
+    /** Who asked for the work: whoever assigned it, else the last person who commented. */
+    private Optional<String> requester(Execution e) {
+        String botGid = bot.gid();
+        if (e.requestedByGid() != null && !e.requestedByGid().equals(botGid)) {
+            return Optional.of(e.requestedByGid());
+        }
+        List<AgentRequest.CommentView> thread = tasks.thread(e.taskId()).comments();
+        for (int i = thread.size() - 1; i >= 0; i--) {
+            var c = thread.get(i);
+            if (!c.fromBot() && c.authorGid() != null && !c.authorGid().equals(botGid)) {
+                return Optional.of(c.authorGid());
+            }
+        }
+        try (Stream<AsanaModel.Story> stories = asana.stories(e.taskGid())) {
+            List<AsanaModel.Story> all = stories.toList();
+            for (int i = all.size() - 1; i >= 0; i--) {
+                var s = all.get(i);
+                boolean asks = s.isComment() || "assigned".equals(s.resourceSubtype());
+                if (asks && s.createdBy() != null && s.createdBy().gid() != null
+                        && !s.createdBy().gid().equals(botGid)) {
+                    return Optional.of(s.createdBy().gid());
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    static String body(String text, String marker, long executionId) {
+        String t = text == null ? "" : text.strip();
+        if (t.length() > COMMENT_MAX) {
+            t = t.substring(0, COMMENT_MAX) + "\n\n[… trimmed to fit Asana; the full text is in execution "
+                    + executionId + "]";
+        }
+        return t + "\n\n" + marker;
+    }
+}

@@ -1,0 +1,147 @@
+package aegis.agent;
+
+import aegis.config.Jdbc;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import jakarta.inject.Singleton;
+import java.sql.PreparedStatement;
+import java.sql.Types;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Records {@code agent_events}: what happened during an execution, as it happens. */
+@Singleton
+public final class ExecutionEvents {
+    private static final Logger LOG = LoggerFactory.getLogger(ExecutionEvents.class);
+    private static final Set<String> LEVELS = Set.of("debug", "info", "warn", "error");
+    private static final int MESSAGE_MAX = 4000;
+
+    private final Jdbc jdbc;
+    private final ObjectMapper json = new ObjectMapper();
+
+    public ExecutionEvents(Jdbc jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    public void record(Long agentId, long executionId, String type, String level, String message,
+                       Map<String, ?> data) {
+        String lvl = LEVELS.contains(level) ? level : "info";
+        String msg = message != null && message.length() > MESSAGE_MAX ? message.substring(0, MESSAGE_MAX) : message;
+        String body;
+        try {
+            body = json.writeValueAsString(data == null ? Map.of() : data);
+        } catch (JsonProcessingException e) {
+            body = "{}";
+        }
+        String dataJson = body;
+        try {
+            jdbc.withConnection(c -> {
+                try (PreparedStatement ps = c.prepareStatement("""
+                        INSERT INTO agent_events (agent_id, execution_id, event_type, level, message, data)
+                        VALUES (?, ?, ?, ?, ?, ?::jsonb)""")) {
+                    if (agentId == null) {
+                        ps.setNull(1, Types.BIGINT);
+                    } else {
+                        ps.setLong(1, agentId);
+                    }
+                    ps.setLong(2, executionId);
+                    ps.setString(3, type);
+                    ps.setString(4, lvl);
+                    ps.setString(5, msg);
+                    ps.setString(6, dataJson);
+                    return ps.executeUpdate();
+                }
+            });
+        } catch (RuntimeException e) {
+            // Events are a record, not the work: losing one must not fail the execution.
+            LOG.warn("event=agent_event_not_recorded execution={} type={} error={}", executionId, type, e.getMessage());
+        }
+    }
+
+    /**
+     * The {@link AgentContext} of one execution run by one worker, ending at {@code deadline}.
+     * Its events are buffered and written in batches: by {@link Buffered#flush()}, which the
+     * pool calls every few hundred milliseconds and before recording an outcome.
+     */
+    public Buffered contextFor(Long agentId, long executionId, Instant deadline) {
+        return new Buffered(agentId, executionId, deadline);
+    }
+
+    private record Pending(String type, String level, String message, String data) {
+    }
+
+    public final class Buffered implements AgentContext {
+        private final Long agentId;
+        private final long executionId;
+        private final Instant deadline;
+        private final java.util.List<Pending> pending = new java.util.ArrayList<>();
+
+        private Buffered(Long agentId, long executionId, Instant deadline) {
+            this.agentId = agentId;
+            this.executionId = executionId;
+            this.deadline = deadline;
+        }
+
+        @Override
+        public void event(String eventType, String level, String message, Map<String, Object> data) {
+            String lvl = LEVELS.contains(level) ? level : "info";
+            String msg = message != null && message.length() > MESSAGE_MAX ? message.substring(0, MESSAGE_MAX) : message;
+            String body;
+            try {
+                body = json.writeValueAsString(data == null ? Map.of() : data);
+            } catch (JsonProcessingException e) {
+                body = "{}";
+            }
+            synchronized (pending) {
+                pending.add(new Pending(eventType, lvl, msg, body));
+            }
+        }
+
+        @Override
+        public Duration remaining() {
+            Duration left = Duration.between(Instant.now(), deadline);
+            return left.isNegative() ? Duration.ZERO : left;
+        }
+
+        /** Writes the buffered events in one batch. */
+        public void flush() {
+            java.util.List<Pending> batch;
+            synchronized (pending) {
+                if (pending.isEmpty()) {
+                    return;
+                }
+                batch = java.util.List.copyOf(pending);
+                pending.clear();
+            }
+            try {
+                jdbc.withConnection(c -> {
+                    try (PreparedStatement ps = c.prepareStatement("""
+                            INSERT INTO agent_events (agent_id, execution_id, event_type, level, message, data)
+                            VALUES (?, ?, ?, ?, ?, ?::jsonb)""")) {
+                        for (Pending p : batch) {
+                            if (agentId == null) {
+                                ps.setNull(1, Types.BIGINT);
+                            } else {
+                                ps.setLong(1, agentId);
+                            }
+                            ps.setLong(2, executionId);
+                            ps.setString(3, p.type());
+                            ps.setString(4, p.level());
+                            ps.setString(5, p.message());
+                            ps.setString(6, p.data());
+                            ps.addBatch();
+                        }
+                        return ps.executeBatch();
+                    }
+                });
+            } catch (RuntimeException e) {
+                LOG.warn("event=agent_events_not_recorded execution={} count={} error={}", executionId, batch.size(),
+                        e.getMessage());
+            }
+        }
+    }
+}

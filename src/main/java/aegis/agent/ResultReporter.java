@@ -1,0 +1,31 @@
+package aegis.agent;
+
+import aegis.dispatch.Execution;
+import java.time.Instant;
+
+/** Tells the person in Asana how an execution ended. */
+public interface ResultReporter {
+
+    /** What to say. */
+    sealed interface Answer {
+        record Done(String result) implements Answer {
+        }
+
+        record Question(String question) implements Answer {
+        }
+
+        /** Given up: {@code attempts} made; {@code timedOut} when the last one ran out of time. */
+        record Failed(String reason, int attempts, boolean timedOut) implements Answer {
+        }
+    }
+
+    /**
+     * Posts the final answer (with the execution's marker, so never twice) and applies what
+     * follows it: completion or section move, or reassignment for a question. With
+     * {@code lookFirst} an earlier attempt may have posted it already. Returns the story gid.
+     */
+    String answer(Execution execution, Answer answer, boolean lookFirst);
+
+    /** A transient failure that will be retried at {@code at}. */
+    void retrying(Execution execution, String reason, Instant at);
+}

@@ -1,0 +1,44 @@
+package aegis.agent;
+
+import jakarta.inject.Singleton;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link Prompts} on prompt_templates: the active template of the agent type, else the active
+ * template of agent type {@code default}; rendered with the task, its thread, its project
+ * and the global directives ({@code AEGIS_DIRECTIVES} or {@code AEGIS_DIRECTIVES_FILE}).
+ */
+@Singleton
+public final class TemplatePrompts implements Prompts {
+    private static final Logger LOG = LoggerFactory.getLogger(TemplatePrompts.class);
+    public static final String DEFAULT_TYPE = "default";
+
+    private final PromptStore store;
+    private final Directives directives;
+
+    public TemplatePrompts(PromptStore store, Directives directives) {
+        this.store = store;
+        this.directives = directives;
+    }
+
+    @Override
+    public RenderedPrompt render(String agentType, AgentRequest.TaskView task, List<AgentRequest.CommentView> thread,
+                                 AgentRequest.ProjectView project) {
+        PromptTemplate t = store.active(agentType)
+                .or(() -> store.active(DEFAULT_TYPE))
+                .orElseThrow(() -> new IllegalStateException("no active prompt template for agent type '" + agentType
+                        + "' nor for '" + DEFAULT_TYPE + "'; import one with 'aegis prompts import DIR'"));
+        var values = TemplateRenderer.values(task, thread, project, directives.text());
+        String system = TemplateRenderer.render(t.name() + " v" + t.version(), t.systemPrompt(), t.variables(), values);
+        String user = TemplateRenderer.render(t.name() + " v" + t.version(), t.userPromptTemplate(), t.variables(), values);
+        LOG.debug("event=prompt_rendered template={} version={} agent_type={}", t.name(), t.version(), agentType);
+        return new RenderedPrompt(t.id(), t.name(), t.version(), system, user);
+    }
+
+    @Override
+    public void recordUsage(long templateId, boolean success, long tokens) {
+        store.recordUsage(templateId, success, tokens);
+    }
+}

@@ -1,0 +1,530 @@
+package aegis.agent;
+
+import aegis.dispatch.Accounting;
+import aegis.dispatch.DispatchSettings;
+import aegis.dispatch.Execution;
+import aegis.dispatch.ExecutionStore;
+import aegis.dispatch.QueueSignals;
+import aegis.dispatch.RetryPolicy;
+import aegis.dispatch.TaskReader;
+import aegis.dispatch.TaskSnapshot;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent pool of one instance: worker slots per agent kind (each an {@code agents} row),
+ * at most {@code AEGIS_AGENT_WORKERS} running at once and at most the kind's own limit per
+ * kind. One dispatcher thread claims work whenever slots are free and it is woken (or the
+ * backstop poll passes); a ticker renews leases, stops executions whose lease was lost
+ * (cancelled elsewhere) and those past their time limit.
+ *
+ * <p>Per attempt: load the task and thread, render the prompt, run the agent, record the
+ * outcome in the row (an answer owed), answer in Asana, finish the row. A crash anywhere
+ * leaves either a pending/running row to rescue or an answer owed that the next worker
+ * reports without running the agent again.
+ */
+public final class WorkerPool implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(WorkerPool.class);
+
+    private final ExecutionStore store;
+    private final TaskReader tasks;
+    private final AgentRows rows;
+    private final ExecutionEvents events;
+    private final Map<String, Agent> agents;
+    private final Prompts prompts;
+    private final ResultReporter reporter;
+    private final RetryPolicy retry;
+    private final DispatchSettings settings;
+    private final QueueSignals signals;
+    private final Supplier<String> botGid;
+    private final MeterRegistry metrics;
+
+    private final Map<String, ConcurrentLinkedQueue<Slot>> freeSlots = new LinkedHashMap<>();
+    private final List<Long> agentIds = new ArrayList<>();
+    private final AtomicInteger runningCount = new AtomicInteger();
+    private final Map<Long, Running> running = new ConcurrentHashMap<>();
+    private final ExecutorService workers;
+    private final ScheduledExecutorService ticker;
+    private volatile boolean stopping;
+    private Thread dispatcher;
+    private volatile Instant lastRenewal = Instant.EPOCH;
+
+    record Slot(Long agentId, String kind) {
+    }
+
+    private static final class Running {
+        final Execution execution;
+        final Thread thread;
+        final Instant deadline;
+        volatile long lastCommentId;
+        volatile ExecutionEvents.Buffered events;
+        volatile boolean lost;
+        /** Leaving the running state: a failed renewal now means nothing. */
+        volatile boolean settled;
+        volatile boolean timedOut;
+        volatile boolean shutdown;
+
+        Running(Execution execution, Thread thread, Instant deadline) {
+            this.execution = execution;
+            this.thread = thread;
+            this.deadline = deadline;
+        }
+    }
+
+    public WorkerPool(ExecutionStore store, TaskReader tasks, AgentRows rows, ExecutionEvents events,
+                      Map<String, Agent> agents, Prompts prompts, ResultReporter reporter, RetryPolicy retry,
+                      DispatchSettings settings, QueueSignals signals, Supplier<String> botGid, MeterRegistry metrics) {
+        this.store = store;
+        this.tasks = tasks;
+        this.rows = rows;
+        this.events = events;
+        this.agents = Map.copyOf(agents);
+        this.prompts = prompts;
+        this.reporter = reporter;
+        this.retry = retry;
+        this.settings = settings;
+        this.signals = signals;
+        this.botGid = botGid;
+        this.metrics = metrics;
+        AtomicInteger n = new AtomicInteger();
+        this.workers = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "aegis-worker-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "aegis-lease-ticker");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public synchronized void start() {
+        if (dispatcher != null) {
+            return;
+        }
+        for (String kind : agents.keySet()) {
+            int slots = settings.workersFor(kind);
+            ConcurrentLinkedQueue<Slot> q = new ConcurrentLinkedQueue<>();
+            for (int i = 1; i <= slots; i++) {
+                long id = rows.register(settings.instanceId() + "/" + kind + "-" + i, kind, settings.instanceId(), slots);
+                agentIds.add(id);
+                q.add(new Slot(id, kind));
+            }
+            freeSlots.put(kind, q);
+        }
+        signals.onCancel(this::cancelled);
+        ticker.scheduleWithFixedDelay(this::tick, 250, 250, TimeUnit.MILLISECONDS);
+        dispatcher = new Thread(this::dispatchLoop, "aegis-dispatcher");
+        dispatcher.setDaemon(true);
+        dispatcher.start();
+        LOG.info("event=pool_started instance={} workers={} kinds={}", settings.instanceId(), settings.workers(),
+                freeSlots.keySet());
+    }
+
+    /** How many executions run in this instance now. */
+    public int running() {
+        return runningCount.get();
+    }
+
+    private void dispatchLoop() {
+        while (!stopping) {
+            try {
+                claimWhatFits();
+                signals.await(settings.pollEvery());
+            } catch (InterruptedException e) {
+                if (stopping) {
+                    return;
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("event=claim_failed error={}", e.getMessage());
+                try {
+                    Thread.sleep(500);
+                } catch (InterruptedException ie) {
+                    if (stopping) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    private void claimWhatFits() {
+        boolean more = true;
+        while (more && !stopping) {
+            more = false;
+            for (var entry : freeSlots.entrySet()) {
+                int free = Math.min(entry.getValue().size(), settings.workers() - runningCount.get());
+                if (free <= 0) {
+                    continue;
+                }
+                List<Execution> claimed = store.claim(settings.instanceId(), entry.getKey(), List.of(),
+                        free, settings.lease());
+                for (Execution e : claimed) {
+                    Slot slot = entry.getValue().poll();
+                    start(e, slot == null ? new Slot(null, entry.getKey()) : slot);
+                }
+                more |= claimed.size() == free;
+            }
+            // Work for a kind no instance here runs: fail it so the person hears, rather than let it wait forever.
+            int free = settings.workers() - runningCount.get();
+            if (free > 0 && !stopping) {
+                for (Execution e : store.claim(settings.instanceId(), null, List.copyOf(agents.keySet()),
+                        Math.min(free, 4), settings.lease())) {
+                    start(e, new Slot(null, e.agentType()));
+                }
+            }
+        }
+    }
+
+    private void start(Execution e, Slot slot) {
+        runningCount.incrementAndGet();
+        workers.execute(() -> run(e, slot));
+    }
+
+    private void run(Execution e, Slot slot) {
+        Running r = new Running(e, Thread.currentThread(), Instant.now().plus(settings.agentTimeout()));
+        running.put(e.id(), r);
+        long t0 = System.nanoTime();
+        Ended ended = Ended.NOT_YET;
+        Usage usage = Usage.NONE;
+        try {
+            if (slot.agentId() != null) {
+                rows.busy(slot.agentId(), e.taskId());
+            }
+            if (e.owedOutcome() != null) {
+                ended = reportOwed(e, r);
+                return;
+            }
+            Attempt a = attempt(e, r, slot);
+            usage = a.usage();
+            ended = a.ended();
+        } catch (RuntimeException ex) {
+            LOG.error("event=worker_error execution={} error={}", e.id(), ex.toString());
+            events.record(slot.agentId(), e.id(), "error", "error", "worker error: " + ex, Map.of());
+        } finally {
+            running.remove(e.id());
+            Thread.interrupted();
+            flush(r);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            try {
+                if (slot.agentId() != null) {
+                    rows.idle(slot.agentId(), ended == Ended.COMPLETED, ended == Ended.FAILED, ms,
+                            usage.inputTokens(), usage.outputTokens(), usage.costUsd());
+                }
+            } catch (RuntimeException ex) {
+                LOG.warn("event=agent_row_not_updated agent={} error={}", slot.agentId(), ex.getMessage());
+            }
+            if (slot.agentId() != null) {
+                freeSlots.get(slot.kind()).add(slot);
+            }
+            runningCount.decrementAndGet();
+            metrics.counter("aegis_dispatch_attempts_total", "ended", ended.name().toLowerCase()).increment();
+            signals.wake();
+        }
+    }
+
+    enum Ended { NOT_YET, COMPLETED, FAILED, RETRY, CANCELLED, RELEASED }
+
+    record Attempt(Ended ended, Usage usage) {
+    }
+
+    private Attempt attempt(Execution e, Running r, Slot slot) {
+        String owner = settings.instanceId();
+        Agent agent = agents.get(e.agentType());
+        if (agent == null) {
+            String reason = "no agent of kind '" + e.agentType() + "' is configured";
+            return new Attempt(giveUp(e, r, "failed", reason, Accounting.none(0), false), Usage.NONE);
+        }
+        Optional<TaskSnapshot> snap = tasks.task(e.taskId());
+        String bot = botGid.get();
+        if (snap.isEmpty() || !snap.get().wantsBot(bot)) {
+            store.cancelOwn(e.id(), owner, "the task no longer asks the bot for work");
+            events.record(slot.agentId(), e.id(), "cancelled", "info", "task withdrawn before the run", Map.of());
+            return new Attempt(Ended.CANCELLED, Usage.NONE);
+        }
+        TaskReader.Thread thread = tasks.thread(e.taskId());
+        r.lastCommentId = thread.lastCommentId();
+        ExecutionEvents.Buffered ctx = events.contextFor(slot.agentId(), e.id(), r.deadline);
+        r.events = ctx;
+        ctx.event("started", "info", "attempt " + e.attempt() + " of " + e.maxAttempts(),
+                Map.of("attempt", e.attempt(), "kind", e.kind(), "agent_type", e.agentType(),
+                        "instance", owner, "last_comment_id", thread.lastCommentId()));
+        long t0 = System.nanoTime();
+        RenderedPrompt prompt;
+        try {
+            prompt = prompts.render(e.agentType(), snap.get().task(), thread.comments(), snap.get().project());
+        } catch (RuntimeException ex) {
+            ctx.event("error", "error", "prompt could not be rendered: " + ex.getMessage(), Map.of());
+            return new Attempt(giveUp(e, r, "failed", "the prompt could not be rendered: " + ex.getMessage(),
+                    Accounting.none(0), false), Usage.NONE);
+        }
+        Map<String, Object> promptData = new LinkedHashMap<>();
+        promptData.put("template_id", prompt.templateId());
+        promptData.put("template", prompt.templateName());
+        promptData.put("version", prompt.version());
+        ctx.event("prompt_rendered", "info", null, promptData);
+        AgentRequest request = new AgentRequest(e.id(), e.attempt(), snap.get().task(), thread.comments(),
+                snap.get().project(), prompt);
+        AgentOutcome outcome;
+        try {
+            outcome = agent.run(request, ctx);
+        } catch (InterruptedException ie) {
+            return new Attempt(interrupted(e, r, ctx, prompt, durationSince(t0)), Usage.NONE);
+        } catch (RuntimeException ex) {
+            outcome = new AgentOutcome.Failed(true, "the agent raised " + ex.getClass().getSimpleName() + ": "
+                    + ex.getMessage(), Usage.NONE, null, null);
+        }
+        if (r.lost) {
+            ctx.event("cancelled", "info", "the execution was cancelled while the agent ran", Map.of());
+            return new Attempt(Ended.CANCELLED, outcome.usage());
+        }
+        Thread.interrupted();
+        Usage u = outcome.usage() == null ? Usage.NONE : outcome.usage();
+        Accounting acc = new Accounting(u.inputTokens(), u.outputTokens(), u.costUsd(), durationSince(t0),
+                prompt.templateId(), prompt.version(), outcome.exitCode(), outcome.outputExcerpt());
+        boolean success = !(outcome instanceof AgentOutcome.Failed);
+        if (prompt.templateId() != null) {
+            try {
+                prompts.recordUsage(prompt.templateId(), success, u.totalTokens());
+            } catch (RuntimeException ex) {
+                LOG.warn("event=prompt_usage_not_recorded template={} error={}", prompt.templateId(), ex.getMessage());
+            }
+        }
+        Map<String, Object> done = new LinkedHashMap<>();
+        done.put("outcome", outcomeName(outcome));
+        done.put("input_tokens", u.inputTokens());
+        done.put("output_tokens", u.outputTokens());
+        done.put("cost_usd", u.costUsd());
+        done.put("duration_ms", acc.durationMs());
+        done.put("exit_code", outcome.exitCode());
+        ctx.event(success ? "completed" : "error", success ? "info" : "warn",
+                outcome instanceof AgentOutcome.Failed f ? f.reason() : null, done);
+        if (outcome instanceof AgentOutcome.Done d) {
+            return new Attempt(answer(e, r, "done", d.result(), null, acc, new ResultReporter.Answer.Done(d.result())), u);
+        }
+        if (outcome instanceof AgentOutcome.Question q) {
+            return new Attempt(answer(e, r, "question", q.question(), null, acc,
+                    new ResultReporter.Answer.Question(q.question())), u);
+        }
+        AgentOutcome.Failed f = (AgentOutcome.Failed) outcome;
+        String reason = f.reason() == null || f.reason().isBlank() ? "the agent gave no reason" : f.reason();
+        if (retry.afterFailure(e.attempt(), e.maxAttempts(), f.transientFailure(), Instant.now())
+                instanceof RetryPolicy.Decision.RetryAt at) {
+            flush(r);
+            r.settled = true;
+            if (!store.scheduleRetry(e.id(), owner, at.at(), reason, acc)) {
+                return new Attempt(Ended.CANCELLED, u);
+            }
+            LOG.info("event=execution_retry execution={} attempt={} at={}", e.id(), e.attempt(), at.at());
+            try {
+                reporter.retrying(e, reason, at.at());
+            } catch (RuntimeException ex) {
+                LOG.warn("event=retry_notice_failed execution={} error={}", e.id(), ex.getMessage());
+            }
+            return new Attempt(Ended.RETRY, u);
+        }
+        return new Attempt(giveUp(e, r, "failed", reason, acc, false), u);
+    }
+
+    private Ended interrupted(Execution e, Running r, AgentContext ctx, RenderedPrompt prompt, long ms) {
+        Thread.interrupted();
+        if (r.timedOut) {
+            String reason = "it ran longer than " + settings.agentTimeout().toSeconds() + " s";
+            ctx.event("timed_out", "error", reason, Map.of());
+            return giveUp(e, r, "timed_out", reason, new Accounting(0, 0, BigDecimal.ZERO, ms,
+                    prompt.templateId(), prompt.version(), null, null), true);
+        }
+        if (r.shutdown) {
+            ctx.event("released", "warn", "the daemon is stopping; another worker will take over", Map.of());
+            store.release(e.id(), settings.instanceId());
+            return Ended.RELEASED;
+        }
+        ctx.event("cancelled", "info", "the execution was cancelled while the agent ran", Map.of());
+        return Ended.CANCELLED;
+    }
+
+    /** Records a final failure as the owed answer, then reports it. */
+    private Ended giveUp(Execution e, Running r, String outcome, String reason, Accounting acc, boolean timedOut) {
+        flush(r);
+        if (!store.recordOutcome(e.id(), settings.instanceId(), outcome, null, reason, e.agentType(), acc,
+                r.lastCommentId)) {
+            return Ended.CANCELLED;
+        }
+        return report(e, r, "failed", new ResultReporter.Answer.Failed(reason, Math.max(1, e.attempt()), timedOut),
+                false);
+    }
+
+    private Ended answer(Execution e, Running r, String outcome, String result, String error, Accounting acc,
+                         ResultReporter.Answer answer) {
+        flush(r);
+        if (!store.recordOutcome(e.id(), settings.instanceId(), outcome, result, error, e.agentType(), acc,
+                r.lastCommentId)) {
+            return Ended.CANCELLED;
+        }
+        return report(e, r, "completed", answer, false);
+    }
+
+    private Ended reportOwed(Execution e, Running r) {
+        ResultReporter.Answer answer = switch (e.owedOutcome()) {
+            case "done" -> new ResultReporter.Answer.Done(e.result());
+            case "question" -> new ResultReporter.Answer.Question(e.result());
+            default -> new ResultReporter.Answer.Failed(e.error() == null ? "unknown" : e.error(),
+                    Math.max(1, e.attempt()), "timed_out".equals(e.owedOutcome()));
+        };
+        String status = answer instanceof ResultReporter.Answer.Failed ? "failed" : "completed";
+        return report(e, r, status, answer, true);
+    }
+
+    private Ended report(Execution e, Running r, String status, ResultReporter.Answer answer, boolean lookFirst) {
+        if (r.lost) {
+            return Ended.CANCELLED;
+        }
+        String story;
+        try {
+            story = reporter.answer(e, answer, lookFirst);
+        } catch (RuntimeException ex) {
+            if (r.lost) {
+                return Ended.CANCELLED;
+            }
+            Instant again = Instant.now().plus(settings.backoffBase().isZero() ? Duration.ofSeconds(1) : settings.backoffBase());
+            LOG.warn("event=report_failed execution={} retry_at={} error={}", e.id(), again, ex.getMessage());
+            if (r.shutdown) {
+                store.release(e.id(), settings.instanceId());
+                return Ended.RELEASED;
+            }
+            r.settled = true;
+            store.deferReport(e.id(), settings.instanceId(), again);
+            return Ended.RETRY;
+        }
+        r.settled = true;
+        if (!store.finish(e.id(), settings.instanceId(), status, story)) {
+            return Ended.CANCELLED;
+        }
+        LOG.info("event=execution_finished execution={} task={} status={} answer={}", e.id(), e.taskGid(), status,
+                answer.getClass().getSimpleName().toLowerCase());
+        metrics.counter("aegis_dispatch_executions_total", "status", status).increment();
+        return "completed".equals(status) ? Ended.COMPLETED : Ended.FAILED;
+    }
+
+    private static void flush(Running r) {
+        ExecutionEvents.Buffered b = r.events;
+        if (b != null) {
+            b.flush();
+        }
+    }
+
+    private static String outcomeName(AgentOutcome o) {
+        return o instanceof AgentOutcome.Done ? "done" : o instanceof AgentOutcome.Question ? "question" : "failed";
+    }
+
+    private static long durationSince(long t0) {
+        return (System.nanoTime() - t0) / 1_000_000;
+    }
+
+    /** A cancellation NOTIFY (or an in-process one): stop that execution if it runs here. */
+    public void cancelled(long executionId) {
+        Running r = running.get(executionId);
+        if (r != null) {
+            LOG.info("event=execution_cancelled execution={} task={}", executionId, r.execution.taskGid());
+            r.lost = true;
+            r.thread.interrupt();
+        }
+    }
+
+    private void tick() {
+        try {
+            Instant now = Instant.now();
+            for (Running r : running.values()) {
+                flush(r);
+                if (!r.timedOut && now.isAfter(r.deadline)) {
+                    r.timedOut = true;
+                    r.thread.interrupt();
+                }
+            }
+            if (Duration.between(lastRenewal, now).compareTo(settings.renewEvery()) >= 0 && !running.isEmpty()) {
+                lastRenewal = now;
+                var ids = List.copyOf(running.keySet());
+                var kept = store.renewAll(ids, settings.instanceId(), settings.lease());
+                for (Long id : ids) {
+                    Running r = running.get(id);
+                    // Not renewed: cancelled, or rescued by another instance. Either way no longer ours.
+                    if (r != null && !kept.contains(id) && !r.shutdown && !r.settled) {
+                        LOG.info("event=lease_lost execution={}", id);
+                        r.lost = true;
+                        r.thread.interrupt();
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("event=lease_tick_failed error={}", e.getMessage());
+        }
+    }
+
+    /**
+     * Stops claiming, lets running executions finish within the grace period, then
+     * interrupts the rest and hands their leases back (not counted as attempts).
+     */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (stopping) {
+                return;
+            }
+            stopping = true;
+        }
+        if (dispatcher != null) {
+            dispatcher.interrupt();
+        }
+        long graceEnd = System.nanoTime() + settings.grace().toNanos();
+        while (runningCount.get() > 0 && System.nanoTime() < graceEnd) {
+            sleep(50);
+        }
+        List<Running> left = List.copyOf(running.values());
+        for (Running r : left) {
+            r.shutdown = true;
+            r.thread.interrupt();
+        }
+        long stopEnd = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (runningCount.get() > 0 && System.nanoTime() < stopEnd) {
+            sleep(50);
+        }
+        for (Running r : running.values()) {
+            // An agent that ignored the interrupt: its lease goes back anyway; its later writes change nothing.
+            store.release(r.execution.id(), settings.instanceId());
+        }
+        ticker.shutdownNow();
+        workers.shutdownNow();
+        try {
+            rows.setStatus(agentIds, "stopped");
+        } catch (RuntimeException e) {
+            LOG.warn("event=agent_rows_not_stopped error={}", e.getMessage());
+        }
+        LOG.info("event=pool_stopped instance={} released={}", settings.instanceId(), left.size());
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

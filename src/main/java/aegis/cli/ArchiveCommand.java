@@ -1,0 +1,46 @@
+package aegis.cli;
+
+import aegis.config.Settings;
+import aegis.jobs.Archiver;
+import aegis.jobs.RetentionPolicy;
+import aegis.status.Metrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "archive", description = "Runs retention now: archives, summarises and purges old rows "
+        + "(AEGIS_RETENTION_* settings).")
+final class ArchiveCommand implements Callable<Integer> {
+    private final Settings settings;
+
+    @Option(names = "--dry-run", description = "only print what would move, per category")
+    boolean dryRun;
+
+    ArchiveCommand(Settings settings) {
+        this.settings = settings;
+    }
+
+    @Override
+    public Integer call() {
+        RetentionPolicy policy = RetentionPolicy.from(settings);
+        Archiver archiver = new Archiver(DirectDatabase.open(settings), policy, new Metrics(new SimpleMeterRegistry()));
+        Archiver.Report r = dryRun ? archiver.preview() : archiver.run();
+        System.out.println(dryRun ? "Dry run: nothing changed. Would handle now:" : "Retention done:");
+        for (Map.Entry<Archiver.Category, Long> e : r.rows().entrySet()) {
+            int days = switch (e.getKey()) {
+                case AGENT_EVENTS -> policy.agentEventsDays();
+                case EXECUTIONS -> policy.executionsDays();
+                case INBOX -> policy.inboxDays();
+                case TASKS -> policy.tasksDays();
+            };
+            System.out.printf("  %-13s %10d  %s%s%n", e.getKey().label, e.getValue(), e.getKey().action,
+                    days == 0 ? " (kept for ever: retention 0)" : " (older than " + days + " days)");
+        }
+        if (!r.complete()) {
+            System.out.println("Stopped after AEGIS_ARCHIVE_MAX_RUN (" + policy.maxRun() + "); run again to continue.");
+        }
+        return Main.OK;
+    }
+}

@@ -1,0 +1,30 @@
+package aegis.cli;
+
+import aegis.config.Settings;
+import aegis.status.StatusJson;
+import aegis.status.StatusReader;
+import aegis.status.StatusSettings;
+import aegis.status.StatusText;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "status", description = "Prints what /status says, read from the database.")
+final class StatusCommand implements Callable<Integer> {
+    private final Settings settings;
+
+    @Option(names = "--json", description = "the /status JSON, for scripts")
+    boolean json;
+
+    StatusCommand(Settings settings) {
+        this.settings = settings;
+    }
+
+    @Override
+    public Integer call() {
+        var reader = new StatusReader(DirectDatabase.open(settings), StatusSettings.from(settings));
+        var status = reader.read(null);
+        System.out.print(json ? StatusJson.render(status, true) + "\n" : StatusText.plain(status));
+        return Main.OK;
+    }
+}

@@ -1,0 +1,112 @@
+package aegis.dispatch;
+
+import aegis.asana.BotIdentity;
+import aegis.agent.AgentRequest;
+import aegis.agent.AgentSelector;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import jakarta.inject.Singleton;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns "this task wants the bot" into a pending execution: at most one open per task (the
+ * database refuses a second), the agent kind chosen and the priority scored up front, the
+ * comment thread so far carried in the execution's context.
+ */
+@Singleton
+public class Enqueuer {
+    private static final Logger LOG = LoggerFactory.getLogger(Enqueuer.class);
+    private static final int CONTEXT_COMMENTS = 50;
+    private static final int CONTEXT_TEXT = 2000;
+
+    private final ExecutionStore store;
+    private final TaskReader tasks;
+    private final AgentSelector selector;
+    private final DispatchSettings settings;
+    private final BotIdentity bot;
+    private final QueueSignals signals;
+    private final ObjectMapper json = new ObjectMapper();
+
+    public Enqueuer(ExecutionStore store, TaskReader tasks, AgentSelector selector, DispatchSettings settings,
+                    BotIdentity bot, QueueSignals signals) {
+        this.store = store;
+        this.tasks = tasks;
+        this.selector = selector;
+        this.settings = settings;
+        this.bot = bot;
+        this.signals = signals;
+    }
+
+    /** Enqueues work for the task if it is open, assigned to the bot and has no open execution. */
+    public Optional<Long> enqueue(long taskId, String requestedByGid, String triggerCommentGid) {
+        Optional<TaskSnapshot> snap = tasks.task(taskId);
+        if (snap.isEmpty() || !snap.get().wantsBot(bot.gid())) {
+            return Optional.empty();
+        }
+        boolean followUp = store.latestForTask(taskId).isPresent();
+        String agentType = selector.kindFor(snap.get().task(), snap.get().project());
+        TaskReader.Thread thread = tasks.thread(taskId);
+        int priority = PriorityScore.score(facts(snap.get(), tasks.createdAt(taskId).orElse(null)), Instant.now());
+        ObjectNode ctx = json.createObjectNode();
+        ctx.put("last_comment_id", thread.lastCommentId());
+        ArrayNode comments = ctx.putArray("thread");
+        List<AgentRequest.CommentView> recent = thread.comments().subList(
+                Math.max(0, thread.comments().size() - CONTEXT_COMMENTS), thread.comments().size());
+        for (AgentRequest.CommentView c : recent) {
+            ObjectNode n = comments.addObject();
+            n.put("gid", c.gid());
+            n.put("author_gid", c.authorGid());
+            n.put("author", c.authorName());
+            n.put("from_bot", c.fromBot());
+            String text = c.text() == null ? "" : c.text();
+            n.put("text", text.length() > CONTEXT_TEXT ? text.substring(0, CONTEXT_TEXT) : text);
+        }
+        Optional<Long> id = store.enqueue(new NewExecution(taskId, followUp ? "follow_up" : "initial", agentType,
+                priority, settings.maxAttempts(), requestedByGid, triggerCommentGid, ctx.toString()));
+        id.ifPresent(v -> {
+            LOG.info("event=execution_enqueued execution={} task={} kind={} agent_type={} priority={}", v,
+                    snap.get().task().gid(), followUp ? "follow_up" : "initial", agentType, priority);
+            signals.wake();
+        });
+        return id;
+    }
+
+    /** The task was withdrawn: its open execution is cancelled (a running one stops). */
+    public List<Long> withdraw(long taskId, String reason) {
+        List<Long> ids = store.cancelForTask(taskId, reason);
+        if (!ids.isEmpty()) {
+            LOG.info("event=execution_cancelled task_id={} executions={} reason={}", taskId, ids, reason);
+        }
+        return ids;
+    }
+
+    PriorityScore.Facts facts(TaskSnapshot s, Instant createdAt) {
+        String text = null;
+        BigDecimal number = null;
+        if (settings.priorityField().isPresent() && s.customFieldsJson() != null) {
+            try {
+                for (JsonNode f : json.readTree(s.customFieldsJson())) {
+                    if (settings.priorityField().get().equalsIgnoreCase(f.path("name").asText())) {
+                        JsonNode num = f.get("number_value");
+                        if (num != null && num.isNumber()) {
+                            number = num.decimalValue();
+                        }
+                        JsonNode en = f.path("enum_value").path("name");
+                        text = en.isTextual() ? en.asText()
+                                : f.path("display_value").isTextual() ? f.path("display_value").asText() : null;
+                    }
+                }
+            } catch (Exception e) {
+                LOG.debug("event=custom_fields_unreadable task={}", s.task().gid());
+            }
+        }
+        return new PriorityScore.Facts(s.task().dueOn(), s.task().dueAt(), text, number, createdAt);
+    }
+}

@@ -1,0 +1,39 @@
+package aegis.dispatch;
+
+import java.time.Instant;
+
+/**
+ * A claimed execution as the worker sees it. {@code owedOutcome} is set when an earlier
+ * attempt already reached an outcome that was not yet reported in Asana (the worker died
+ * in between): the worker then reports it instead of running the agent again.
+ */
+public record Execution(
+        long id,
+        long taskId,
+        String taskGid,
+        String kind,
+        String agentType,
+        int attempt,
+        int maxAttempts,
+        String requestedByGid,
+        String triggerCommentGid,
+        String owedOutcome,
+        String result,
+        String error,
+        String contextJson,
+        String leaseOwner,
+        Instant createdAt) {
+
+    public boolean isFollowUp() {
+        return "follow_up".equals(kind);
+    }
+
+    /** The marker that ends the comment answering this execution. */
+    public String marker() {
+        return marker(id);
+    }
+
+    public static String marker(long executionId) {
+        return "— Aegis · run " + executionId;
+    }
+}

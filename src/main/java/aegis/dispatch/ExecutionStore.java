@@ -1,0 +1,474 @@
+package aegis.dispatch;
+
+import aegis.config.Jdbc;
+import jakarta.inject.Singleton;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The execution queue in {@code task_executions}: every state transition is one statement
+ * here, and each guards on the state it expects (and, for a running execution, on the
+ * lease owner), so a worker whose execution was cancelled or rescued changes nothing.
+ *
+ * <pre>
+ *   pending ──claim──► running ──finish──► completed | failed
+ *      ▲                  │  └─recordOutcome (answer owed, still running)
+ *      ├──scheduleRetry───┤
+ *      ├──release─────────┤   (shutdown: attempt not counted)
+ *      ├──rescue──────────┘   (lease expired: attempt counted)
+ *   pending|running ──cancel──► cancelled
+ * </pre>
+ */
+@Singleton
+public final class ExecutionStore {
+    static final String COLUMNS = "e.id, e.task_id, (SELECT t.asana_gid FROM tasks t WHERE t.id = e.task_id) AS task_gid, "
+            + "e.kind, e.agent_type, e.attempt, e.max_attempts, e.requested_by_gid, e.trigger_comment_gid, "
+            + "e.outcome, e.result, e.error, e.context::text AS context, e.lease_owner, e.created_at";
+
+    private final Jdbc jdbc;
+    private volatile String channel;
+
+    public ExecutionStore(Jdbc jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    /**
+     * The NOTIFY channel of this database schema: schemas sharing a database (tests) must not
+     * wake or cancel each other's work.
+     */
+    public String channel() {
+        String c = channel;
+        if (c == null) {
+            c = jdbc.withConnection(conn -> {
+                try (var st = conn.createStatement(); var rs = st.executeQuery("SELECT current_schema()")) {
+                    rs.next();
+                    return "aegis_dispatch_" + rs.getString(1).replaceAll("[^A-Za-z0-9_]", "_");
+                }
+            });
+            channel = c;
+        }
+        return c;
+    }
+
+    /** Inserts a pending execution unless the task already has an open one; NOTIFY in the same transaction. */
+    public Optional<Long> enqueue(NewExecution n) {
+        String ch = channel();
+        return jdbc.inTransaction(c -> {
+            Long id = null;
+            try (PreparedStatement ps = c.prepareStatement("""
+                    INSERT INTO task_executions (task_id, kind, agent_type, priority, max_attempts,
+                                                 requested_by_gid, trigger_comment_gid, context)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb)
+                    ON CONFLICT DO NOTHING
+                    RETURNING id""")) {
+                ps.setLong(1, n.taskId());
+                ps.setString(2, n.kind());
+                ps.setString(3, n.agentType());
+                ps.setInt(4, n.priority());
+                ps.setInt(5, n.maxAttempts());
+                ps.setString(6, n.requestedByGid());
+                ps.setString(7, n.triggerCommentGid());
+                ps.setString(8, n.contextJson() == null ? "{}" : n.contextJson());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        id = rs.getLong(1);
+                    }
+                }
+            }
+            if (id != null) {
+                notify(c, ch, "new");
+            }
+            return Optional.ofNullable(id);
+        });
+    }
+
+    /**
+     * Claims up to {@code limit} due executions of {@code agentType} (or, with a null type,
+     * of any type not in {@code knownTypes}), highest priority first. SKIP LOCKED lets
+     * concurrent claimers pass each other; the attempt is counted here, except for an
+     * execution whose outcome is only waiting to be reported.
+     */
+    public List<Execution> claim(String owner, String agentType, List<String> knownTypes, int limit, Duration lease) {
+        if (limit <= 0) {
+            return List.of();
+        }
+        String typeFilter = agentType != null ? "agent_type = ?" : "(agent_type IS NULL OR NOT (agent_type = ANY (?)))";
+        return jdbc.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    WITH due AS (
+                      SELECT id FROM task_executions
+                       WHERE status = 'pending' AND not_before <= now() AND %s
+                       ORDER BY priority DESC, not_before, id
+                       LIMIT ?
+                       FOR UPDATE SKIP LOCKED)
+                    UPDATE task_executions e
+                       SET status = 'running', lease_owner = ?, lease_until = now() + ?::interval,
+                           attempt = e.attempt + CASE WHEN e.outcome IS NULL THEN 1 ELSE 0 END,
+                           started_at = now()
+                      FROM due WHERE e.id = due.id
+                    RETURNING %s""".formatted(typeFilter, COLUMNS))) {
+                if (agentType != null) {
+                    ps.setString(1, agentType);
+                } else {
+                    ps.setArray(1, c.createArrayOf("text", knownTypes.toArray()));
+                }
+                ps.setInt(2, limit);
+                ps.setString(3, owner);
+                ps.setString(4, interval(lease));
+                List<Execution> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(read(rs));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    /** Extends the lease; false means the execution is no longer ours to run (cancelled or rescued). */
+    public boolean renew(long id, String owner, Duration lease) {
+        return update("""
+                UPDATE task_executions SET lease_until = now() + ?::interval
+                 WHERE id = ? AND status = 'running' AND lease_owner = ?""",
+                ps -> {
+                    ps.setString(1, interval(lease));
+                    ps.setLong(2, id);
+                    ps.setString(3, owner);
+                }) == 1;
+    }
+
+    /** Renews every lease in {@code ids} held by {@code owner}; returns the ids still ours. */
+    public java.util.Set<Long> renewAll(java.util.Collection<Long> ids, String owner, Duration lease) {
+        if (ids.isEmpty()) {
+            return java.util.Set.of();
+        }
+        return jdbc.withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    UPDATE task_executions SET lease_until = now() + ?::interval
+                     WHERE id = ANY (?) AND status = 'running' AND lease_owner = ?
+                    RETURNING id""")) {
+                ps.setString(1, interval(lease));
+                ps.setArray(2, c.createArrayOf("bigint", ids.toArray()));
+                ps.setString(3, owner);
+                java.util.Set<Long> kept = new java.util.HashSet<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        kept.add(rs.getLong(1));
+                    }
+                }
+                return kept;
+            }
+        });
+    }
+
+    /** Reporting failed (Asana unavailable): keep the owed outcome and try again at {@code notBefore}. */
+    public boolean deferReport(long id, String owner, Instant notBefore) {
+        return update("""
+                UPDATE task_executions
+                   SET status = 'pending', not_before = ?, lease_owner = NULL, lease_until = NULL
+                 WHERE id = ? AND status = 'running' AND lease_owner = ? AND outcome IS NOT NULL""",
+                ps -> {
+                    ps.setTimestamp(1, Timestamp.from(notBefore));
+                    ps.setLong(2, id);
+                    ps.setString(3, owner);
+                }) == 1;
+    }
+
+    /**
+     * Stores an attempt's outcome before anything is said in Asana, so that a crash
+     * between the two leaves an answer owed rather than a second agent run.
+     */
+    public boolean recordOutcome(long id, String owner, String outcome, String result, String error,
+                                 String agentType, Accounting a, long lastCommentId) {
+        return update("""
+                UPDATE task_executions
+                   SET outcome = ?, result = ?, error = ?, agent_type = coalesce(?, agent_type),
+                       context = context || jsonb_build_object('last_comment_id',
+                           greatest(?, coalesce((context->>'last_comment_id')::bigint, 0))),
+                       %s
+                 WHERE id = ? AND status = 'running' AND lease_owner = ?""".formatted(ACCOUNTING),
+                ps -> {
+                    ps.setString(1, outcome);
+                    ps.setString(2, result);
+                    ps.setString(3, error);
+                    ps.setString(4, agentType);
+                    ps.setLong(5, lastCommentId);
+                    int i = setAccounting(ps, 6, a);
+                    ps.setLong(i, id);
+                    ps.setString(i + 1, owner);
+                }) == 1;
+    }
+
+    /** The outcome is reported: the execution ends ({@code completed} or {@code failed}). */
+    public boolean finish(long id, String owner, String status, String answerStoryGid) {
+        return update("""
+                UPDATE task_executions
+                   SET status = ?, finished_at = now(), lease_owner = NULL, lease_until = NULL,
+                       answer_story_gid = coalesce(?, answer_story_gid),
+                       duration_ms = coalesce(duration_ms, 0)
+                 WHERE id = ? AND status = 'running' AND lease_owner = ? AND outcome IS NOT NULL""",
+                ps -> {
+                    ps.setString(1, status);
+                    ps.setString(2, answerStoryGid);
+                    ps.setLong(3, id);
+                    ps.setString(4, owner);
+                }) == 1;
+    }
+
+    /** A transient failure with attempts left: back to pending until {@code notBefore}. */
+    public boolean scheduleRetry(long id, String owner, Instant notBefore, String error, Accounting a) {
+        return update("""
+                UPDATE task_executions
+                   SET status = 'pending', not_before = ?, error = ?, lease_owner = NULL, lease_until = NULL,
+                       %s
+                 WHERE id = ? AND status = 'running' AND lease_owner = ?""".formatted(ACCOUNTING),
+                ps -> {
+                    ps.setTimestamp(1, Timestamp.from(notBefore));
+                    ps.setString(2, error);
+                    int i = setAccounting(ps, 3, a);
+                    ps.setLong(i, id);
+                    ps.setString(i + 1, owner);
+                }) == 1;
+    }
+
+    /** Shutdown: hand the execution back untouched; this attempt does not count. */
+    public boolean release(long id, String owner) {
+        String ch = channel();
+        return jdbc.inTransaction(c -> {
+            int n;
+            try (PreparedStatement ps = c.prepareStatement("""
+                    UPDATE task_executions
+                       SET status = 'pending', not_before = now(), lease_owner = NULL, lease_until = NULL,
+                           attempt = CASE WHEN outcome IS NULL THEN greatest(attempt - 1, 0) ELSE attempt END
+                     WHERE id = ? AND status = 'running' AND lease_owner = ?""")) {
+                ps.setLong(1, id);
+                ps.setString(2, owner);
+                n = ps.executeUpdate();
+            }
+            if (n == 1) {
+                notify(c, ch, "new");
+            }
+            return n == 1;
+        });
+    }
+
+    /** The worker found nothing left to do (task withdrawn before it started). */
+    public boolean cancelOwn(long id, String owner, String reason) {
+        return update("""
+                UPDATE task_executions
+                   SET status = 'cancelled', outcome = 'cancelled', error = ?, finished_at = now(),
+                       lease_owner = NULL, lease_until = NULL
+                 WHERE id = ? AND status = 'running' AND lease_owner = ?""",
+                ps -> {
+                    ps.setString(1, reason);
+                    ps.setLong(2, id);
+                    ps.setString(3, owner);
+                }) == 1;
+    }
+
+    /**
+     * The person withdrew the task: its open execution ends as cancelled. A running one is
+     * told by NOTIFY (and at the latest by its next lease renewal, which then updates nothing).
+     * Returns the ids cancelled.
+     */
+    public List<Long> cancelForTask(long taskId, String reason) {
+        String ch = channel();
+        return jdbc.inTransaction(c -> {
+            List<Long> ids = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("""
+                    UPDATE task_executions
+                       SET status = 'cancelled', outcome = 'cancelled', error = ?, finished_at = now(),
+                           lease_owner = NULL, lease_until = NULL
+                     WHERE task_id = ? AND status IN ('pending', 'running')
+                    RETURNING id""")) {
+                ps.setString(1, reason);
+                ps.setLong(2, taskId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        ids.add(rs.getLong(1));
+                    }
+                }
+            }
+            for (long id : ids) {
+                notify(c, ch, "cancel:" + id);
+            }
+            return ids;
+        });
+    }
+
+    /** One rescued execution: what the expired lease led to. */
+    public record Rescued(long id, String owner, int attempt, String becomes) {
+    }
+
+    /**
+     * Executions whose lease expired (their worker died): back to pending with backoff and
+     * the attempt counted; past the maximum, they are failed — as an outcome still to be
+     * reported, so a worker tells the person. One whose outcome was already recorded goes
+     * straight back to pending to be reported.
+     */
+    public List<Rescued> rescueExpired(RetryPolicy policy, int batch) {
+        String ch = channel();
+        return jdbc.inTransaction(c -> {
+            List<Rescued> out = new ArrayList<>();
+            List<long[]> rows = new ArrayList<>();
+            List<String> owners = new ArrayList<>();
+            List<Boolean> owed = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("""
+                    SELECT id, attempt, max_attempts, lease_owner, outcome IS NOT NULL FROM task_executions
+                     WHERE status = 'running' AND lease_until < now()
+                     ORDER BY lease_until LIMIT ? FOR UPDATE SKIP LOCKED""")) {
+                ps.setInt(1, batch);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        rows.add(new long[] {rs.getLong(1), rs.getInt(2), rs.getInt(3)});
+                        owners.add(rs.getString(4));
+                        owed.add(rs.getBoolean(5));
+                    }
+                }
+            }
+            Instant now = Instant.now();
+            for (int i = 0; i < rows.size(); i++) {
+                long id = rows.get(i)[0];
+                int attempt = (int) rows.get(i)[1];
+                int max = (int) rows.get(i)[2];
+                String becomes;
+                Instant notBefore = now;
+                String outcome = null;
+                String error = null;
+                if (owed.get(i)) {
+                    becomes = "report_owed";
+                } else if (policy.afterFailure(attempt, max, true, now) instanceof RetryPolicy.Decision.RetryAt r) {
+                    becomes = "retry";
+                    notBefore = r.at();
+                    error = "the worker running attempt " + attempt + " stopped without finishing";
+                } else {
+                    becomes = "failed";
+                    outcome = "failed";
+                    error = "the worker stopped without finishing, " + attempt + " times";
+                }
+                try (PreparedStatement ps = c.prepareStatement("""
+                        UPDATE task_executions
+                           SET status = 'pending', not_before = ?, lease_owner = NULL, lease_until = NULL,
+                               outcome = coalesce(?, outcome), error = coalesce(?, error)
+                         WHERE id = ?""")) {
+                    ps.setTimestamp(1, Timestamp.from(notBefore));
+                    ps.setString(2, outcome);
+                    ps.setString(3, error);
+                    ps.setLong(4, id);
+                    ps.executeUpdate();
+                }
+                out.add(new Rescued(id, owners.get(i), attempt, becomes));
+            }
+            if (!out.isEmpty()) {
+                notify(c, ch, "new");
+            }
+            return out;
+        });
+    }
+
+    /** Raises the priority of pending work as due dates approach (scores are computed at enqueue). */
+    public int reprioritize(long id, int priority) {
+        return update("UPDATE task_executions SET priority = ? WHERE id = ? AND status = 'pending' AND priority <> ?",
+                ps -> {
+                    ps.setInt(1, priority);
+                    ps.setLong(2, id);
+                    ps.setInt(3, priority);
+                });
+    }
+
+    /** The most recent execution of a task, if any. */
+    public Optional<Execution> latestForTask(long taskId) {
+        return jdbc.withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS
+                    + " FROM task_executions e WHERE e.task_id = ? ORDER BY e.created_at DESC, e.id DESC LIMIT 1")) {
+                ps.setLong(1, taskId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(read(rs)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    /** Wakes the workers of every instance (after work became due without an enqueue). */
+    public void notifyNew() {
+        String ch = channel();
+        jdbc.withConnection(c -> {
+            notify(c, ch, "new");
+            return null;
+        });
+    }
+
+    private static final String ACCOUNTING = """
+            input_tokens = input_tokens + ?, output_tokens = output_tokens + ?, cost_usd = cost_usd + ?,
+            duration_ms = coalesce(duration_ms, 0) + ?,
+            prompt_template_id = coalesce(?, prompt_template_id), prompt_version = coalesce(?, prompt_version),
+            exit_code = coalesce(?, exit_code), output_excerpt = coalesce(?, output_excerpt)""";
+
+    private static int setAccounting(PreparedStatement ps, int i, Accounting a) throws SQLException {
+        ps.setLong(i, a.inputTokens());
+        ps.setLong(i + 1, a.outputTokens());
+        ps.setBigDecimal(i + 2, a.costUsd());
+        ps.setLong(i + 3, a.durationMs());
+        if (a.promptTemplateId() == null) {
+            ps.setNull(i + 4, Types.BIGINT);
+        } else {
+            ps.setLong(i + 4, a.promptTemplateId());
+        }
+        if (a.promptVersion() == null) {
+            ps.setNull(i + 5, Types.INTEGER);
+        } else {
+            ps.setInt(i + 5, a.promptVersion());
+        }
+        if (a.exitCode() == null) {
+            ps.setNull(i + 6, Types.INTEGER);
+        } else {
+            ps.setInt(i + 6, a.exitCode());
+        }
+        ps.setString(i + 7, a.outputExcerpt());
+        return i + 8;
+    }
+
+    private static void notify(Connection c, String channel, String payload) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, ?)")) {
+            ps.setString(1, channel);
+            ps.setString(2, payload);
+            ps.execute();
+        }
+    }
+
+    private static String interval(Duration d) {
+        return d.toMillis() + " milliseconds";
+    }
+
+    private interface Binder {
+        void bind(PreparedStatement ps) throws SQLException;
+    }
+
+    private int update(String sql, Binder binder) {
+        return jdbc.withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                binder.bind(ps);
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    static Execution read(ResultSet rs) throws SQLException {
+        Timestamp created = rs.getTimestamp("created_at");
+        return new Execution(rs.getLong("id"), rs.getLong("task_id"), rs.getString("task_gid"),
+                rs.getString("kind"), rs.getString("agent_type"), rs.getInt("attempt"), rs.getInt("max_attempts"),
+                rs.getString("requested_by_gid"), rs.getString("trigger_comment_gid"), rs.getString("outcome"),
+                rs.getString("result"), rs.getString("error"), rs.getString("context"), rs.getString("lease_owner"),
+                created == null ? null : created.toInstant());
+    }
+}

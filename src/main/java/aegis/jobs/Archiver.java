@@ -1,0 +1,245 @@
+package aegis.jobs;
+
+import aegis.config.Jdbc;
+import aegis.status.Metrics;
+import jakarta.inject.Singleton;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Retention: moves, summarises, purges and marks old rows in bounded batches. Each batch is
+ * one statement in autocommit — its own short transaction — that locks only the rows it
+ * takes ({@code FOR UPDATE SKIP LOCKED}), so live inserts and updates never wait on it
+ * and two archivers (the job and {@code aegis archive}) never take the same rows.
+ */
+@Singleton
+public final class Archiver {
+    private static final Logger LOG = LoggerFactory.getLogger(Archiver.class);
+
+    /** What retention handles, in the order a run handles it (events before their executions). */
+    public enum Category {
+        AGENT_EVENTS("agent_events", "summarised and deleted"),
+        EXECUTIONS("executions", "moved to task_executions_archive"),
+        INBOX("inbox", "processed deliveries deleted"),
+        TASKS("tasks", "completed tasks marked archived");
+
+        public final String label;
+        public final String action;
+
+        Category(String label, String action) {
+            this.label = label;
+            this.action = action;
+        }
+    }
+
+    /** Rows per category: those a run handled, or (dry run) those it would handle now. */
+    public record Report(Map<Category, Long> rows, boolean complete) {
+        public long total() {
+            return rows.values().stream().mapToLong(Long::longValue).sum();
+        }
+    }
+
+    private final Jdbc jdbc;
+    private final RetentionPolicy policy;
+    private final Metrics metrics;
+
+    public Archiver(Jdbc jdbc, RetentionPolicy policy, Metrics metrics) {
+        this.jdbc = jdbc;
+        this.policy = policy;
+        this.metrics = metrics;
+    }
+
+    public RetentionPolicy policy() {
+        return policy;
+    }
+
+    private int days(Category c) {
+        return switch (c) {
+            case AGENT_EVENTS -> policy.agentEventsDays();
+            case EXECUTIONS -> policy.executionsDays();
+            case INBOX -> policy.inboxDays();
+            case TASKS -> policy.tasksDays();
+        };
+    }
+
+    private static final String OLD_EXECUTIONS = """
+            FROM task_executions t
+            WHERE t.finished_at < now() - make_interval(days => ?)
+              AND t.status IN ('completed', 'failed', 'cancelled')
+              AND NOT EXISTS (SELECT 1 FROM agent_events e WHERE e.execution_id = t.id)""";
+    private static final String OLD_EVENTS = "FROM agent_events WHERE created_at < now() - make_interval(days => ?)";
+    private static final String OLD_INBOX = """
+            FROM webhooks WHERE status = 'processed' AND processed_at < now() - make_interval(days => ?)""";
+    private static final String OLD_TASKS = """
+            FROM tasks WHERE completed AND NOT archived
+              AND COALESCE(modified_at, completed_at) < now() - make_interval(days => ?)""";
+
+    private static String from(Category c) {
+        return switch (c) {
+            case AGENT_EVENTS -> OLD_EVENTS;
+            case EXECUTIONS -> OLD_EXECUTIONS;
+            case INBOX -> OLD_INBOX;
+            case TASKS -> OLD_TASKS;
+        };
+    }
+
+    /** The dry run: how many rows each category would take now. */
+    public Report preview() {
+        Map<Category, Long> out = new LinkedHashMap<>();
+        jdbc.withConnection(c -> {
+            for (Category cat : Category.values()) {
+                int d = days(cat);
+                if (d == 0) {
+                    out.put(cat, 0L);
+                    continue;
+                }
+                try (PreparedStatement ps = c.prepareStatement("SELECT count(*) " + from(cat))) {
+                    ps.setInt(1, d);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        out.put(cat, rs.getLong(1));
+                    }
+                }
+            }
+            return null;
+        });
+        return new Report(out, true);
+    }
+
+    /** One run: every category, batch after batch, until none is left or the time budget is spent. */
+    public Report run() {
+        long deadline = System.nanoTime() + policy.maxRun().toNanos();
+        Map<Category, Long> out = new LinkedHashMap<>();
+        boolean complete = true;
+        for (Category cat : Category.values()) {
+            long total = 0;
+            if (days(cat) > 0) {
+                String sql = statement(cat);
+                int n;
+                do {
+                    if (System.nanoTime() > deadline) {
+                        complete = false;
+                        break;
+                    }
+                    n = batch(cat, sql);
+                    total += n;
+                } while (n == policy.batchSize());
+            }
+            out.put(cat, total);
+        }
+        Report r = new Report(out, complete);
+        LOG.info("event=retention_done agent_events={} executions={} inbox={} tasks={} complete={}",
+                out.get(Category.AGENT_EVENTS), out.get(Category.EXECUTIONS), out.get(Category.INBOX),
+                out.get(Category.TASKS), complete);
+        return r;
+    }
+
+    /** One batch of one category (tests show the bound); rows handled. */
+    int runOneBatch(Category cat) {
+        return batch(cat, statement(cat));
+    }
+
+    private int batch(Category cat, String sql) {
+        int n = jdbc.withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setInt(1, days(cat));
+                ps.setInt(2, policy.batchSize());
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getInt(1);
+                }
+            }
+        });
+        if (n > 0) {
+            metrics.archived(cat.label, n);
+        }
+        return n;
+    }
+
+    private String statement(Category cat) {
+        return switch (cat) {
+            case AGENT_EVENTS -> """
+                    WITH gone AS (
+                      DELETE FROM agent_events WHERE id IN (
+                        SELECT id %s LIMIT ? FOR UPDATE SKIP LOCKED)
+                      RETURNING agent_id, event_type, level, created_at),
+                    counted AS (
+                      SELECT agent_id, (created_at AT TIME ZONE 'UTC')::date AS day, event_type, level,
+                             count(*) AS n, min(created_at) AS first_at, max(created_at) AS last_at
+                        FROM gone GROUP BY 1, 2, 3, 4),
+                    kept AS (
+                      INSERT INTO agent_event_daily_counts AS s
+                             (agent_id, day, event_type, level, event_count, first_at, last_at)
+                      SELECT agent_id, day, event_type, level, n, first_at, last_at FROM counted
+                      ON CONFLICT ((COALESCE(agent_id, 0)), day, event_type, level) DO UPDATE
+                        SET event_count = s.event_count + EXCLUDED.event_count,
+                            first_at = LEAST(s.first_at, EXCLUDED.first_at),
+                            last_at = GREATEST(s.last_at, EXCLUDED.last_at),
+                            updated_at = now())
+                    SELECT count(*) FROM gone""".formatted(OLD_EVENTS);
+            case EXECUTIONS -> {
+                String cols = String.join(", ", executionColumns());
+                yield """
+                        WITH moved AS (
+                          DELETE FROM task_executions WHERE id IN (
+                            SELECT t.id %s LIMIT ? FOR UPDATE OF t SKIP LOCKED)
+                          RETURNING %s),
+                        kept AS (
+                          INSERT INTO task_executions_archive (%s) SELECT %s FROM moved)
+                        SELECT count(*) FROM moved""".formatted(OLD_EXECUTIONS, cols, cols, cols);
+            }
+            case INBOX -> """
+                    WITH gone AS (
+                      DELETE FROM webhooks WHERE id IN (SELECT id %s LIMIT ? FOR UPDATE SKIP LOCKED)
+                      RETURNING 1)
+                    SELECT count(*) FROM gone""".formatted(OLD_INBOX);
+            case TASKS -> """
+                    WITH marked AS (
+                      UPDATE tasks SET archived = true WHERE id IN (SELECT id %s LIMIT ? FOR UPDATE SKIP LOCKED)
+                      RETURNING 1)
+                    SELECT count(*) FROM marked""".formatted(OLD_TASKS);
+        };
+    }
+
+    /**
+     * The columns of task_executions, all of which the archive must have: a migration that
+     * adds one to the live table and not to the archive stops archival here, loudly, rather
+     * than drop that column's data.
+     */
+    List<String> executionColumns() {
+        return jdbc.withConnection(c -> {
+            List<String> live = columns(c, "task_executions");
+            List<String> archive = columns(c, "task_executions_archive");
+            List<String> missing = new ArrayList<>(live);
+            missing.removeAll(archive);
+            if (!missing.isEmpty()) {
+                throw new IllegalStateException("task_executions_archive lacks column(s) " + missing
+                        + " of task_executions; add them in a migration before archiving");
+            }
+            return live;
+        });
+    }
+
+    private static List<String> columns(Connection c, String table) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT column_name FROM information_schema.columns
+                 WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position""")) {
+            ps.setString(1, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add('"' + rs.getString(1) + '"');
+                }
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,39 @@
+package aegis.jobs;
+
+import aegis.config.Settings;
+import java.time.Duration;
+
+/**
+ * How long rows stay in the live tables. A period of 0 days keeps that category for ever.
+ * <ul>
+ *   <li>{@code AEGIS_RETENTION_EXECUTIONS_DAYS} (90): finished executions move to task_executions_archive;</li>
+ *   <li>{@code AEGIS_RETENTION_AGENT_EVENTS_DAYS} (30): agent_events are counted per agent, UTC day,
+ *       type and level into agent_event_daily_counts, then deleted;</li>
+ *   <li>{@code AEGIS_RETENTION_INBOX_DAYS} (7): processed webhook deliveries are deleted;</li>
+ *   <li>{@code AEGIS_RETENTION_TASKS_DAYS} (365): completed tasks unchanged that long are marked archived;</li>
+ *   <li>{@code AEGIS_ARCHIVE_BATCH_SIZE} (1000): rows per batch, each batch its own short transaction;</li>
+ *   <li>{@code AEGIS_ARCHIVE_MAX_RUN} (PT10M): one run stops starting batches after this long (the
+ *       next period continues), so a backlog never holds up a shutdown for long.</li>
+ * </ul>
+ * An execution that still has agent events is left in place until its events are summarised.
+ */
+public record RetentionPolicy(int executionsDays, int agentEventsDays, int inboxDays, int tasksDays,
+                              int batchSize, Duration maxRun) {
+
+    public static RetentionPolicy from(Settings s) {
+        Duration maxRun = s.string("AEGIS_ARCHIVE_MAX_RUN")
+                .map(v -> Schedule.parse("AEGIS_ARCHIVE_MAX_RUN", v))
+                .map(sch -> sch instanceof Schedule.Every e ? e.period() : null)
+                .orElse(Duration.ofMinutes(10));
+        if (maxRun == null) {
+            throw new aegis.config.ConfigException("AEGIS_ARCHIVE_MAX_RUN", "must be a duration such as 10m or PT10M");
+        }
+        return new RetentionPolicy(
+                s.integer("AEGIS_RETENTION_EXECUTIONS_DAYS", 90, 0, 100_000),
+                s.integer("AEGIS_RETENTION_AGENT_EVENTS_DAYS", 30, 0, 100_000),
+                s.integer("AEGIS_RETENTION_INBOX_DAYS", 7, 0, 100_000),
+                s.integer("AEGIS_RETENTION_TASKS_DAYS", 365, 0, 100_000),
+                s.integer("AEGIS_ARCHIVE_BATCH_SIZE", 1000, 1, 100_000),
+                maxRun);
+    }
+}

@@ -1,0 +1,59 @@
+package aegis.status;
+
+import aegis.config.Jdbc;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.inject.Singleton;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Gauges read from the database: queue depth (pending, of which ready now, and running),
+ * inbox backlog and the age of its oldest delivery. One query refreshes them all, when
+ * /metrics is scraped — never per gauge, never in the background.
+ */
+@Singleton
+public final class DatabaseGauges {
+    private final Jdbc jdbc;
+    private final AtomicLong pending = new AtomicLong();
+    private final AtomicLong ready = new AtomicLong();
+    private final AtomicLong running = new AtomicLong();
+    private final AtomicLong inboxPending = new AtomicLong();
+    private final AtomicLong inboxLag = new AtomicLong();
+
+    public DatabaseGauges(Jdbc jdbc, MeterRegistry registry) {
+        this.jdbc = jdbc;
+        Gauge.builder(Metrics.QUEUE_DEPTH, pending, AtomicLong::get).tag("status", "pending")
+                .description("Executions waiting to be claimed").register(registry);
+        Gauge.builder(Metrics.QUEUE_DEPTH, ready, AtomicLong::get).tag("status", "ready")
+                .description("Pending executions whose not_before has passed").register(registry);
+        Gauge.builder(Metrics.QUEUE_DEPTH, running, AtomicLong::get).tag("status", "running")
+                .description("Executions under a lease").register(registry);
+        Gauge.builder(Metrics.INBOX_PENDING, inboxPending, AtomicLong::get)
+                .description("Webhook deliveries stored but not yet processed").register(registry);
+        Gauge.builder(Metrics.INBOX_LAG, inboxLag, AtomicLong::get)
+                .description("Age of the oldest unprocessed webhook delivery").register(registry);
+    }
+
+    public void refresh() {
+        jdbc.withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    SELECT (SELECT count(*) FROM task_executions WHERE status = 'pending'),
+                           (SELECT count(*) FROM task_executions WHERE status = 'pending' AND not_before <= now()),
+                           (SELECT count(*) FROM task_executions WHERE status = 'running'),
+                           (SELECT count(*) FROM webhooks WHERE status IN ('pending', 'processing')),
+                           (SELECT coalesce(floor(extract(epoch FROM now() - min(received_at))), 0)::bigint
+                              FROM webhooks WHERE status IN ('pending', 'processing'))""");
+                 ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                pending.set(rs.getLong(1));
+                ready.set(rs.getLong(2));
+                running.set(rs.getLong(3));
+                inboxPending.set(rs.getLong(4));
+                inboxLag.set(rs.getLong(5));
+            }
+            return null;
+        });
+    }
+}

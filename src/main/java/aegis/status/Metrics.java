@@ -1,0 +1,101 @@
+package aegis.status;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import jakarta.inject.Singleton;
+import java.math.BigDecimal;
+import java.time.Duration;
+
+/**
+ * The meters every package records, by name, so that /metrics has one vocabulary.
+ * Names are Micrometer names; Prometheus shows counters with a {@code _total} suffix and
+ * timers in seconds ({@code _seconds_count}, {@code _seconds_sum}, {@code _seconds_max}).
+ * Tag values must come from small fixed sets (never gids, names or messages).
+ */
+@Singleton
+public final class Metrics {
+    public static final String WEBHOOK_DELIVERIES = "aegis_webhook_deliveries";
+    public static final String ASANA_REQUESTS = "aegis_asana_requests";
+    public static final String ASANA_RATE_LIMIT_WAIT = "aegis_asana_rate_limit_wait";
+    public static final String EXECUTIONS = "aegis_dispatch_executions";
+    public static final String EXECUTION_DURATION = "aegis_dispatch_execution_duration";
+    public static final String TOKENS = "aegis_agent_tokens";
+    public static final String COST_USD = "aegis_agent_cost_usd";
+    public static final String JOB_RUNS = "aegis_jobs_runs";
+    public static final String JOB_DURATION = "aegis_jobs_duration";
+    public static final String ARCHIVED_ROWS = "aegis_jobs_archived_rows";
+    /** Gauges, refreshed from the database when /metrics is scraped. */
+    public static final String QUEUE_DEPTH = "aegis_dispatch_queue_depth";
+    public static final String INBOX_PENDING = "aegis_webhook_inbox_pending";
+    public static final String INBOX_LAG = "aegis_webhook_inbox_lag_seconds";
+
+    private final MeterRegistry registry;
+
+    public Metrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /** A webhook delivery stored (result "received") or refused (result "rejected", reason e.g. "signature", "malformed", "too_large", "unavailable"). */
+    public void webhookDelivery(String result, String reason) {
+        Counter.builder(WEBHOOK_DELIVERIES).description("Webhook deliveries by result")
+                .tag("result", result).tag("reason", reason == null ? "none" : reason)
+                .register(registry).increment();
+    }
+
+    public void webhookReceived() {
+        webhookDelivery("received", "none");
+    }
+
+    public void webhookRejected(String reason) {
+        webhookDelivery("rejected", reason);
+    }
+
+    /** One Asana HTTP call. outcome: "ok", "rate_limited", "client_error", "server_error", "network". */
+    public void asanaRequest(String method, String outcome) {
+        Counter.builder(ASANA_REQUESTS).description("Asana API requests by outcome")
+                .tag("method", method).tag("outcome", outcome).register(registry).increment();
+    }
+
+    /** Time spent waiting for the client-side rate limiter or a Retry-After. */
+    public void asanaRateLimitWait(Duration waited) {
+        Timer.builder(ASANA_RATE_LIMIT_WAIT).description("Waits imposed by Asana rate limits")
+                .register(registry).record(waited);
+    }
+
+    /** An execution reached its end. outcome: done, question, failed, cancelled, timed_out. */
+    public void executionFinished(String outcome, Duration took) {
+        Counter.builder(EXECUTIONS).description("Finished executions by outcome")
+                .tag("outcome", outcome).register(registry).increment();
+        Timer.builder(EXECUTION_DURATION).description("Execution wall time")
+                .tag("outcome", outcome).register(registry).record(took);
+    }
+
+    /** Tokens and cost an agent reported for one execution. */
+    public void agentUsage(long inputTokens, long outputTokens, BigDecimal costUsd) {
+        Counter.builder(TOKENS).description("LLM tokens").tag("direction", "input")
+                .register(registry).increment(inputTokens);
+        Counter.builder(TOKENS).description("LLM tokens").tag("direction", "output")
+                .register(registry).increment(outputTokens);
+        Counter.builder(COST_USD).description("Agent cost in US dollars")
+                .register(registry).increment(costUsd == null ? 0 : costUsd.doubleValue());
+    }
+
+    /** A periodic task ran on this instance. outcome: "ok" or "failed". */
+    public void jobRun(String task, String outcome, Duration took) {
+        Counter.builder(JOB_RUNS).description("Periodic task runs on this instance")
+                .tag("task", task).tag("outcome", outcome).register(registry).increment();
+        Timer.builder(JOB_DURATION).description("Periodic task run time")
+                .tag("task", task).register(registry).record(took);
+    }
+
+    /** Rows the retention job moved, summarised, purged or marked, by category. */
+    public void archived(String category, long rows) {
+        Counter.builder(ARCHIVED_ROWS).description("Rows handled by retention")
+                .tag("category", category).register(registry).increment(rows);
+    }
+}

@@ -1,0 +1,58 @@
+package aegis.status;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What {@code GET /status}, the page at {@code /} and {@code aegis status} report. Times are
+ * ISO-8601 UTC strings (null when never), money is a decimal string in US dollars; JSON keys
+ * are these names in snake_case.
+ */
+public record Status(
+        String version,
+        String instance,
+        long uptimeSeconds,
+        String generatedAt,
+        Orchestrator orchestrator,
+        LastSyncs lastSyncs,
+        Map<String, Long> queue,
+        Agents agents,
+        Today today,
+        Webhooks webhooks,
+        List<Node> nodes) {
+
+    /** The system_state row, as the last refresh (or start) left it. */
+    public record Orchestrator(String status, String instanceId, Long pid, String startedAt, String updatedAt,
+                               long totalExecutions, String totalCostUsd, int activeAgents) {
+    }
+
+    public record LastSyncs(String fullSyncAt, String eventsPollAt, String webhookAt) {
+    }
+
+    public record Agents(long total, Map<String, Long> byStatus, List<Agent> list) {
+    }
+
+    public record Agent(String name, String type, String status, String instanceId, String lastActiveAt,
+                        long tasksCompleted, long tasksFailed, String totalCostUsd) {
+    }
+
+    /** Executions created since 00:00 UTC. */
+    public record Today(long executions, Map<String, Long> byStatus, long inputTokens, long outputTokens,
+                        String costUsd) {
+    }
+
+    public record Webhooks(List<Subscription> subscriptions, Inbox inbox) {
+    }
+
+    /** health: ok, stale (active, silent too long), pending, failed or deleted. */
+    public record Subscription(String id, String resourceGid, String status, String health,
+                               String lastHeartbeatAt, String lastDeliveryAt, String lastError) {
+    }
+
+    public record Inbox(long pending, long processing, long failed, Long oldestPendingSeconds) {
+    }
+
+    /** A scheduler node of the cluster, as Quartz's check-ins see it. */
+    public record Node(String instance, String lastCheckinAt, boolean alive) {
+    }
+}

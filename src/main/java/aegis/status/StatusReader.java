@@ -1,0 +1,153 @@
+package aegis.status;
+
+import aegis.config.Jdbc;
+import jakarta.inject.Singleton;
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Reads {@link Status} from the database: every figure is what the tables say now. */
+@Singleton
+public final class StatusReader {
+    private static final List<String> EXECUTION_STATUSES = List.of("pending", "running", "completed", "failed", "cancelled");
+    private static final List<String> AGENT_STATUSES = List.of("idle", "busy", "stopped", "error");
+
+    private final Jdbc jdbc;
+    private final StatusSettings settings;
+
+    public StatusReader(Jdbc jdbc, StatusSettings settings) {
+        this.jdbc = jdbc;
+        this.settings = settings;
+    }
+
+    /** The status as seen by {@code instance} (null for the command line: no daemon is answering). */
+    public Status read(Instance instance) {
+        return jdbc.withConnection(c -> {
+            Status.Orchestrator orch;
+            Status.LastSyncs syncs;
+            try (PreparedStatement ps = c.prepareStatement("""
+                    SELECT orchestrator_status, instance_id, pid, started_at, updated_at, total_executions,
+                           total_cost_usd, active_agents,
+                           GREATEST(last_full_sync_at, (SELECT max(last_synced_at) FROM projects)),
+                           GREATEST(last_events_poll_at, (SELECT max(last_events_at) FROM projects)),
+                           GREATEST(last_webhook_at, (SELECT max(last_delivery_at) FROM webhook_subscriptions))
+                      FROM system_state WHERE id = 1""");
+                 ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new IllegalStateException("system_state has no row; run 'aegis migrate'");
+                }
+                long pid = rs.getLong(3);
+                orch = new Status.Orchestrator(rs.getString(1), rs.getString(2), rs.wasNull() ? null : pid,
+                        iso(rs.getTimestamp(4)), iso(rs.getTimestamp(5)), rs.getLong(6), money(rs.getBigDecimal(7)),
+                        rs.getInt(8));
+                syncs = new Status.LastSyncs(iso(rs.getTimestamp(9)), iso(rs.getTimestamp(10)), iso(rs.getTimestamp(11)));
+            }
+
+            Map<String, Long> queue = zeroes(EXECUTION_STATUSES);
+            query(c, "SELECT status, count(*) FROM task_executions GROUP BY status",
+                    rs -> queue.put(rs.getString(1), rs.getLong(2)));
+
+            Map<String, Long> agentsByStatus = zeroes(AGENT_STATUSES);
+            List<Status.Agent> agents = new ArrayList<>();
+            query(c, """
+                    SELECT name, agent_type, status, instance_id, last_active_at, tasks_completed, tasks_failed,
+                           total_cost_usd FROM agents ORDER BY name""", rs -> {
+                agents.add(new Status.Agent(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                        iso(rs.getTimestamp(5)), rs.getLong(6), rs.getLong(7), money(rs.getBigDecimal(8))));
+                agentsByStatus.merge(rs.getString(3), 1L, Long::sum);
+            });
+
+            Map<String, Long> todayByStatus = zeroes(EXECUTION_STATUSES);
+            long[] sums = new long[2];
+            BigDecimal[] cost = {BigDecimal.ZERO};
+            query(c, """
+                    SELECT status, count(*), sum(input_tokens), sum(output_tokens), sum(cost_usd)
+                      FROM task_executions
+                     WHERE created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+                     GROUP BY status""", rs -> {
+                todayByStatus.put(rs.getString(1), rs.getLong(2));
+                sums[0] += rs.getLong(3);
+                sums[1] += rs.getLong(4);
+                cost[0] = cost[0].add(rs.getBigDecimal(5));
+            });
+            long todayCount = todayByStatus.values().stream().mapToLong(Long::longValue).sum();
+
+            List<Status.Subscription> subs = new ArrayList<>();
+            query(c, """
+                    SELECT id::text, resource_gid, status, last_heartbeat_at, last_delivery_at, last_error,
+                           GREATEST(last_heartbeat_at, last_delivery_at, created_at) < now() - make_interval(secs => %d)
+                      FROM webhook_subscriptions ORDER BY resource_gid, created_at"""
+                    .formatted(settings.webhookStaleAfter().toSeconds()), rs -> {
+                String st = rs.getString(3);
+                String health = st.equals("active") ? (rs.getBoolean(7) ? "stale" : "ok") : st;
+                subs.add(new Status.Subscription(rs.getString(1), rs.getString(2), st, health,
+                        iso(rs.getTimestamp(4)), iso(rs.getTimestamp(5)), rs.getString(6)));
+            });
+            Status.Inbox inbox;
+            try (PreparedStatement ps = c.prepareStatement("""
+                    SELECT count(*) FILTER (WHERE status = 'pending'),
+                           count(*) FILTER (WHERE status = 'processing'),
+                           (SELECT count(*) FROM webhooks WHERE status = 'failed'),
+                           floor(extract(epoch FROM now() - min(received_at)))::bigint
+                      FROM webhooks WHERE status IN ('pending', 'processing')""");
+                 ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                long oldest = rs.getLong(4);
+                inbox = new Status.Inbox(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.wasNull() ? null : oldest);
+            }
+
+            List<Status.Node> nodes = new ArrayList<>();
+            query(c, """
+                    SELECT instance_name, last_checkin_time, checkin_interval FROM qrtz_scheduler_state
+                     WHERE sched_name = 'aegis' ORDER BY instance_name""", rs -> {
+                Instant at = Instant.ofEpochMilli(rs.getLong(2));
+                boolean alive = at.plusMillis(2 * rs.getLong(3) + 7_500).isAfter(Instant.now());
+                nodes.add(new Status.Node(rs.getString(1), at.toString(), alive));
+            });
+
+            long uptime = instance != null ? instance.uptime().toSeconds()
+                    : orch.startedAt() == null ? 0
+                    : Duration.between(Instant.parse(orch.startedAt()), Instant.now()).toSeconds();
+            return new Status(Version.current(), instance == null ? orch.instanceId() : instance.id(), uptime,
+                    Instant.now().toString(), orch, syncs, queue,
+                    new Status.Agents(agents.size(), agentsByStatus, agents),
+                    new Status.Today(todayCount, todayByStatus, sums[0], sums[1], money(cost[0])),
+                    new Status.Webhooks(subs, inbox), nodes);
+        });
+    }
+
+    private static Map<String, Long> zeroes(List<String> keys) {
+        Map<String, Long> m = new LinkedHashMap<>();
+        keys.forEach(k -> m.put(k, 0L));
+        return m;
+    }
+
+    private interface Row {
+        void accept(ResultSet rs) throws SQLException;
+    }
+
+    private static void query(Connection c, String sql, Row row) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                row.accept(rs);
+            }
+        }
+    }
+
+    static String iso(Timestamp t) {
+        return t == null ? null : t.toInstant().toString();
+    }
+
+    static String money(BigDecimal d) {
+        return d == null ? "0.000000" : d.setScale(6, java.math.RoundingMode.HALF_UP).toPlainString();
+    }
+}

@@ -1,0 +1,89 @@
+package aegis.status;
+
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/** {@link Status} for a person: plain text for the terminal, a small HTML page for the browser. */
+public final class StatusText {
+    private StatusText() {
+    }
+
+    public static String plain(Status s) {
+        StringBuilder b = new StringBuilder();
+        Status.Orchestrator o = s.orchestrator();
+        b.append("Aegis ").append(s.version()).append(" — orchestrator ").append(o.status())
+                .append(" (instance ").append(dash(o.instanceId())).append(", pid ").append(o.pid() == null ? "-" : o.pid())
+                .append(", up ").append(human(s.uptimeSeconds())).append(")\n");
+        b.append("Last syncs:   full ").append(dash(s.lastSyncs().fullSyncAt()))
+                .append(" · events ").append(dash(s.lastSyncs().eventsPollAt()))
+                .append(" · webhook ").append(dash(s.lastSyncs().webhookAt())).append('\n');
+        b.append("Queue:        ").append(counts(s.queue())).append('\n');
+        b.append("Today (UTC):  ").append(s.today().executions()).append(" executions (")
+                .append(counts(s.today().byStatus())).append("), tokens ").append(s.today().inputTokens())
+                .append(" in / ").append(s.today().outputTokens()).append(" out, cost $")
+                .append(s.today().costUsd()).append('\n');
+        b.append("Totals:       ").append(o.totalExecutions()).append(" executions, cost $")
+                .append(o.totalCostUsd()).append(", ").append(o.activeAgents()).append(" active agents (as of ")
+                .append(dash(o.updatedAt())).append(")\n");
+        b.append("Agents:       ").append(s.agents().total()).append(" (").append(counts(s.agents().byStatus())).append(")\n");
+        for (Status.Agent a : s.agents().list()) {
+            b.append("  ").append(a.name()).append(" [").append(a.type()).append("] ").append(a.status())
+                    .append(" on ").append(dash(a.instanceId())).append(", done ").append(a.tasksCompleted())
+                    .append(", failed ").append(a.tasksFailed()).append(", $").append(a.totalCostUsd()).append('\n');
+        }
+        Status.Inbox in = s.webhooks().inbox();
+        b.append("Webhooks:     ").append(s.webhooks().subscriptions().size()).append(" subscription(s); inbox ")
+                .append(in.pending()).append(" pending, ").append(in.processing()).append(" processing, ")
+                .append(in.failed()).append(" failed")
+                .append(in.oldestPendingSeconds() == null ? "" : ", oldest " + human(in.oldestPendingSeconds()))
+                .append('\n');
+        for (Status.Subscription w : s.webhooks().subscriptions()) {
+            b.append("  ").append(w.resourceGid()).append(' ').append(w.health())
+                    .append(" (heartbeat ").append(dash(w.lastHeartbeatAt())).append(", delivery ")
+                    .append(dash(w.lastDeliveryAt())).append(')')
+                    .append(w.lastError() == null ? "" : " error: " + w.lastError()).append('\n');
+        }
+        b.append("Nodes:        ").append(s.nodes().isEmpty() ? "none checked in" : s.nodes().stream()
+                .map(n -> n.instance() + (n.alive() ? "" : " (silent)")).collect(Collectors.joining(", ")))
+                .append('\n');
+        return b.toString();
+    }
+
+    public static String html(Status s) {
+        return """
+                <!doctype html>
+                <html lang="en"><head><meta charset="utf-8"><title>Aegis status</title>
+                <meta name="viewport" content="width=device-width, initial-scale=1">
+                <style>body{font:14px/1.5 system-ui,sans-serif;margin:2em;max-width:60em}
+                pre{background:#f6f6f6;padding:1em;overflow-x:auto}</style></head>
+                <body><h1>Aegis — %s</h1><pre>%s</pre>
+                <p><a href="/status">/status</a> (JSON) · <a href="/metrics">/metrics</a> · <a href="/health">/health</a></p>
+                </body></html>
+                """.formatted(escape(s.orchestrator().status()), escape(plain(s)));
+    }
+
+    static String escape(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+
+    private static String counts(Map<String, Long> m) {
+        return m.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", "));
+    }
+
+    private static String dash(Object o) {
+        return o == null ? "-" : o.toString();
+    }
+
+    private static String human(long seconds) {
+        if (seconds < 120) {
+            return seconds + "s";
+        }
+        if (seconds < 7200) {
+            return (seconds / 60) + "m";
+        }
+        if (seconds < 172800) {
+            return (seconds / 3600) + "h" + (seconds % 3600 / 60) + "m";
+        }
+        return (seconds / 86400) + "d";
+    }
+}

@@ -1,0 +1,64 @@
+package aegis.status;
+
+import aegis.config.Jdbc;
+import aegis.jobs.PeriodicTask;
+import jakarta.inject.Singleton;
+import java.sql.PreparedStatement;
+import java.sql.Timestamp;
+import java.time.Duration;
+
+/**
+ * Keeps the one system_state row current ({@code AEGIS_SCHEDULE_SYSTEM_STATE}, every 30 s by
+ * default): the node that refreshes it, its pid and start, the latest syncs, totals over live
+ * and archived executions, and the agents that are up. Sync may also write the last-sync
+ * columns directly; the refresh only ever moves them forward.
+ */
+@Singleton
+public final class SystemStateRefresh implements PeriodicTask {
+    private final Jdbc jdbc;
+    private final Instance instance;
+
+    public SystemStateRefresh(Jdbc jdbc, Instance instance) {
+        this.jdbc = jdbc;
+        this.instance = instance;
+    }
+
+    @Override
+    public String name() {
+        return "system-state";
+    }
+
+    @Override
+    public Duration defaultPeriod() {
+        return Duration.ofSeconds(30);
+    }
+
+    @Override
+    public void run() {
+        jdbc.withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    UPDATE system_state SET
+                      orchestrator_status = CASE WHEN orchestrator_status IN ('draining', 'error') AND instance_id = ?
+                                                 THEN orchestrator_status ELSE 'running' END,
+                      instance_id = ?, pid = ?, started_at = ?,
+                      last_full_sync_at = GREATEST(last_full_sync_at, (SELECT max(last_synced_at) FROM projects)),
+                      last_events_poll_at = GREATEST(last_events_poll_at, (SELECT max(last_events_at) FROM projects)),
+                      last_webhook_at = GREATEST(last_webhook_at,
+                                                 (SELECT max(last_delivery_at) FROM webhook_subscriptions)),
+                      total_executions = (SELECT count(*) FROM task_executions)
+                                         + (SELECT count(*) FROM task_executions_archive),
+                      total_cost_usd = (SELECT coalesce(sum(cost_usd), 0) FROM task_executions)
+                                       + (SELECT coalesce(sum(cost_usd), 0) FROM task_executions_archive),
+                      active_agents = (SELECT count(*) FROM agents WHERE status IN ('idle', 'busy')),
+                      data = data || jsonb_build_object('nodes',
+                               (SELECT count(*) FROM qrtz_scheduler_state WHERE sched_name = 'aegis'))
+                    WHERE id = 1""")) {
+                ps.setString(1, instance.id());
+                ps.setString(2, instance.id());
+                ps.setLong(3, instance.pid());
+                ps.setTimestamp(4, Timestamp.from(instance.startedAt()));
+                return ps.executeUpdate();
+            }
+        });
+    }
+}

@@ -1,0 +1,83 @@
+package aegis.agent;
+
+import aegis.config.AegisConfig;
+import aegis.config.Jdbc;
+import aegis.config.ProjectSettings;
+import aegis.dispatch.DispatchSettings;
+import aegis.dispatch.Execution;
+import aegis.dispatch.ExecutionStore;
+import aegis.dispatch.ExponentialBackoff;
+import aegis.dispatch.QueueFixtures;
+import aegis.dispatch.QueueSignals;
+import aegis.dispatch.TaskReader;
+import aegis.testing.TestDatabase;
+import com.zaxxer.hikari.HikariDataSource;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One "instance" of the agent pool on a test schema, built without Micronaut: its own
+ * connection pool, LISTEN connection and instance id, the echo agent, and a reporter that
+ * counts answers per execution instead of calling Asana (these tests are about the queue;
+ * answering through the simulator is tested end to end elsewhere).
+ */
+public final class PoolHarness implements AutoCloseable {
+    public final HikariDataSource ds;
+    public final ExecutionStore store;
+    public final WorkerPool pool;
+    public final QueueSignals signals;
+    public final Map<Long, AtomicInteger> answers;
+
+    public PoolHarness(TestDatabase.Schema schema, String instanceId, int workers, Duration echoDelay,
+                       Map<Long, AtomicInteger> answers) {
+        this.answers = answers;
+        ds = QueueFixtures.pool(schema, workers + 4);
+        Jdbc jdbc = QueueFixtures.jdbc(ds);
+        store = new ExecutionStore(jdbc);
+        AegisConfig.Database db = schema.database();
+        signals = new QueueSignals(db, store.channel());
+        DispatchSettings s = new DispatchSettings(Duration.ofSeconds(30), Duration.ofSeconds(10), 3,
+                Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofMillis(500), Duration.ofSeconds(5),
+                Duration.ofMinutes(5), workers, Map.of(), Optional.empty(), instanceId);
+        TaskReader tasks = new TaskReader(jdbc, new ProjectSettings.All(Map.of(), Optional.empty(), Optional.empty()));
+        pool = new WorkerPool(store, tasks, new AgentRows(jdbc), new ExecutionEvents(jdbc),
+                Map.of(EchoAgent.KIND, new EchoAgent(echoDelay)), new TaskTextPrompts(), new CountingReporter(answers),
+                new ExponentialBackoff(s.backoffBase(), s.backoffMax()), s, signals, () -> "bot",
+                new SimpleMeterRegistry());
+    }
+
+    public PoolHarness start() {
+        signals.start();
+        pool.start();
+        return this;
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+        signals.close();
+        ds.close();
+    }
+
+    /** Counts answers; says nothing to anyone. */
+    public record CountingReporter(Map<Long, AtomicInteger> answers) implements ResultReporter {
+        public CountingReporter() {
+            this(new ConcurrentHashMap<>());
+        }
+
+        @Override
+        public String answer(Execution e, Answer answer, boolean lookFirst) {
+            answers.computeIfAbsent(e.id(), k -> new AtomicInteger()).incrementAndGet();
+            return "story-" + e.id();
+        }
+
+        @Override
+        public void retrying(Execution e, String reason, Instant at) {
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package aegis.agent;
+
+import aegis.dispatch.NewExecution;
+import aegis.dispatch.QueueFixtures;
+import aegis.testing.TestDatabase;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * bench/queue-throughput: executions claimed, run by the echo agent and finished per
+ * second, with one and with two pool instances on one database. Not part of the test suite
+ * (the name does not match Surefire's patterns); bench/queue-throughput runs it and prints
+ * the JSON it writes. Answers are counted, not sent: Asana's rate limit (1500 requests a
+ * minute) would measure Asana, not the queue.
+ */
+class QueueThroughputBench {
+    private static final int N = Integer.getInteger("bench.executions", 3000);
+    private static final int WORKERS = Integer.getInteger("bench.workers", 8);
+
+    @Test
+    void measure() throws Exception {
+        double one = run(1);
+        double two = run(2);
+        String json = String.format(java.util.Locale.ROOT,
+                "{\"per_s_one_instance\":%.1f,\"per_s_two_instances\":%.1f,\"executions\":%d,\"workers_per_instance\":%d}",
+                one, two, N, WORKERS);
+        Path out = Path.of(System.getProperty("bench.out", "target/bench/queue-throughput.json"));
+        Files.createDirectories(out.getParent());
+        Files.writeString(out, json + "\n");
+        System.out.println(json);
+    }
+
+    private double run(int instances) throws Exception {
+        TestDatabase.Schema schema = TestDatabase.freshSchema("bench_queue");
+        try {
+            Map<Long, AtomicInteger> answers = new ConcurrentHashMap<>();
+            List<PoolHarness> pools = new ArrayList<>();
+            for (int i = 0; i < instances; i++) {
+                pools.add(new PoolHarness(schema, "bench-" + i, WORKERS, Duration.ZERO, answers));
+            }
+            try (Connection c = pools.get(0).ds.getConnection()) {
+                long project = QueueFixtures.project(c, "900");
+                List<Long> tasks = QueueFixtures.tasks(c, project, "b", N, "bot");
+                for (long t : tasks) {
+                    pools.get(0).store.enqueue(new NewExecution(t, "initial", "echo", 0, 3, null, null, "{}"));
+                }
+                try (Statement st = c.createStatement()) {
+                    st.execute("ANALYZE");
+                }
+                long t0 = System.nanoTime();
+                pools.forEach(PoolHarness::start);
+                while (completed(c) < N) {
+                    if (System.nanoTime() - t0 > Duration.ofMinutes(5).toNanos()) {
+                        throw new IllegalStateException("only " + completed(c) + " of " + N + " finished in 5 minutes");
+                    }
+                    Thread.sleep(10);
+                }
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                if (answers.size() != N || answers.values().stream().anyMatch(n -> n.get() != 1)) {
+                    throw new IllegalStateException("an execution was answered other than once");
+                }
+                return N / seconds;
+            } finally {
+                pools.forEach(PoolHarness::close);
+            }
+        } finally {
+            schema.drop();
+        }
+    }
+
+    private static long completed(Connection c) throws Exception {
+        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM task_executions WHERE status = 'completed'");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package aegis.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import aegis.dispatch.QueueFixtures;
+import aegis.testing.TestDatabase;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class WorkerPoolTest {
+    private TestDatabase.Schema schema;
+
+    @BeforeEach
+    void setUp() {
+        schema = TestDatabase.freshSchema("workerpool");
+    }
+
+    @AfterEach
+    void tearDown() {
+        schema.drop();
+    }
+
+    private List<Long> enqueue(PoolHarness h, int n) throws Exception {
+        try (Connection c = h.ds.getConnection()) {
+            long project = QueueFixtures.project(c, "200");
+            List<Long> tasks = QueueFixtures.tasks(c, project, "t", n, "bot");
+            return tasks.stream().map(t -> h.store.enqueue(QueueFixtures.pending(t, 0, "echo")).orElseThrow()).toList();
+        }
+    }
+
+    private static long scalar(Connection c, String sql) throws Exception {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static void awaitCount(Connection c, String sql, long expected, Duration max) throws Exception {
+        long end = System.nanoTime() + max.toNanos();
+        while (scalar(c, sql) != expected && System.nanoTime() < end) {
+            Thread.sleep(50);
+        }
+        assertThat(scalar(c, sql)).as(sql).isEqualTo(expected);
+    }
+
+    @Test
+    void twoInstancesOnOneDatabaseRunEveryExecutionOnce() throws Exception {
+        Map<Long, AtomicInteger> answers = new ConcurrentHashMap<>();
+        try (PoolHarness a = new PoolHarness(schema, "inst-a", 4, Duration.ZERO, answers);
+             PoolHarness b = new PoolHarness(schema, "inst-b", 4, Duration.ZERO, answers)) {
+            a.start();
+            b.start();
+            List<Long> ids = enqueue(a, 300);
+            try (Connection c = a.ds.getConnection()) {
+                awaitCount(c, "SELECT count(*) FROM task_executions WHERE status = 'completed'", 300, Duration.ofSeconds(60));
+                assertThat(answers.keySet()).containsExactlyInAnyOrderElementsOf(ids);
+                assertThat(answers.values()).allSatisfy(n -> assertThat(n.get()).isEqualTo(1));
+                assertThat(scalar(c, "SELECT count(*) FROM agent_events WHERE event_type = 'started'")).isEqualTo(300);
+                assertThat(scalar(c, "SELECT max(attempt) FROM task_executions")).isEqualTo(1);
+                assertThat(scalar(c, "SELECT sum(tasks_completed) FROM agents")).isEqualTo(300);
+                assertThat(scalar(c, "SELECT count(DISTINCT instance_id) FROM agents WHERE tasks_completed > 0"))
+                        .as("both instances took work").isEqualTo(2);
+                assertThat(scalar(c, "SELECT count(*) FROM task_executions WHERE output_tokens = 0")).isZero();
+            }
+        }
+        try (Connection c = schema.connect()) {
+            assertThat(scalar(c, "SELECT count(*) FROM agents WHERE status <> 'stopped'")).isZero();
+        }
+    }
+
+    @Test
+    void workWakesAnIdlePoolWithoutWaitingForThePoll() throws Exception {
+        Map<Long, AtomicInteger> answers = new ConcurrentHashMap<>();
+        try (PoolHarness other = new PoolHarness(schema, "enqueuer", 1, Duration.ZERO, answers);
+             PoolHarness idle = new PoolHarness(schema, "idle", 2, Duration.ZERO, answers)) {
+            idle.start();
+            Thread.sleep(1500);
+            // Enqueued through another instance's store: only NOTIFY can tell the idle pool.
+            List<Long> ids = enqueue(other, 1);
+            long t0 = System.nanoTime();
+            while (answers.isEmpty() && System.nanoTime() - t0 < Duration.ofSeconds(5).toNanos()) {
+                Thread.sleep(5);
+            }
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertThat(answers).containsOnlyKeys(ids);
+            // The backstop poll is 500 ms here; the wake-up must come well before it.
+            assertThat(ms).isLessThan(400);
+        }
+    }
+
+    @Test
+    void shutdownReleasesRunningExecutionsWithoutCountingTheAttempt() throws Exception {
+        Map<Long, AtomicInteger> answers = new ConcurrentHashMap<>();
+        List<Long> ids;
+        try (PoolHarness slow = new PoolHarness(schema, "slow", 2, Duration.ofMinutes(10), answers)) {
+            slow.start();
+            ids = enqueue(slow, 2);
+            try (Connection c = slow.ds.getConnection()) {
+                awaitCount(c, "SELECT count(*) FROM task_executions WHERE status = 'running'", 2, Duration.ofSeconds(10));
+            }
+        }
+        try (Connection c = schema.connect()) {
+            assertThat(scalar(c, "SELECT count(*) FROM task_executions WHERE status = 'pending' AND attempt = 0 "
+                    + "AND lease_owner IS NULL")).isEqualTo(2);
+        }
+        assertThat(answers).isEmpty();
+        try (PoolHarness fast = new PoolHarness(schema, "fast", 2, Duration.ZERO, answers)) {
+            fast.start();
+            try (Connection c = fast.ds.getConnection()) {
+                awaitCount(c, "SELECT count(*) FROM task_executions WHERE status = 'completed' AND attempt = 1", 2,
+                        Duration.ofSeconds(10));
+            }
+        }
+        assertThat(answers).containsOnlyKeys(ids);
+    }
+}

@@ -1,0 +1,255 @@
+package aegis.dispatch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import aegis.testing.TestDatabase;
+import com.zaxxer.hikari.HikariDataSource;
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class ExecutionStoreTest {
+    private static TestDatabase.Schema schema;
+    private static HikariDataSource ds;
+    private static ExecutionStore store;
+    private static long project;
+    private static int batch;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        schema = TestDatabase.freshSchema("execstore");
+        ds = QueueFixtures.pool(schema, 8);
+        store = new ExecutionStore(QueueFixtures.jdbc(ds));
+        try (Connection c = ds.getConnection()) {
+            project = QueueFixtures.project(c, "100");
+        }
+    }
+
+    @AfterAll
+    static void tearDown() {
+        ds.close();
+        schema.drop();
+    }
+
+    @BeforeEach
+    void emptyQueue() throws Exception {
+        try (Connection c = ds.getConnection(); var st = c.createStatement()) {
+            st.execute("DELETE FROM task_executions");
+        }
+    }
+
+    private List<Long> tasks(int n) throws Exception {
+        try (Connection c = ds.getConnection()) {
+            return QueueFixtures.tasks(c, project, "b" + (batch++) + "-", n, "bot");
+        }
+    }
+
+    @Test
+    void aTaskHasAtMostOneOpenExecution() throws Exception {
+        long task = tasks(1).get(0);
+        assertThat(store.enqueue(QueueFixtures.pending(task, 0, "echo"))).isPresent();
+        assertThat(store.enqueue(QueueFixtures.pending(task, 0, "echo"))).isEmpty();
+        List<Execution> claimed = store.claim("a", "echo", List.of(), 10, Duration.ofMinutes(1));
+        assertThat(claimed).hasSize(1);
+        assertThat(store.enqueue(QueueFixtures.pending(task, 0, "echo"))).as("still open while running").isEmpty();
+        long id = claimed.get(0).id();
+        assertThat(store.recordOutcome(id, "a", "done", "ok", null, "echo", acc(), 0)).isTrue();
+        assertThat(store.finish(id, "a", "completed", "story1")).isTrue();
+        assertThat(store.enqueue(QueueFixtures.pending(task, 0, "echo"))).as("finished: a follow-up may start").isPresent();
+    }
+
+    @Test
+    void twoClaimersNeverGetTheSameExecution() throws Exception {
+        List<Long> ts = tasks(400);
+        for (long t : ts) {
+            store.enqueue(QueueFixtures.pending(t, 0, "echo"));
+        }
+        ExecutionStore other = new ExecutionStore(QueueFixtures.jdbc(ds));
+        CountDownLatch go = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        List<Future<List<Long>>> results = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            ExecutionStore s = i % 2 == 0 ? store : other;
+            String owner = "claimer-" + i;
+            results.add(pool.submit((Callable<List<Long>>) () -> {
+                go.await();
+                List<Long> mine = new ArrayList<>();
+                while (true) {
+                    List<Execution> got = s.claim(owner, "echo", List.of(), 7, Duration.ofMinutes(1));
+                    if (got.isEmpty()) {
+                        return mine;
+                    }
+                    got.forEach(e -> mine.add(e.id()));
+                }
+            }));
+        }
+        go.countDown();
+        List<Long> all = new ArrayList<>();
+        for (var f : results) {
+            all.addAll(f.get());
+        }
+        pool.shutdown();
+        assertThat(all).hasSize(400);
+        assertThat(new HashSet<>(all)).hasSize(400);
+        for (var f : results) {
+            assertThat(f.get()).as("each claimer got some work").isNotEmpty();
+        }
+    }
+
+    @Test
+    void higherPriorityIsClaimedFirstThenOlder() throws Exception {
+        List<Long> ts = tasks(4);
+        long low = store.enqueue(QueueFixtures.pending(ts.get(0), 5, "echo")).orElseThrow();
+        long high = store.enqueue(QueueFixtures.pending(ts.get(1), 100, "echo")).orElseThrow();
+        long mid1 = store.enqueue(QueueFixtures.pending(ts.get(2), 50, "echo")).orElseThrow();
+        long mid2 = store.enqueue(QueueFixtures.pending(ts.get(3), 50, "echo")).orElseThrow();
+        List<Long> order = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            order.add(store.claim("a", "echo", List.of(), 1, Duration.ofMinutes(1)).get(0).id());
+        }
+        assertThat(order).containsExactly(high, mid1, mid2, low);
+    }
+
+    @Test
+    void claimingRespectsAgentTypeAndNotBefore() throws Exception {
+        List<Long> ts = tasks(3);
+        long echo = store.enqueue(QueueFixtures.pending(ts.get(0), 0, "echo")).orElseThrow();
+        long cmd = store.enqueue(QueueFixtures.pending(ts.get(1), 0, "command")).orElseThrow();
+        long later = store.enqueue(QueueFixtures.pending(ts.get(2), 0, "echo")).orElseThrow();
+        try (Connection c = ds.getConnection();
+             PreparedStatement ps = c.prepareStatement("UPDATE task_executions SET not_before = now() + interval '1 hour' WHERE id = ?")) {
+            ps.setLong(1, later);
+            ps.executeUpdate();
+        }
+        assertThat(store.claim("a", "echo", List.of(), 10, Duration.ofMinutes(1))).extracting(Execution::id)
+                .containsExactly(echo);
+        assertThat(store.claim("a", null, List.of("echo"), 10, Duration.ofMinutes(1))).extracting(Execution::id)
+                .as("unknown kinds").containsExactly(cmd);
+    }
+
+    @Test
+    void anExpiredLeaseIsRescuedWithTheAttemptCountedThenFailedAtTheMaximum() throws Exception {
+        long task = tasks(1).get(0);
+        long id = store.enqueue(QueueFixtures.pending(task, 0, "echo")).orElseThrow();
+        RetryPolicy immediate = new ExponentialBackoff(Duration.ZERO, Duration.ZERO);
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            List<Execution> got = store.claim("dead-" + attempt, "echo", List.of(), 1, Duration.ofMillis(1));
+            assertThat(got).hasSize(1);
+            assertThat(got.get(0).attempt()).isEqualTo(attempt);
+            assertThat(got.get(0).owedOutcome()).isNull();
+            Thread.sleep(20);
+            List<ExecutionStore.Rescued> rescued = store.rescueExpired(immediate, 10);
+            assertThat(rescued).extracting(ExecutionStore.Rescued::id).containsExactly(id);
+            assertThat(rescued.get(0).becomes()).isEqualTo(attempt < 3 ? "retry" : "failed");
+        }
+        // The third rescue made a failure owed to the person: the next claim reports it, no new attempt.
+        List<Execution> got = store.claim("alive", "echo", List.of(), 1, Duration.ofMinutes(1));
+        assertThat(got).hasSize(1);
+        assertThat(got.get(0).owedOutcome()).isEqualTo("failed");
+        assertThat(got.get(0).attempt()).isEqualTo(3);
+        assertThat(store.finish(id, "alive", "failed", "s")).isTrue();
+        try (Connection c = ds.getConnection()) {
+            assertThat(QueueFixtures.status(c, id)).isEqualTo("failed");
+        }
+    }
+
+    @Test
+    void rescueBacksOffAndLeavesLiveLeasesAlone() throws Exception {
+        List<Long> ts = tasks(2);
+        long dead = store.enqueue(QueueFixtures.pending(ts.get(0), 10, "echo")).orElseThrow();
+        long alive = store.enqueue(QueueFixtures.pending(ts.get(1), 0, "echo")).orElseThrow();
+        store.claim("dead", "echo", List.of(), 1, Duration.ofMillis(1));
+        store.claim("alive", "echo", List.of(), 1, Duration.ofMinutes(1));
+        Thread.sleep(20);
+        List<ExecutionStore.Rescued> rescued = store.rescueExpired(new ExponentialBackoff(Duration.ofMinutes(10),
+                Duration.ofHours(1)), 10);
+        assertThat(rescued).extracting(ExecutionStore.Rescued::id).containsExactly(dead);
+        assertThat(store.claim("x", "echo", List.of(), 10, Duration.ofMinutes(1))).as("backing off").isEmpty();
+        try (Connection c = ds.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT not_before > now() + interval '9 minutes' FROM task_executions WHERE id = ?")) {
+            ps.setLong(1, dead);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                assertThat(rs.getBoolean(1)).isTrue();
+            }
+            assertThat(QueueFixtures.status(c, alive)).isEqualTo("running");
+        }
+    }
+
+    @Test
+    void cancellingStopsRenewalAndFreesTheTask() throws Exception {
+        long task = tasks(1).get(0);
+        long id = store.enqueue(QueueFixtures.pending(task, 0, "echo")).orElseThrow();
+        store.claim("w", "echo", List.of(), 1, Duration.ofMinutes(1));
+        assertThat(store.renew(id, "w", Duration.ofMinutes(1))).isTrue();
+        assertThat(store.renew(id, "someone-else", Duration.ofMinutes(1))).isFalse();
+        assertThat(store.cancelForTask(task, "unassigned")).containsExactly(id);
+        assertThat(store.renew(id, "w", Duration.ofMinutes(1))).as("renewal tells the worker to stop").isFalse();
+        assertThat(store.renewAll(List.of(id), "w", Duration.ofMinutes(1))).isEmpty();
+        assertThat(store.recordOutcome(id, "w", "done", "late", null, "echo", acc(), 0)).isFalse();
+        assertThat(store.enqueue(QueueFixtures.pending(task, 0, "echo"))).isPresent();
+    }
+
+    @Test
+    void releaseOnShutdownDoesNotCountTheAttempt() throws Exception {
+        long task = tasks(1).get(0);
+        long id = store.enqueue(QueueFixtures.pending(task, 0, "echo")).orElseThrow();
+        assertThat(store.claim("w", "echo", List.of(), 1, Duration.ofMinutes(1)).get(0).attempt()).isEqualTo(1);
+        assertThat(store.release(id, "w")).isTrue();
+        assertThat(store.claim("w2", "echo", List.of(), 1, Duration.ofMinutes(1)).get(0).attempt()).isEqualTo(1);
+    }
+
+    @Test
+    void retriesWaitAndAccountingAddsUp() throws Exception {
+        long task = tasks(1).get(0);
+        long id = store.enqueue(QueueFixtures.pending(task, 0, "echo")).orElseThrow();
+        store.claim("w", "echo", List.of(), 1, Duration.ofMinutes(1));
+        assertThat(store.scheduleRetry(id, "w", Instant.now().minusSeconds(1), "flaky", acc())).isTrue();
+        Execution again = store.claim("w", "echo", List.of(), 1, Duration.ofMinutes(1)).get(0);
+        assertThat(again.attempt()).isEqualTo(2);
+        assertThat(store.recordOutcome(id, "w", "done", "ok", null, "echo", acc(), 42)).isTrue();
+        assertThat(store.finish(id, "w", "completed", "story")).isTrue();
+        try (Connection c = ds.getConnection();
+             PreparedStatement ps = c.prepareStatement("""
+                     SELECT input_tokens, output_tokens, cost_usd, duration_ms, exit_code, output_excerpt,
+                            (context->>'last_comment_id')::bigint, answer_story_gid, finished_at IS NOT NULL
+                       FROM task_executions WHERE id = ?""")) {
+            ps.setLong(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                assertThat(rs.getLong(1)).isEqualTo(20);
+                assertThat(rs.getLong(2)).isEqualTo(10);
+                assertThat(rs.getBigDecimal(3)).isEqualByComparingTo("0.5");
+                assertThat(rs.getLong(4)).isEqualTo(200);
+                assertThat(rs.getInt(5)).isEqualTo(0);
+                assertThat(rs.getString(6)).isEqualTo("out");
+                assertThat(rs.getLong(7)).isEqualTo(42);
+                assertThat(rs.getString(8)).isEqualTo("story");
+                assertThat(rs.getBoolean(9)).isTrue();
+            }
+        }
+    }
+
+    private static Accounting acc() {
+        return new Accounting(10, 5, new BigDecimal("0.25"), 100, null, null, 0, "out");
+    }
+
+
+}

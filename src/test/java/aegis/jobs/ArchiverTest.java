@@ -1,0 +1,195 @@
+package aegis.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import aegis.config.Jdbc;
+import aegis.status.Metrics;
+import aegis.testing.TestDatabase;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micronaut.jdbc.DataSourceResolver;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.postgresql.ds.PGSimpleDataSource;
+
+class ArchiverTest {
+    private static TestDatabase.Schema schema;
+    private static Jdbc jdbc;
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
+    @BeforeAll
+    static void setUp() {
+        schema = TestDatabase.freshSchema("archiver");
+        PGSimpleDataSource ds = new PGSimpleDataSource();
+        ds.setURL(schema.database().url());
+        ds.setUser(schema.database().user());
+        ds.setPassword(schema.database().password());
+        jdbc = new Jdbc(ds, DataSourceResolver.DEFAULT);
+    }
+
+    @AfterAll
+    static void tearDown() {
+        schema.drop();
+    }
+
+    private Archiver archiver(int batch) {
+        return new Archiver(jdbc, new RetentionPolicy(90, 30, 7, 365, batch, Duration.ofMinutes(1)),
+                new Metrics(registry));
+    }
+
+    @BeforeEach
+    void seed() throws Exception {
+        sql("""
+            TRUNCATE projects, tasks, task_executions, task_executions_archive, agents, agent_events,
+                     agent_event_daily_counts, webhooks CASCADE;
+            INSERT INTO projects (asana_gid, name) VALUES ('p1', 'P');
+            INSERT INTO agents (name, agent_type) VALUES ('a1', 'command'), ('a2', 'command');
+            -- tasks: 1 open; 2 completed and untouched for 400 days; 3 completed recently; 4 completed, old, but modified lately
+            INSERT INTO tasks (asana_gid, project_id, completed, completed_at, modified_at) VALUES
+              ('t1', (SELECT id FROM projects), false, NULL, now() - interval '500 days'),
+              ('t2', (SELECT id FROM projects), true, now() - interval '400 days', now() - interval '400 days'),
+              ('t3', (SELECT id FROM projects), true, now() - interval '10 days', now() - interval '10 days'),
+              ('t4', (SELECT id FROM projects), true, now() - interval '400 days', now() - interval '5 days');
+            -- 10 executions finished 100 days ago, 2 finished 10 days ago, 1 pending
+            INSERT INTO task_executions (task_id, status, outcome, finished_at, cost_usd, input_tokens, result)
+              SELECT (SELECT id FROM tasks WHERE asana_gid = 't1'), 'completed', 'done',
+                     now() - interval '100 days', 0.5, g, 'old ' || g FROM generate_series(1, 10) g;
+            INSERT INTO task_executions (task_id, status, outcome, finished_at)
+              SELECT (SELECT id FROM tasks WHERE asana_gid = 't3'), 'failed', 'failed', now() - interval '10 days'
+                FROM generate_series(1, 2);
+            INSERT INTO task_executions (task_id, status) VALUES ((SELECT id FROM tasks WHERE asana_gid = 't3'), 'pending');
+            -- events: 5 old for a1 on one day (3 info 'tool', 2 error 'tool'), 1 old of no agent,
+            -- 1 recent for a2 attached to an old execution (which must stay until it is summarised)
+            INSERT INTO agent_events (agent_id, event_type, level, created_at)
+              SELECT (SELECT id FROM agents WHERE name = 'a1'), 'tool', 'info', date_trunc('day', now() - interval '40 days') + g * interval '1 minute'
+                FROM generate_series(1, 3) g;
+            INSERT INTO agent_events (agent_id, event_type, level, created_at)
+              SELECT (SELECT id FROM agents WHERE name = 'a1'), 'tool', 'error', date_trunc('day', now() - interval '40 days') + g * interval '1 hour'
+                FROM generate_series(1, 2) g;
+            INSERT INTO agent_events (agent_id, event_type, created_at) VALUES (NULL, 'started', now() - interval '35 days');
+            INSERT INTO agent_events (agent_id, execution_id, event_type, created_at)
+              VALUES ((SELECT id FROM agents WHERE name = 'a2'), (SELECT min(id) FROM task_executions), 'output', now() - interval '3 days');
+            -- inbox: processed 10 days ago (x3), processed yesterday, pending from 10 days ago
+            INSERT INTO webhooks (body, status, processed_at, received_at)
+              SELECT '{}', 'processed', now() - interval '10 days', now() - interval '10 days' FROM generate_series(1, 3);
+            INSERT INTO webhooks (body, status, processed_at) VALUES ('{}', 'processed', now() - interval '1 day');
+            INSERT INTO webhooks (body, status, received_at) VALUES ('{}', 'pending', now() - interval '10 days');
+            """);
+    }
+
+    @Test
+    void dryRunCountsWithoutChangingAnything() throws Exception {
+        Archiver.Report r = archiver(3).preview();
+        assertThat(r.rows()).containsEntry(Archiver.Category.EXECUTIONS, 9L) // one old one still has an event
+                .containsEntry(Archiver.Category.AGENT_EVENTS, 6L)
+                .containsEntry(Archiver.Category.INBOX, 3L)
+                .containsEntry(Archiver.Category.TASKS, 1L);
+        assertThat(count("task_executions")).isEqualTo(13);
+        assertThat(count("agent_events")).isEqualTo(7);
+    }
+
+    @Test
+    void movesOldDataInBoundedBatchesAndKeepsSummaries() throws Exception {
+        Archiver a = archiver(3);
+        assertThat(a.runOneBatch(Archiver.Category.EXECUTIONS)).as("one batch is bounded").isEqualTo(3);
+        assertThat(count("task_executions_archive")).isEqualTo(3);
+
+        Archiver.Report r = a.run();
+        assertThat(r.complete()).isTrue();
+        assertThat(r.rows()).containsEntry(Archiver.Category.EXECUTIONS, 6L)
+                .containsEntry(Archiver.Category.AGENT_EVENTS, 6L)
+                .containsEntry(Archiver.Category.INBOX, 3L)
+                .containsEntry(Archiver.Category.TASKS, 1L);
+
+        // executions: 9 archived with every column intact; the one with a live event, the recent and the pending stay
+        assertThat(count("task_executions_archive")).isEqualTo(9);
+        assertThat(count("task_executions")).isEqualTo(4);
+        assertThat(longOf("SELECT sum(input_tokens) FROM task_executions_archive")
+                + longOf("SELECT sum(input_tokens) FROM task_executions WHERE finished_at < now() - interval '90 days'"))
+                .isEqualTo(55);
+        assertThat(longOf("SELECT count(*) FROM task_executions_archive WHERE result LIKE 'old %' AND cost_usd = 0.5 "
+                + "AND status = 'completed' AND outcome = 'done'")).isEqualTo(9);
+
+        // events: summaries per agent, day, type, level; the recent one stays
+        assertThat(rows("SELECT coalesce(a.name, '-') || ':' || s.event_type || ':' || s.level || ':' || s.event_count "
+                + "FROM agent_event_daily_counts s LEFT JOIN agents a ON a.id = s.agent_id ORDER BY 1"))
+                .containsExactly("-:started:info:1", "a1:tool:error:2", "a1:tool:info:3");
+        assertThat(count("agent_events")).isEqualTo(1);
+
+        assertThat(rows("SELECT status || ':' || (processed_at > now() - interval '2 days') FROM webhooks "
+                + "WHERE status = 'processed'")).containsExactly("processed:true");
+        assertThat(count("webhooks")).isEqualTo(2);
+        assertThat(rows("SELECT asana_gid FROM tasks WHERE archived")).containsExactly("t2");
+
+        // a second run finds nothing; the counter recorded what moved
+        assertThat(a.run().total()).isZero();
+        assertThat(registry.counter(Metrics.ARCHIVED_ROWS, "category", "executions").count()).isEqualTo(9.0);
+    }
+
+    @Test
+    void summariesAddUpAcrossRuns() throws Exception {
+        Archiver a = archiver(2);
+        a.run();
+        sql("""
+            INSERT INTO agent_events (agent_id, event_type, level, created_at)
+              VALUES ((SELECT id FROM agents WHERE name = 'a1'), 'tool', 'info', date_trunc('day', now() - interval '40 days') + interval '5 hours')""");
+        a.run();
+        assertThat(longOf("SELECT event_count FROM agent_event_daily_counts WHERE event_type = 'tool' AND level = 'info'"))
+                .isEqualTo(4);
+    }
+
+    @Test
+    void rowsLockedByALiveTransactionAreSkippedNotWaitedFor() throws Exception {
+        try (Connection holder = schema.connect()) {
+            holder.setAutoCommit(false);
+            try (Statement st = holder.createStatement()) {
+                st.execute("SELECT id FROM task_executions WHERE finished_at < now() - interval '90 days' "
+                        + "ORDER BY id DESC LIMIT 1 FOR UPDATE");
+            }
+            Archiver.Report r = archiver(4).run();
+            assertThat(r.rows()).containsEntry(Archiver.Category.EXECUTIONS, 8L);
+            holder.rollback();
+        }
+        assertThat(archiver(4).run().rows()).containsEntry(Archiver.Category.EXECUTIONS, 1L);
+    }
+
+    @Test
+    void archiveHasEveryColumnOfTheLiveTable() {
+        List<String> live = archiver(1).executionColumns();
+        assertThat(live).contains("\"id\"", "\"cost_usd\"", "\"finished_at\"");
+    }
+
+    private static void sql(String sql) throws Exception {
+        try (Connection c = schema.connect(); Statement st = c.createStatement()) {
+            st.execute(sql);
+        }
+    }
+
+    private static long count(String table) throws Exception {
+        return longOf("SELECT count(*) FROM " + table);
+    }
+
+    private static long longOf(String sql) throws Exception {
+        try (Connection c = schema.connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static List<String> rows(String sql) throws Exception {
+        List<String> out = new ArrayList<>();
+        try (Connection c = schema.connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
+    }
+}
