@@ -18,7 +18,6 @@ import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadFullException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.ratelimiter.RateLimiter;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micronaut.core.type.Argument;
 import io.micronaut.http.HttpMethod;
 import io.micronaut.http.HttpRequest;
@@ -81,7 +80,7 @@ public final class HttpAsanaClient implements AsanaClient, AutoCloseable {
 
     /** Standalone (tools, tests): meters go to a registry of its own. */
     public HttpAsanaClient(AsanaClientSettings settings, AsanaResilience resilience) {
-        this(settings, resilience, new Metrics(new SimpleMeterRegistry()));
+        this(settings, resilience, Metrics.standalone());
     }
 
     public HttpAsanaClient(AsanaClientSettings settings, AsanaResilience resilience, Metrics metrics) {

@@ -3,6 +3,7 @@ package aegis.status;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import jakarta.inject.Singleton;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -38,6 +39,11 @@ public final class Metrics {
 
     public Metrics(MeterRegistry registry) {
         this.registry = registry;
+    }
+
+    /** Meters kept in a registry of their own: for tools and commands that have no /metrics. */
+    public static Metrics standalone() {
+        return new Metrics(new SimpleMeterRegistry());
     }
 
     public MeterRegistry registry() {
