@@ -386,8 +386,13 @@ public final class HttpAsanaClient implements AsanaClient, AutoCloseable {
                 }
                 // A 429 may have arrived while this thread waited for its permit.
                 resilience.gate().awaitOpen();
-                metrics.asanaRateLimitWait(Duration.ofNanos(System.nanoTime() - waitStart));
-                a = send(method, uri, body);
+                long waited = System.nanoTime() - waitStart;
+                try {
+                    a = send(method, uri, body);
+                } finally {
+                    // Recorded after sending: nothing may stand between the open gate and the send.
+                    metrics.asanaRateLimitWait(Duration.ofNanos(waited));
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new AsanaException.Unavailable("interrupted during " + method + " " + path, e);
@@ -403,6 +408,10 @@ public final class HttpAsanaClient implements AsanaClient, AutoCloseable {
                         + e.getClass().getSimpleName(), null);
             }
             int s = a.status;
+            if (s == 429) {
+                // Closed first: every other caller must stop before anything else is done here.
+                resilience.gate().closeFor(a.retryAfter);
+            }
             metrics.asanaRequest(method, outcome(s));
             if (s >= 200 && s < 300) {
                 return a.body;
@@ -410,7 +419,6 @@ public final class HttpAsanaClient implements AsanaClient, AutoCloseable {
             String message = method + " " + path + " -> " + s + ": " + errorMessage(a.body);
             if (s == 429) {
                 Duration wait = a.retryAfter;
-                resilience.gate().closeFor(wait);
                 limited++;
                 LOG.info("event=asana_rate_limited method={} path={} retry_after_ms={} attempt={}", method, path,
                         wait.toMillis(), limited);
