@@ -3,7 +3,6 @@ package aegis.agent;
 import aegis.config.Jdbc;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -13,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import javax.sql.DataSource;
 
 /** SQL of prompt_templates: versions, activation, statistics. */
 @Singleton
@@ -23,15 +21,10 @@ public final class PromptStore {
             + "variables::text, active, description, tags::text, usage_count, success_count, failure_count, "
             + "total_tokens, created_at";
 
-    private final DataSource dataSource;
+    private final Jdbc jdbc;
 
-    @Inject
     public PromptStore(Jdbc jdbc) {
-        this(jdbc.dataSource());
-    }
-
-    public PromptStore(DataSource dataSource) {
-        this.dataSource = dataSource;
+        this.jdbc = jdbc;
     }
 
     public enum ImportStatus { CREATED, UNCHANGED, UPDATED_DESCRIPTION }
@@ -59,7 +52,7 @@ public final class PromptStore {
      * A new version becomes active when {@code activate}, or when none is active yet.
      */
     public ImportResult importTemplate(TemplateFile f, boolean activate) {
-        return inTransaction(c -> {
+        return jdbc.inTransaction(c -> {
             try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(hashtext(?))")) {
                 lock.setString(1, "prompt_templates:" + f.name() + ":" + f.agentType());
                 lock.execute();
@@ -114,7 +107,7 @@ public final class PromptStore {
      * the name is used by one agent type only.
      */
     public PromptTemplate activate(String name, String agentType, int version) {
-        return inTransaction(c -> {
+        return jdbc.inTransaction(c -> {
             List<PromptTemplate> candidates = query(c, "SELECT " + COLUMNS + " FROM prompt_templates "
                     + "WHERE name = ? AND version = ? AND (?::text IS NULL OR agent_type = ?)", name, version,
                     agentType, agentType);
@@ -139,7 +132,7 @@ public final class PromptStore {
 
     /** Counts one use of a template: success or failure, and its tokens. */
     public void recordUsage(long templateId, boolean success, long tokens) {
-        inTransaction(c -> {
+        jdbc.inTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE prompt_templates SET usage_count = usage_count + 1, "
                     + "success_count = success_count + ?, failure_count = failure_count + ?, "
                     + "total_tokens = total_tokens + ? WHERE id = ?")) {
@@ -163,11 +156,7 @@ public final class PromptStore {
     }
 
     private List<PromptTemplate> query(String sql, Object... args) {
-        try (Connection c = dataSource.getConnection()) {
-            return query(c, sql, args);
-        } catch (SQLException e) {
-            throw new Jdbc.DataAccessException(e);
-        }
+        return jdbc.withConnection(c -> query(c, sql, args));
     }
 
     private static List<PromptTemplate> query(Connection c, String sql, Object... args) throws SQLException {
@@ -185,25 +174,6 @@ public final class PromptStore {
                 }
             }
             return out;
-        }
-    }
-
-    private <T> T inTransaction(Jdbc.SqlWork<T> work) {
-        try (Connection c = dataSource.getConnection()) {
-            boolean auto = c.getAutoCommit();
-            c.setAutoCommit(false);
-            try {
-                T r = work.apply(c);
-                c.commit();
-                return r;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(auto);
-            }
-        } catch (SQLException e) {
-            throw new Jdbc.DataAccessException(e);
         }
     }
 

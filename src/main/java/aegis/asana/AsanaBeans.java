@@ -1,6 +1,7 @@
 package aegis.asana;
 
 import aegis.config.AegisConfig;
+import aegis.status.Metrics;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
 import jakarta.inject.Singleton;
@@ -20,7 +21,7 @@ class AsanaBeans {
 
     @Singleton
     @Bean(preDestroy = "close")
-    HttpAsanaClient asanaClient(AsanaClientSettings settings, AsanaResilience resilience) {
-        return new HttpAsanaClient(settings, resilience);
+    HttpAsanaClient asanaClient(AsanaClientSettings settings, AsanaResilience resilience, Metrics metrics) {
+        return new HttpAsanaClient(settings, resilience, metrics);
     }
 }

@@ -9,6 +9,7 @@ import aegis.asana.AsanaModel.TaskUpdate;
 import aegis.asana.AsanaModel.User;
 import aegis.asana.AsanaModel.Webhook;
 import aegis.asana.AsanaModel.WebhookFilter;
+import aegis.status.Metrics;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -58,6 +59,8 @@ import org.slf4j.LoggerFactory;
  * write bulkhead, then per attempt the shared Retry-After gate and the shared rate limiter.
  * 429 is retried for every method (Asana did not apply the request); 5xx and I/O errors only
  * for GET, PUT and DELETE; a comment POST is re-tried only after looking for its marker.
+ * Every attempt is counted in {@link Metrics} by method and outcome, with the time it waited
+ * on the gate and the limiter.
  */
 public final class HttpAsanaClient implements AsanaClient, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HttpAsanaClient.class);
@@ -66,6 +69,7 @@ public final class HttpAsanaClient implements AsanaClient, AutoCloseable {
 
     private final AsanaClientSettings settings;
     private final AsanaResilience resilience;
+    private final Metrics metrics;
     private final HttpClient http;
     private final String basePath;
     private final String authorization;
@@ -74,9 +78,15 @@ public final class HttpAsanaClient implements AsanaClient, AutoCloseable {
     /** What a call may be retried on: 429 always; 5xx and I/O only when idempotent. */
     private enum Retry { IDEMPOTENT, ONLY_429 }
 
+    /** Standalone (tools, tests): meters go to a registry of its own. */
     public HttpAsanaClient(AsanaClientSettings settings, AsanaResilience resilience) {
+        this(settings, resilience, Metrics.standalone());
+    }
+
+    public HttpAsanaClient(AsanaClientSettings settings, AsanaResilience resilience, Metrics metrics) {
         this.settings = settings;
         this.resilience = resilience;
+        this.metrics = metrics;
         URI base = settings.baseUrl();
         this.basePath = base.getRawPath() == null ? "" : base.getRawPath().replaceAll("/+$", "");
         DefaultHttpClientConfiguration conf = new DefaultHttpClientConfiguration();
@@ -364,20 +374,30 @@ public final class HttpAsanaClient implements AsanaClient, AutoCloseable {
         while (true) {
             Answer a;
             try {
+                long waitStart = System.nanoTime();
                 resilience.gate().awaitOpen();
                 RateLimiter limiter = resilience.rateLimiter();
                 if (!limiter.acquirePermission()) {
+                    metrics.asanaRateLimitWait(Duration.ofNanos(System.nanoTime() - waitStart));
+                    metrics.asanaRequest(method, "rate_limited");
                     throw new AsanaException.RateLimited("client-side Asana rate limit: no permit within "
                             + limiter.getRateLimiterConfig().getTimeoutDuration() + " for " + method + " " + path,
                             resilience.gate().remaining());
                 }
                 // A 429 may have arrived while this thread waited for its permit.
                 resilience.gate().awaitOpen();
-                a = send(method, uri, body);
+                long waited = System.nanoTime() - waitStart;
+                try {
+                    a = send(method, uri, body);
+                } finally {
+                    // Recorded after sending: nothing may stand between the open gate and the send.
+                    metrics.asanaRateLimitWait(Duration.ofNanos(waited));
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new AsanaException.Unavailable("interrupted during " + method + " " + path, e);
             } catch (HttpClientException e) {
+                metrics.asanaRequest(method, "network");
                 failures++;
                 if (retry == Retry.IDEMPOTENT && failures < settings.maxAttempts()) {
                     LOG.info("event=asana_retry method={} path={} reason=io attempt={}", method, path, failures);
@@ -388,13 +408,17 @@ public final class HttpAsanaClient implements AsanaClient, AutoCloseable {
                         + e.getClass().getSimpleName(), null);
             }
             int s = a.status;
+            if (s == 429) {
+                // Closed first: every other caller must stop before anything else is done here.
+                resilience.gate().closeFor(a.retryAfter);
+            }
+            metrics.asanaRequest(method, outcome(s));
             if (s >= 200 && s < 300) {
                 return a.body;
             }
             String message = method + " " + path + " -> " + s + ": " + errorMessage(a.body);
             if (s == 429) {
                 Duration wait = a.retryAfter;
-                resilience.gate().closeFor(wait);
                 limited++;
                 LOG.info("event=asana_rate_limited method={} path={} retry_after_ms={} attempt={}", method, path,
                         wait.toMillis(), limited);
@@ -425,6 +449,16 @@ public final class HttpAsanaClient implements AsanaClient, AutoCloseable {
     }
 
     private record Answer(int status, JsonNode body, Duration retryAfter) {
+    }
+
+    private static String outcome(int status) {
+        if (status >= 200 && status < 300) {
+            return "ok";
+        }
+        if (status == 429) {
+            return "rate_limited";
+        }
+        return status >= 500 ? "server_error" : "client_error";
     }
 
     @SuppressWarnings("unchecked")

@@ -4,7 +4,6 @@ import aegis.config.Settings;
 import aegis.jobs.Archiver;
 import aegis.jobs.RetentionPolicy;
 import aegis.status.Metrics;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -25,7 +24,7 @@ final class ArchiveCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         RetentionPolicy policy = RetentionPolicy.from(settings);
-        Archiver archiver = new Archiver(DirectDatabase.open(settings), policy, new Metrics(new SimpleMeterRegistry()));
+        Archiver archiver = new Archiver(DirectDatabase.open(settings), policy, Metrics.standalone());
         Archiver.Report r = dryRun ? archiver.preview() : archiver.run();
         System.out.println(dryRun ? "Dry run: nothing changed. Would handle now:" : "Retention done:");
         for (Map.Entry<Archiver.Category, Long> e : r.rows().entrySet()) {

@@ -7,7 +7,8 @@ import io.micronaut.jdbc.DataSourceResolver;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /**
- * Plain JDBC for commands that only read or write a few rows (status, apikey, archive): they
+ * Plain JDBC for commands that only read or write a few rows (status, apikey, archive,
+ * prompts): they
  * need only the AEGIS_DATABASE_* settings, not the daemon's whole configuration or context.
  */
 final class DirectDatabase {

@@ -4,7 +4,6 @@ import aegis.agent.PromptStore;
 import aegis.agent.PromptTemplate;
 import aegis.agent.TemplateFile;
 import aegis.agent.TemplateRenderer;
-import aegis.config.AegisConfig;
 import aegis.config.Jdbc;
 import aegis.config.Settings;
 import java.io.IOException;
@@ -15,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
-import org.postgresql.ds.PGSimpleDataSource;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -37,16 +35,7 @@ final class PromptsCommand implements Runnable {
     }
 
     static PromptStore store(Settings settings) {
-        AegisConfig.Database db = AegisConfig.database(settings);
-        PGSimpleDataSource ds = new PGSimpleDataSource();
-        ds.setURL(db.url());
-        if (db.user() != null) {
-            ds.setUser(db.user());
-        }
-        if (db.password() != null) {
-            ds.setPassword(db.password());
-        }
-        return new PromptStore(ds);
+        return new PromptStore(DirectDatabase.open(settings));
     }
 
     static String hint(Jdbc.DataAccessException e) {

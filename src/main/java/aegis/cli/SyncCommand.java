@@ -1,12 +1,8 @@
 package aegis.cli;
 
-import aegis.config.AegisConfig;
-import aegis.config.ContextFactory;
-import aegis.config.Migrator;
 import aegis.config.Settings;
 import aegis.sync.FullSync;
 import io.micronaut.context.ApplicationContext;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -30,12 +26,6 @@ final class SyncCommand implements Callable<Integer> {
         this.settings = settings;
     }
 
-    /** Context properties for commands that use the sync engine but run none of the background work. */
-    static Map<String, Object> quiet() {
-        return Map.of("aegis.sync.enabled", false, "aegis.webhooks.enabled", false,
-                "aegis.dispatch.enabled", false, "aegis.jobs.enabled", false);
-    }
-
     @Override
     public Integer call() {
         if (!once) {
@@ -45,9 +35,7 @@ final class SyncCommand implements Callable<Integer> {
         if (project != null && !project.matches("\\d{1,32}")) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--project must be an Asana gid");
         }
-        AegisConfig config = AegisConfig.load(settings);
-        Migrator.migrate(config.database());
-        try (ApplicationContext ctx = ContextFactory.start(config, settings, quiet())) {
+        try (ApplicationContext ctx = CommandContext.start(settings)) {
             FullSync.Result r = ctx.getBean(FullSync.class).run(Optional.ofNullable(project), true);
             for (FullSync.ProjectResult p : r.projects()) {
                 System.out.printf("project %s: %d tasks listed, %d subtasks, %d rows changed, %d marked deleted, "

@@ -1,8 +1,5 @@
 package aegis.cli;
 
-import aegis.config.AegisConfig;
-import aegis.config.ContextFactory;
-import aegis.config.Migrator;
 import aegis.config.Settings;
 import aegis.sync.ProjectTracker;
 import aegis.webhook.Subscription;
@@ -42,9 +39,7 @@ final class WebhooksCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "unknown action '" + action + "': use register, list or delete");
         }
-        AegisConfig config = AegisConfig.load(settings);
-        Migrator.migrate(config.database());
-        try (ApplicationContext ctx = ContextFactory.start(config, settings, SyncCommand.quiet())) {
+        try (ApplicationContext ctx = CommandContext.start(settings)) {
             return switch (action) {
                 case "register" -> register(ctx);
                 case "delete" -> delete(ctx);

@@ -7,7 +7,6 @@ import aegis.config.Settings;
 import aegis.status.Metrics;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micronaut.jdbc.DataSourceResolver;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -87,7 +86,7 @@ public final class ArchiveBench {
         double seconds;
         try (HikariDataSource ds = new HikariDataSource(hc)) {
             Archiver archiver = new Archiver(new Jdbc(ds, DataSourceResolver.DEFAULT), executionsOnly,
-                    new Metrics(new SimpleMeterRegistry()));
+                    Metrics.standalone());
             writer.start();
             Thread.sleep(500);
             long start = System.nanoTime();

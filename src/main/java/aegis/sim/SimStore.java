@@ -315,13 +315,7 @@ final class SimStore {
     }
 
     private static Map<String, Object> storyFull(Story s) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("gid", s.gid);
-        m.put("resource_type", "story");
-        m.put("created_at", s.createdAt.toString());
-        m.put("created_by", userRef(s.createdBy));
-        m.put("resource_subtype", s.subtype);
-        m.put("text", s.text);
+        Map<String, Object> m = storyCompact(s);
         if ("comment".equals(s.type)) {
             m.put("html_text", html(s.text));
             m.put("is_pinned", false);

@@ -3,6 +3,7 @@ package aegis.status;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import jakarta.inject.Singleton;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -25,6 +26,10 @@ public final class Metrics {
     public static final String JOB_RUNS = "aegis_jobs_runs";
     public static final String JOB_DURATION = "aegis_jobs_duration";
     public static final String ARCHIVED_ROWS = "aegis_jobs_archived_rows";
+    public static final String INBOX_PROCESSED = "aegis_webhook_inbox_processed";
+    public static final String INBOX_FAILURES = "aegis_webhook_inbox_failures";
+    public static final String FULL_SYNC = "aegis_sync_full_sync";
+    public static final String MIRROR_WRITES = "aegis_sync_mirror_writes";
     /** Gauges, refreshed from the database when /metrics is scraped. */
     public static final String QUEUE_DEPTH = "aegis_dispatch_queue_depth";
     public static final String INBOX_PENDING = "aegis_webhook_inbox_pending";
@@ -36,32 +41,70 @@ public final class Metrics {
         this.registry = registry;
     }
 
+    /** Meters kept in a registry of their own: for tools and commands that have no /metrics. */
+    public static Metrics standalone() {
+        return new Metrics(new SimpleMeterRegistry());
+    }
+
     public MeterRegistry registry() {
         return registry;
     }
 
-    /** A webhook delivery stored (result "received") or refused (result "rejected", reason e.g. "signature", "malformed", "too_large", "unavailable"). */
-    public void webhookDelivery(String result, String reason) {
-        Counter.builder(WEBHOOK_DELIVERIES).description("Webhook deliveries by result")
-                .tag("result", result).tag("reason", reason == null ? "none" : reason)
-                .register(registry).increment();
+    /**
+     * The counter of webhook deliveries with this result and reason, resolved once by callers on
+     * a hot path. result "received" (reason "events" or "heartbeat") or "rejected" (reason from
+     * a fixed set: "unknown_subscription", "gone", "handshake", "too_large", "signature",
+     * "malformed", "unavailable").
+     */
+    public Counter webhookDeliveries(String result, String reason) {
+        return Counter.builder(WEBHOOK_DELIVERIES).description("Webhook deliveries by result")
+                .tag("result", result).tag("reason", reason).register(registry);
     }
 
-    public void webhookReceived() {
-        webhookDelivery("received", "none");
+    /** A delivery stored in the inbox; a heartbeat is one without events. */
+    public void webhookReceived(boolean heartbeat) {
+        webhookDeliveries("received", heartbeat ? "heartbeat" : "events").increment();
     }
 
     public void webhookRejected(String reason) {
-        webhookDelivery("rejected", reason);
+        webhookDeliveries("rejected", reason).increment();
     }
 
-    /** One Asana HTTP call. outcome: "ok", "rate_limited", "client_error", "server_error", "network". */
+    /** Inbox rows the sync applied, and rows whose processing failed (they are retried). */
+    public void inboxProcessed(long rows) {
+        Counter.builder(INBOX_PROCESSED).description("Webhook inbox rows processed")
+                .register(registry).increment(rows);
+    }
+
+    public void inboxFailure() {
+        Counter.builder(INBOX_FAILURES).description("Webhook inbox processing failures")
+                .register(registry).increment();
+    }
+
+    /** One full-sync run (every tracked project, or the one asked for) took this long. */
+    public void fullSync(Duration took) {
+        Timer.builder(FULL_SYNC).description("Full-sync runs").register(registry).record(took);
+    }
+
+    /** Rows the mirror changed, by kind: "task" or "comment". */
+    public void mirrorWrites(String kind, long rows) {
+        Counter.builder(MIRROR_WRITES).description("Mirror rows written by sync")
+                .tag("kind", kind).register(registry).increment(rows);
+    }
+
+    /**
+     * One Asana HTTP attempt (retries count again). outcome: "ok", "rate_limited",
+     * "client_error", "server_error", "network".
+     */
     public void asanaRequest(String method, String outcome) {
         Counter.builder(ASANA_REQUESTS).description("Asana API requests by outcome")
                 .tag("method", method).tag("outcome", outcome).register(registry).increment();
     }
 
-    /** Time spent waiting for the client-side rate limiter or a Retry-After. */
+    /**
+     * Time one attempt waited before it was sent: the Retry-After gate and the client-side rate
+     * limiter together. Recorded for every attempt, so the count is attempts and the sum the wait.
+     */
     public void asanaRateLimitWait(Duration waited) {
         Timer.builder(ASANA_RATE_LIMIT_WAIT).description("Waits imposed by Asana rate limits")
                 .register(registry).record(waited);

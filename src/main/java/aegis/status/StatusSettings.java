@@ -2,6 +2,7 @@ package aegis.status;
 
 import aegis.config.ConfigException;
 import aegis.config.Settings;
+import aegis.webhook.WebhookSettings;
 import java.time.Duration;
 import java.util.Locale;
 
@@ -10,8 +11,9 @@ import java.util.Locale;
  *   <li>{@code AEGIS_METRICS_REQUIRE_KEY} (false): when true, /metrics needs an API key too
  *       (once any key exists). Off by default: Prometheus scrapers rarely carry one and the
  *       metrics hold only counts — keep the port private instead.</li>
- *   <li>{@code AEGIS_WEBHOOK_STALE_HOURS} (9): an active webhook with no heartbeat or delivery for
- *       this long is reported "stale" (Asana sends heartbeats about every 8 hours).</li>
+ *   <li>{@code AEGIS_WEBHOOK_SILENCE_SECONDS} (9 h, see {@link WebhookSettings#silence}): an
+ *       active webhook with no heartbeat or delivery for this long is reported "stale" — the
+ *       same silence after which the webhook-health task re-registers it.</li>
  * </ul>
  */
 public record StatusSettings(boolean metricsRequireKey, Duration webhookStaleAfter) {
@@ -21,6 +23,6 @@ public record StatusSettings(boolean metricsRequireKey, Duration webhookStaleAft
             throw new ConfigException("AEGIS_METRICS_REQUIRE_KEY", "must be true or false, got '" + raw + "'");
         }
         return new StatusSettings(raw.equals("true"),
-                Duration.ofHours(s.integer("AEGIS_WEBHOOK_STALE_HOURS", 9, 1, 24 * 30)));
+                WebhookSettings.silence(s));
     }
 }

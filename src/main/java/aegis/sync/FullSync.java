@@ -5,11 +5,11 @@ import aegis.asana.AsanaException;
 import aegis.asana.AsanaModel.Story;
 import aegis.asana.AsanaModel.Task;
 import aegis.asana.BotIdentity;
+import aegis.status.Metrics;
 import aegis.sync.ProjectRepository.StoredProject;
 import aegis.sync.TaskStore.Row;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import jakarta.inject.Singleton;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -39,16 +39,16 @@ public class FullSync {
     private final ProjectTracker tracker;
     private final ProjectRepository projects;
     private final MirrorWriter writer;
-    private final Timer timer;
+    private final Metrics metrics;
 
     public FullSync(AsanaClient asana, BotIdentity bot, ProjectTracker tracker, ProjectRepository projects,
-                    MirrorWriter writer, MeterRegistry meters) {
+                    MirrorWriter writer, Metrics metrics) {
         this.asana = asana;
         this.bot = bot;
         this.tracker = tracker;
         this.projects = projects;
         this.writer = writer;
-        this.timer = meters.timer("aegis_sync_full_sync");
+        this.metrics = metrics;
     }
 
     /** What one project's sync did. */
@@ -71,7 +71,7 @@ public class FullSync {
      * A project that fails is reported and the others still run.
      */
     public Result run(Optional<String> onlyProject, boolean refetchProjectDetails) {
-        Timer.Sample sample = Timer.start();
+        long start = System.nanoTime();
         List<StoredProject> tracked = tracker.refresh(refetchProjectDetails);
         List<ProjectResult> done = new ArrayList<>();
         List<String> failed = new ArrayList<>();
@@ -92,7 +92,7 @@ public class FullSync {
         if (failed.isEmpty() && onlyProject.isEmpty()) {
             projects.fullSyncDone();
         }
-        sample.stop(timer);
+        metrics.fullSync(Duration.ofNanos(System.nanoTime() - start));
         return new Result(done, failed);
     }
 

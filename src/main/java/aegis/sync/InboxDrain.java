@@ -2,8 +2,7 @@ package aegis.sync;
 
 import aegis.asana.AsanaModel.Event;
 import aegis.sync.InboxRows.Claimed;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
+import aegis.status.Metrics;
 import jakarta.inject.Singleton;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,15 +23,13 @@ public class InboxDrain {
     private final InboxRows rows;
     private final EventApplier applier;
     private final SyncSettings settings;
-    private final Counter processed;
-    private final Counter failures;
+    private final Metrics metrics;
 
-    public InboxDrain(InboxRows rows, EventApplier applier, aegis.config.Settings settings, MeterRegistry meters) {
+    public InboxDrain(InboxRows rows, EventApplier applier, aegis.config.Settings settings, Metrics metrics) {
         this.rows = rows;
         this.applier = applier;
         this.settings = SyncSettings.read(settings);
-        this.processed = meters.counter("aegis_sync_inbox_processed");
-        this.failures = meters.counter("aegis_sync_inbox_failures");
+        this.metrics = metrics;
     }
 
     /** Drains until nothing is due; answers the rows handled. */
@@ -56,7 +53,7 @@ public class InboxDrain {
             }
             applier.apply(events);
             rows.processed(claimed.stream().map(Claimed::id).toList());
-            processed.increment(claimed.size());
+            metrics.inboxProcessed(claimed.size());
         } catch (RuntimeException groupFailure) {
             if (claimed.size() == 1) {
                 fail(claimed.get(0), groupFailure);
@@ -66,7 +63,7 @@ public class InboxDrain {
                 try {
                     applier.apply(EventJson.parse(c.body()));
                     rows.processed(List.of(c.id()));
-                    processed.increment();
+                    metrics.inboxProcessed(1);
                 } catch (RuntimeException e) {
                     fail(c, e);
                 }
@@ -75,7 +72,7 @@ public class InboxDrain {
     }
 
     private void fail(Claimed c, RuntimeException e) {
-        failures.increment();
+        metrics.inboxFailure();
         String error = e.getClass().getSimpleName() + ": " + e.getMessage();
         LOG.warn("event=inbox_row_failed id={} attempt={} error=\"{}\"", c.id(), c.attempts() + 1,
                 error.replace('"', '\''));

@@ -7,8 +7,7 @@ import aegis.sync.TaskStore.CommentRow;
 import aegis.sync.TaskStore.Known;
 import aegis.sync.TaskStore.NewComment;
 import aegis.sync.TaskStore.Row;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
+import aegis.status.Metrics;
 import io.micronaut.context.event.ApplicationEventPublisher;
 import jakarta.inject.Singleton;
 import java.util.ArrayList;
@@ -29,14 +28,12 @@ public class MirrorWriter {
 
     private final Jdbc jdbc;
     private final ApplicationEventPublisher<TaskSignal> publisher;
-    private final Counter tasksWritten;
-    private final Counter commentsWritten;
+    private final Metrics metrics;
 
-    public MirrorWriter(Jdbc jdbc, ApplicationEventPublisher<TaskSignal> publisher, MeterRegistry meters) {
+    public MirrorWriter(Jdbc jdbc, ApplicationEventPublisher<TaskSignal> publisher, Metrics metrics) {
         this.jdbc = jdbc;
         this.publisher = publisher;
-        this.tasksWritten = meters.counter("aegis_sync_tasks_written");
-        this.commentsWritten = meters.counter("aegis_sync_comments_written");
+        this.metrics = metrics;
     }
 
     /**
@@ -87,8 +84,8 @@ public class MirrorWriter {
     }
 
     private void publish(Written w) {
-        tasksWritten.increment(w.changes().size());
-        commentsWritten.increment(w.comments().size());
+        metrics.mirrorWrites("task", w.changes().size());
+        metrics.mirrorWrites("comment", w.comments().size());
         for (TaskSignal s : w.signals()) {
             try {
                 publisher.publishEvent(s);

@@ -9,8 +9,8 @@ import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
+import aegis.status.Metrics;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
@@ -43,19 +43,18 @@ public class WebhookReceiver {
     private final SubscriptionSecrets secrets;
     private final InboxStore inbox;
     private final InboxWakeup wakeup;
+    private final Metrics metrics;
     private final Counter stored;
     private final Counter heartbeats;
-    private final Counter rejected;
-    private final Counter unavailable;
 
-    public WebhookReceiver(SubscriptionSecrets secrets, InboxStore inbox, InboxWakeup wakeup, MeterRegistry meters) {
+    public WebhookReceiver(SubscriptionSecrets secrets, InboxStore inbox, InboxWakeup wakeup, Metrics metrics) {
         this.secrets = secrets;
         this.inbox = inbox;
         this.wakeup = wakeup;
-        this.stored = meters.counter("aegis_webhooks_deliveries", "outcome", "stored");
-        this.heartbeats = meters.counter("aegis_webhooks_deliveries", "outcome", "heartbeat");
-        this.rejected = meters.counter("aegis_webhooks_deliveries", "outcome", "rejected");
-        this.unavailable = meters.counter("aegis_webhooks_deliveries", "outcome", "unavailable");
+        this.metrics = metrics;
+        // Resolved once: these two are counted on every accepted delivery.
+        this.stored = metrics.webhookDeliveries("received", "events");
+        this.heartbeats = metrics.webhookDeliveries("received", "heartbeat");
     }
 
     @Post("/{subscriptionId}")
@@ -68,7 +67,7 @@ public class WebhookReceiver {
                                         @Body @Nullable byte[] body) {
         UUID id = parse(subscriptionId);
         if (id == null) {
-            return reject(HttpStatus.NOT_FOUND, "unknown subscription", subscriptionId);
+            return reject(HttpStatus.NOT_FOUND, "unknown_subscription", "unknown subscription", subscriptionId);
         }
         try {
             if (hookSecret != null) {
@@ -76,7 +75,7 @@ public class WebhookReceiver {
             }
             return deliver(id, signature, body == null ? new byte[0] : body);
         } catch (Jdbc.DataAccessException | ConfigException | SecretBox.SecretUnreadable e) {
-            unavailable.increment();
+            metrics.webhookRejected("unavailable");
             LOG.warn("event=webhook_unavailable subscription={} error={}", id, e.getClass().getSimpleName());
             return HttpResponse.<String>status(HttpStatus.SERVICE_UNAVAILABLE).body("cannot store the delivery now");
         }
@@ -84,10 +83,11 @@ public class WebhookReceiver {
 
     private HttpResponse<String> handshake(UUID id, String hookSecret) {
         if (hookSecret.isBlank() || hookSecret.length() > 1024) {
-            return reject(HttpStatus.BAD_REQUEST, "bad handshake secret", id.toString());
+            return reject(HttpStatus.BAD_REQUEST, "handshake", "bad handshake secret", id.toString());
         }
         if (!secrets.acceptHandshake(id, hookSecret)) {
-            return reject(HttpStatus.NOT_FOUND, "handshake for a subscription not expecting one", id.toString());
+            return reject(HttpStatus.NOT_FOUND, "handshake", "handshake for a subscription not expecting one",
+                    id.toString());
         }
         LOG.info("event=webhook_handshake subscription={}", id);
         return HttpResponse.<String>ok("").header("X-Hook-Secret", hookSecret);
@@ -95,27 +95,28 @@ public class WebhookReceiver {
 
     private HttpResponse<String> deliver(UUID id, String signature, byte[] body) {
         if (body.length > MAX_BODY) {
-            return reject(HttpStatus.REQUEST_ENTITY_TOO_LARGE, "body over 1 MiB", id.toString());
+            return reject(HttpStatus.REQUEST_ENTITY_TOO_LARGE, "too_large", "body over 1 MiB", id.toString());
         }
         SubscriptionSecrets.Lookup known = secrets.lookup(id);
         if (known instanceof SubscriptionSecrets.Lookup.Unknown) {
-            return reject(HttpStatus.NOT_FOUND, "unknown subscription", id.toString());
+            return reject(HttpStatus.NOT_FOUND, "unknown_subscription", "unknown subscription", id.toString());
         }
         if (known instanceof SubscriptionSecrets.Lookup.Gone) {
-            return reject(HttpStatus.GONE, "subscription deleted", id.toString());
+            return reject(HttpStatus.GONE, "gone", "subscription deleted", id.toString());
         }
         if (!(known instanceof SubscriptionSecrets.Lookup.Secret s)
                 || !WebhookSignature.verify(s.value(), body, signature)) {
-            return reject(HttpStatus.UNAUTHORIZED, signature == null ? "unsigned" : "bad signature", id.toString());
+            return reject(HttpStatus.UNAUTHORIZED, "signature", signature == null ? "unsigned" : "bad signature",
+                    id.toString());
         }
         int events;
         try {
             events = countEvents(body);
         } catch (IOException e) {
-            return reject(HttpStatus.BAD_REQUEST, "malformed JSON", id.toString());
+            return reject(HttpStatus.BAD_REQUEST, "malformed", "malformed JSON", id.toString());
         }
         if (events < 0) {
-            return reject(HttpStatus.BAD_REQUEST, "no events array", id.toString());
+            return reject(HttpStatus.BAD_REQUEST, "malformed", "no events array", id.toString());
         }
         String text = new String(body, StandardCharsets.UTF_8);
         if (events == 0) {
@@ -159,8 +160,9 @@ public class WebhookReceiver {
         return events;
     }
 
-    private HttpResponse<String> reject(HttpStatus status, String why, String subscription) {
-        rejected.increment();
+    /** reason: the metric's fixed tag value; why: the human answer and log text. */
+    private HttpResponse<String> reject(HttpStatus status, String reason, String why, String subscription) {
+        metrics.webhookRejected(reason);
         LOG.warn("event=webhook_rejected status={} reason=\"{}\" subscription={}", status.getCode(), why,
                 subscription.length() > 64 ? subscription.substring(0, 64) : subscription);
         return HttpResponse.<String>status(status).body(why);

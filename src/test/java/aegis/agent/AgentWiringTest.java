@@ -32,13 +32,13 @@ class AgentWiringTest {
         Settings settings = Settings.of(Map.of(
                 "AEGIS_DEFAULT_AGENT", "llm",
                 "AEGIS_DIRECTIVES", "Always be brief.",
-                "FAKE_LLM_KEY", "any-key",
+                "AEGIS_TEST_LLM_KEY", "any-key",
                 "projects", Map.of("1300", Map.of("agent", "command", "code_path", "/tmp")),
                 "agents", Map.of(
                         "command", Map.of("argv", List.of("cat"), "timeout", "20s"),
                         "llm", Map.of("provider", "anthropic", "base_url", fake.anthropicBaseUrl().toString(),
-                                // The fake endpoint takes any key; the daemon reads it from the settings.
-                                "model", "fake-model", "api_key_env", "FAKE_LLM_KEY",
+                                // The fake endpoint takes any key; the agent reads it through Settings.
+                                "model", "fake-model", "api_key_env", "AEGIS_TEST_LLM_KEY",
                                 "prices", Map.of("fake-model", Map.of("input_per_mtok", 1, "output_per_mtok", 2))),
                         "select", Map.of("tag_prefix", "aegis:", "custom_field", "Agent"))));
         app = TestApp.start(TestApp.config(schema.database(), URI.create("http://127.0.0.1:9")), settings,

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import aegis.cli.Main;
+import aegis.config.Jdbc;
 import aegis.config.Settings;
 import aegis.testing.TestDatabase;
+import io.micronaut.jdbc.DataSourceResolver;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -39,7 +41,7 @@ class PromptTemplatesTest {
         ds.setURL(schema.database().url());
         ds.setUser(schema.database().user());
         ds.setPassword(schema.database().password());
-        store = new PromptStore(ds);
+        store = new PromptStore(new Jdbc(ds, DataSourceResolver.DEFAULT));
     }
 
     @AfterAll

@@ -156,7 +156,7 @@ class StatusEndpointsTest {
     void metricsMoveAfterActivity() throws Exception {
         String before = get("/metrics", null).body();
         Metrics m = app.context().getBean(Metrics.class);
-        m.webhookReceived();
+        m.webhookReceived(false);
         m.webhookRejected("signature");
         m.asanaRequest("GET", "ok");
         m.executionFinished("done", Duration.ofMillis(1500));
@@ -167,8 +167,8 @@ class StatusEndpointsTest {
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.headers().firstValue("content-type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/plain"));
         String after = r.body();
-        assertThat(value(after, "aegis_webhook_deliveries_total{reason=\"none\",result=\"received\"}"))
-                .isEqualTo(value(before, "aegis_webhook_deliveries_total{reason=\"none\",result=\"received\"}") + 1);
+        assertThat(value(after, "aegis_webhook_deliveries_total{reason=\"events\",result=\"received\"}"))
+                .isEqualTo(value(before, "aegis_webhook_deliveries_total{reason=\"events\",result=\"received\"}") + 1);
         assertThat(value(after, "aegis_webhook_deliveries_total{reason=\"signature\",result=\"rejected\"}")).isGreaterThanOrEqualTo(1);
         assertThat(value(after, "aegis_asana_requests_total{method=\"GET\",outcome=\"ok\"}")).isGreaterThanOrEqualTo(1);
         assertThat(value(after, "aegis_dispatch_executions_total{outcome=\"done\"}")).isGreaterThanOrEqualTo(1);

@@ -6,6 +6,7 @@ import aegis.config.AegisConfig;
 import aegis.sim.AsanaSimulator;
 import aegis.sim.SimFaults;
 import aegis.sim.SimOptions;
+import aegis.status.Metrics;
 import aegis.testing.TestApp;
 import aegis.testing.TestDatabase;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -95,7 +96,7 @@ class ConvergenceTest {
             assertThat(diffs).as("mirror vs simulator").isEmpty();
 
             double acknowledged = app.context().getBean(MeterRegistry.class)
-                    .counter("aegis_webhooks_deliveries", "outcome", "stored").count();
+                    .counter(Metrics.WEBHOOK_DELIVERIES, "result", "received", "reason", "events").count();
             assertThat(acknowledged).isGreaterThan(50);
             assertThat(SimHarness.count(schema, "SELECT count(*) FROM webhooks WHERE event_count > 0"))
                     .isEqualTo((long) acknowledged);
