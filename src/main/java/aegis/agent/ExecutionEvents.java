@@ -71,7 +71,8 @@ public final class ExecutionEvents {
         return new Buffered(agentId, executionId, deadline);
     }
 
-    private record Pending(String type, String level, String message, String data) {
+    /** {@code at}: when it happened, not when the batch was written. */
+    private record Pending(String type, String level, String message, String data, Instant at) {
     }
 
     public final class Buffered implements AgentContext {
@@ -97,7 +98,7 @@ public final class ExecutionEvents {
                 body = "{}";
             }
             synchronized (pending) {
-                pending.add(new Pending(eventType, lvl, msg, body));
+                pending.add(new Pending(eventType, lvl, msg, body, Instant.now()));
             }
         }
 
@@ -120,8 +121,9 @@ public final class ExecutionEvents {
             try {
                 jdbc.withConnection(c -> {
                     try (PreparedStatement ps = c.prepareStatement("""
-                            INSERT INTO agent_events (agent_id, execution_id, event_type, level, message, data)
-                            VALUES (?, ?, ?, ?, ?, ?::jsonb)""")) {
+                            INSERT INTO agent_events (agent_id, execution_id, event_type, level, message, data,
+                                                      created_at)
+                            VALUES (?, ?, ?, ?, ?, ?::jsonb, ?)""")) {
                         for (Pending p : batch) {
                             if (agentId == null) {
                                 ps.setNull(1, Types.BIGINT);
@@ -133,6 +135,7 @@ public final class ExecutionEvents {
                             ps.setString(4, p.level());
                             ps.setString(5, p.message());
                             ps.setString(6, p.data());
+                            ps.setTimestamp(7, java.sql.Timestamp.from(p.at()));
                             ps.addBatch();
                         }
                         return ps.executeBatch();
