@@ -74,21 +74,39 @@ public final class AgentRows {
     /** {@link #idle} on the caller's connection and transaction. */
     public static void idleIn(Connection c, long agentId, boolean completed, boolean failed, long durationMs,
                               long inputTokens, long outputTokens, BigDecimal costUsd) throws SQLException {
+        endedIn(c, agentId, completed, failed, durationMs, inputTokens, outputTokens, costUsd, null);
+    }
+
+    /**
+     * One attempt's totals added; the worker then idle, or, with {@code nextTaskId}, already busy
+     * with its next task (one row version instead of two).
+     */
+    public static void endedIn(Connection c, long agentId, boolean completed, boolean failed, long durationMs,
+                               long inputTokens, long outputTokens, BigDecimal costUsd, Long nextTaskId)
+            throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("""
                 UPDATE agents
-                   SET status = 'idle', current_task_id = NULL, last_active_at = now(),
+                   SET status = CASE WHEN ?::bigint IS NULL THEN 'idle' ELSE 'busy' END, current_task_id = ?,
+                       last_active_at = now(),
                        tasks_completed = tasks_completed + ?, tasks_failed = tasks_failed + ?,
                        total_duration_ms = total_duration_ms + ?,
                        total_input_tokens = total_input_tokens + ?, total_output_tokens = total_output_tokens + ?,
                        total_cost_usd = total_cost_usd + ?
                  WHERE id = ?""")) {
-            ps.setInt(1, completed ? 1 : 0);
-            ps.setInt(2, failed ? 1 : 0);
-            ps.setLong(3, durationMs);
-            ps.setLong(4, inputTokens);
-            ps.setLong(5, outputTokens);
-            ps.setBigDecimal(6, costUsd == null ? BigDecimal.ZERO : costUsd);
-            ps.setLong(7, agentId);
+            if (nextTaskId == null) {
+                ps.setNull(1, java.sql.Types.BIGINT);
+                ps.setNull(2, java.sql.Types.BIGINT);
+            } else {
+                ps.setLong(1, nextTaskId);
+                ps.setLong(2, nextTaskId);
+            }
+            ps.setInt(3, completed ? 1 : 0);
+            ps.setInt(4, failed ? 1 : 0);
+            ps.setLong(5, durationMs);
+            ps.setLong(6, inputTokens);
+            ps.setLong(7, outputTokens);
+            ps.setBigDecimal(8, costUsd == null ? BigDecimal.ZERO : costUsd);
+            ps.setLong(9, agentId);
             ps.executeUpdate();
         }
     }

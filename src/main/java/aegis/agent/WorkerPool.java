@@ -494,17 +494,14 @@ public final class WorkerPool implements AutoCloseable {
         if (r.slot.agentId() == null) {
             return;
         }
-        Usage u = r.usage;
-        AgentRows.idleIn(c, r.slot.agentId(), completed, failed, (System.nanoTime() - r.startNanos) / 1_000_000,
-                u.inputTokens(), u.outputTokens(), u.costUsd());
         if (!stopping) {
             List<Execution> got = ExecutionStore.claimIn(c, settings.instanceId(), r.slot.kind(), List.of(), 1,
                     settings.lease());
-            if (!got.isEmpty()) {
-                AgentRows.busyIn(c, List.of(r.slot.agentId()), List.of(got.get(0).taskId()));
-                r.next = got.get(0);
-            }
+            r.next = got.isEmpty() ? null : got.get(0);
         }
+        Usage u = r.usage;
+        AgentRows.endedIn(c, r.slot.agentId(), completed, failed, (System.nanoTime() - r.startNanos) / 1_000_000,
+                u.inputTokens(), u.outputTokens(), u.costUsd(), r.next == null ? null : r.next.taskId());
     }
 
     private static void eventsIn(Running r, java.sql.Connection c) throws java.sql.SQLException {
