@@ -3,7 +3,9 @@ package aegis.agent;
 import aegis.config.Jdbc;
 import jakarta.inject.Singleton;
 import java.math.BigDecimal;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.sql.ResultSet;
 import java.util.List;
 
@@ -40,37 +42,73 @@ public final class AgentRows {
 
     public void busy(long agentId, long taskId) {
         jdbc.withConnection(c -> {
-            try (PreparedStatement ps = c.prepareStatement("""
-                    UPDATE agents SET status = 'busy', current_task_id = ?, last_active_at = now() WHERE id = ?""")) {
-                ps.setLong(1, taskId);
-                ps.setLong(2, agentId);
-                return ps.executeUpdate();
-            }
+            busyIn(c, List.of(agentId), List.of(taskId));
+            return null;
         });
+    }
+
+    /** Marks workers busy with tasks (pairwise), on the caller's connection and transaction. */
+    public static void busyIn(Connection c, List<Long> agentIds, List<Long> taskIds) throws SQLException {
+        if (agentIds.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement("""
+                UPDATE agents a SET status = 'busy', current_task_id = w.task_id, last_active_at = now()
+                  FROM unnest(?::bigint[], ?::bigint[]) AS w (agent_id, task_id)
+                 WHERE a.id = w.agent_id""")) {
+            ps.setArray(1, c.createArrayOf("bigint", agentIds.toArray()));
+            ps.setArray(2, c.createArrayOf("bigint", taskIds.toArray()));
+            ps.executeUpdate();
+        }
     }
 
     /** Back to idle, adding one attempt's totals; {@code completed}/{@code failed} count finished executions. */
     public void idle(long agentId, boolean completed, boolean failed, long durationMs, long inputTokens,
                      long outputTokens, BigDecimal costUsd) {
         jdbc.withConnection(c -> {
-            try (PreparedStatement ps = c.prepareStatement("""
-                    UPDATE agents
-                       SET status = 'idle', current_task_id = NULL, last_active_at = now(),
-                           tasks_completed = tasks_completed + ?, tasks_failed = tasks_failed + ?,
-                           total_duration_ms = total_duration_ms + ?,
-                           total_input_tokens = total_input_tokens + ?, total_output_tokens = total_output_tokens + ?,
-                           total_cost_usd = total_cost_usd + ?
-                     WHERE id = ?""")) {
-                ps.setInt(1, completed ? 1 : 0);
-                ps.setInt(2, failed ? 1 : 0);
-                ps.setLong(3, durationMs);
-                ps.setLong(4, inputTokens);
-                ps.setLong(5, outputTokens);
-                ps.setBigDecimal(6, costUsd == null ? BigDecimal.ZERO : costUsd);
-                ps.setLong(7, agentId);
-                return ps.executeUpdate();
-            }
+            idleIn(c, agentId, completed, failed, durationMs, inputTokens, outputTokens, costUsd);
+            return null;
         });
+    }
+
+    /** {@link #idle} on the caller's connection and transaction. */
+    public static void idleIn(Connection c, long agentId, boolean completed, boolean failed, long durationMs,
+                              long inputTokens, long outputTokens, BigDecimal costUsd) throws SQLException {
+        endedIn(c, agentId, completed, failed, durationMs, inputTokens, outputTokens, costUsd, null);
+    }
+
+    /**
+     * One attempt's totals added; the worker then idle, or, with {@code nextTaskId}, already busy
+     * with its next task (one row version instead of two).
+     */
+    public static void endedIn(Connection c, long agentId, boolean completed, boolean failed, long durationMs,
+                               long inputTokens, long outputTokens, BigDecimal costUsd, Long nextTaskId)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                UPDATE agents
+                   SET status = CASE WHEN ?::bigint IS NULL THEN 'idle' ELSE 'busy' END, current_task_id = ?,
+                       last_active_at = now(),
+                       tasks_completed = tasks_completed + ?, tasks_failed = tasks_failed + ?,
+                       total_duration_ms = total_duration_ms + ?,
+                       total_input_tokens = total_input_tokens + ?, total_output_tokens = total_output_tokens + ?,
+                       total_cost_usd = total_cost_usd + ?
+                 WHERE id = ?""")) {
+            if (nextTaskId == null) {
+                ps.setNull(1, java.sql.Types.BIGINT);
+                ps.setNull(2, java.sql.Types.BIGINT);
+            } else {
+                ps.setLong(1, nextTaskId);
+                ps.setLong(2, nextTaskId);
+            }
+            ps.setInt(3, completed ? 1 : 0);
+            ps.setInt(4, failed ? 1 : 0);
+            ps.setLong(5, durationMs);
+            ps.setLong(6, inputTokens);
+            ps.setLong(7, outputTokens);
+            ps.setBigDecimal(8, costUsd == null ? BigDecimal.ZERO : costUsd);
+            ps.setLong(9, agentId);
+            ps.executeUpdate();
+        }
     }
 
     public void setStatus(List<Long> agentIds, String status) {

@@ -4,7 +4,9 @@ import aegis.config.Jdbc;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.inject.Singleton;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
@@ -71,7 +73,8 @@ public final class ExecutionEvents {
         return new Buffered(agentId, executionId, deadline);
     }
 
-    private record Pending(String type, String level, String message, String data) {
+    /** {@code at}: when it happened, not when the batch was written. */
+    private record Pending(String type, String level, String message, String data, Instant at) {
     }
 
     public final class Buffered implements AgentContext {
@@ -97,7 +100,7 @@ public final class ExecutionEvents {
                 body = "{}";
             }
             synchronized (pending) {
-                pending.add(new Pending(eventType, lvl, msg, body));
+                pending.add(new Pending(eventType, lvl, msg, body, Instant.now()));
             }
         }
 
@@ -109,38 +112,68 @@ public final class ExecutionEvents {
 
         /** Writes the buffered events in one batch. */
         public void flush() {
-            java.util.List<Pending> batch;
-            synchronized (pending) {
-                if (pending.isEmpty()) {
-                    return;
-                }
-                batch = java.util.List.copyOf(pending);
-                pending.clear();
+            java.util.List<Pending> batch = drain();
+            if (batch.isEmpty()) {
+                return;
             }
             try {
-                jdbc.withConnection(c -> {
-                    try (PreparedStatement ps = c.prepareStatement("""
-                            INSERT INTO agent_events (agent_id, execution_id, event_type, level, message, data)
-                            VALUES (?, ?, ?, ?, ?, ?::jsonb)""")) {
-                        for (Pending p : batch) {
-                            if (agentId == null) {
-                                ps.setNull(1, Types.BIGINT);
-                            } else {
-                                ps.setLong(1, agentId);
-                            }
-                            ps.setLong(2, executionId);
-                            ps.setString(3, p.type());
-                            ps.setString(4, p.level());
-                            ps.setString(5, p.message());
-                            ps.setString(6, p.data());
-                            ps.addBatch();
-                        }
-                        return ps.executeBatch();
-                    }
-                });
+                jdbc.withConnection(c -> insert(c, batch));
             } catch (RuntimeException e) {
                 LOG.warn("event=agent_events_not_recorded execution={} count={} error={}", executionId, batch.size(),
                         e.getMessage());
+            }
+        }
+
+        /**
+         * Writes the buffered events on {@code c}, inside the caller's transaction (an execution's
+         * state change), so they need no commit of their own. Should the insert fail, they stay
+         * buffered for the next flush.
+         */
+        public void writeIn(Connection c) throws SQLException {
+            java.util.List<Pending> batch = drain();
+            if (batch.isEmpty()) {
+                return;
+            }
+            try {
+                insert(c, batch);
+            } catch (SQLException | RuntimeException e) {
+                synchronized (pending) {
+                    pending.addAll(0, batch);
+                }
+                throw e;
+            }
+        }
+
+        private java.util.List<Pending> drain() {
+            synchronized (pending) {
+                if (pending.isEmpty()) {
+                    return java.util.List.of();
+                }
+                java.util.List<Pending> batch = java.util.List.copyOf(pending);
+                pending.clear();
+                return batch;
+            }
+        }
+
+        private int[] insert(Connection c, java.util.List<Pending> batch) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    INSERT INTO agent_events (agent_id, execution_id, event_type, level, message, data, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?::jsonb, ?)""")) {
+                for (Pending p : batch) {
+                    if (agentId == null) {
+                        ps.setNull(1, Types.BIGINT);
+                    } else {
+                        ps.setLong(1, agentId);
+                    }
+                    ps.setLong(2, executionId);
+                    ps.setString(3, p.type());
+                    ps.setString(4, p.level());
+                    ps.setString(5, p.message());
+                    ps.setString(6, p.data());
+                    ps.setTimestamp(7, java.sql.Timestamp.from(p.at()));
+                    ps.addBatch();
+                }
+                return ps.executeBatch();
             }
         }
     }

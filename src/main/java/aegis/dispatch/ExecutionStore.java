@@ -98,41 +98,66 @@ public final class ExecutionStore {
      * execution whose outcome is only waiting to be reported.
      */
     public List<Execution> claim(String owner, String agentType, List<String> knownTypes, int limit, Duration lease) {
+        return claim(owner, agentType, knownTypes, limit, lease, (c, claimed) -> { });
+    }
+
+    /** Writes that go with a claim (the workers' rows), in its transaction. */
+    @FunctionalInterface
+    public interface ClaimAlso {
+        void write(Connection c, List<Execution> claimed) throws SQLException;
+    }
+
+    /** {@link #claim(String, String, List, int, Duration)}, with {@code also} in the claim's transaction. */
+    public List<Execution> claim(String owner, String agentType, List<String> knownTypes, int limit, Duration lease,
+                                 ClaimAlso also) {
         if (limit <= 0) {
             return List.of();
         }
-        String typeFilter = agentType != null ? "agent_type = ?" : "(agent_type IS NULL OR NOT (agent_type = ANY (?)))";
         return jdbc.inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement("""
-                    WITH due AS (
-                      SELECT id FROM task_executions
-                       WHERE status = 'pending' AND not_before <= now() AND %s
-                       ORDER BY priority DESC, not_before, id
-                       LIMIT ?
-                       FOR UPDATE SKIP LOCKED)
-                    UPDATE task_executions e
-                       SET status = 'running', lease_owner = ?, lease_until = now() + ?::interval,
-                           attempt = e.attempt + CASE WHEN e.outcome IS NULL THEN 1 ELSE 0 END,
-                           started_at = now()
-                      FROM due WHERE e.id = due.id
-                    RETURNING %s""".formatted(typeFilter, COLUMNS))) {
-                if (agentType != null) {
-                    ps.setString(1, agentType);
-                } else {
-                    ps.setArray(1, c.createArrayOf("text", knownTypes.toArray()));
-                }
-                ps.setInt(2, limit);
-                ps.setString(3, owner);
-                ps.setString(4, interval(lease));
-                List<Execution> out = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(read(rs));
-                    }
-                }
-                return out;
+            List<Execution> out = claimIn(c, owner, agentType, knownTypes, limit, lease);
+            if (!out.isEmpty()) {
+                also.write(c, out);
             }
+            return out;
         });
+    }
+
+    /**
+     * The claim, on the caller's connection and in its transaction: a worker ending one
+     * execution claims its next in the same commit.
+     */
+    public static List<Execution> claimIn(Connection c, String owner, String agentType, List<String> knownTypes,
+                                          int limit, Duration lease) throws SQLException {
+        String typeFilter = agentType != null ? "agent_type = ?" : "(agent_type IS NULL OR NOT (agent_type = ANY (?)))";
+        try (PreparedStatement ps = c.prepareStatement("""
+                WITH due AS (
+                  SELECT id FROM task_executions
+                   WHERE status = 'pending' AND not_before <= now() AND %s
+                   ORDER BY priority DESC, not_before, id
+                   LIMIT ?
+                   FOR UPDATE SKIP LOCKED)
+                UPDATE task_executions e
+                   SET status = 'running', lease_owner = ?, lease_until = now() + ?::interval,
+                       attempt = e.attempt + CASE WHEN e.outcome IS NULL THEN 1 ELSE 0 END,
+                       started_at = now()
+                  FROM due WHERE e.id = due.id
+                RETURNING %s""".formatted(typeFilter, COLUMNS))) {
+            if (agentType != null) {
+                ps.setString(1, agentType);
+            } else {
+                ps.setArray(1, c.createArrayOf("text", knownTypes.toArray()));
+            }
+            ps.setInt(2, limit);
+            ps.setString(3, owner);
+            ps.setString(4, interval(lease));
+            List<Execution> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(read(rs));
+                }
+            }
+            return out;
+        }
     }
 
     /** Extends the lease; false means the execution is no longer ours to run (cancelled or rescued). */
@@ -190,7 +215,25 @@ public final class ExecutionStore {
      */
     public boolean recordOutcome(long id, String owner, String outcome, String result, String error,
                                  String agentType, Accounting a, long lastCommentId) {
-        return update("""
+        return recordOutcome(id, owner, outcome, result, error, agentType, a, lastCommentId, AlsoWrite.NOTHING);
+    }
+
+    /**
+     * Writes that belong with a transition (the attempt's events, the worker's row): made in
+     * its transaction, so they cost no commit of their own; {@code transitioned} says whether
+     * the transition applied. Told nothing when the transaction fails.
+     */
+    @FunctionalInterface
+    public interface AlsoWrite {
+        AlsoWrite NOTHING = (c, transitioned) -> { };
+
+        void write(Connection c, boolean transitioned) throws SQLException;
+    }
+
+    /** {@link #recordOutcome(long, String, String, String, String, String, Accounting, long)} with {@code also}. */
+    public boolean recordOutcome(long id, String owner, String outcome, String result, String error,
+                                 String agentType, Accounting a, long lastCommentId, AlsoWrite also) {
+        return transition("""
                 UPDATE task_executions
                    SET outcome = ?, result = ?, error = ?, agent_type = coalesce(?, agent_type),
                        context = context || jsonb_build_object('last_comment_id',
@@ -206,12 +249,17 @@ public final class ExecutionStore {
                     int i = setAccounting(ps, 6, a);
                     ps.setLong(i, id);
                     ps.setString(i + 1, owner);
-                }) == 1;
+                }, also);
     }
 
     /** The outcome is reported: the execution ends ({@code completed} or {@code failed}). */
     public boolean finish(long id, String owner, String status, String answerStoryGid) {
-        return update("""
+        return finish(id, owner, status, answerStoryGid, AlsoWrite.NOTHING);
+    }
+
+    /** {@link #finish(long, String, String, String)} with {@code also} in the same transaction. */
+    public boolean finish(long id, String owner, String status, String answerStoryGid, AlsoWrite also) {
+        return transition("""
                 UPDATE task_executions
                    SET status = ?, finished_at = now(), lease_owner = NULL, lease_until = NULL,
                        answer_story_gid = coalesce(?, answer_story_gid),
@@ -222,7 +270,7 @@ public final class ExecutionStore {
                     ps.setString(2, answerStoryGid);
                     ps.setLong(3, id);
                     ps.setString(4, owner);
-                }) == 1;
+                }, also);
     }
 
     /** A transient failure with attempts left: back to pending until {@code notBefore}. */
@@ -452,6 +500,21 @@ public final class ExecutionStore {
 
     private interface Binder {
         void bind(PreparedStatement ps) throws SQLException;
+    }
+
+    private boolean transition(String sql, Binder binder, AlsoWrite also) {
+        if (also == AlsoWrite.NOTHING) {
+            return update(sql, binder) == 1;
+        }
+        return jdbc.inTransaction(c -> {
+            boolean applied;
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                binder.bind(ps);
+                applied = ps.executeUpdate() == 1;
+            }
+            also.write(c, applied);
+            return applied;
+        });
     }
 
     private int update(String sql, Binder binder) {

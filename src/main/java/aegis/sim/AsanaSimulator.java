@@ -43,6 +43,15 @@ public final class AsanaSimulator implements AutoCloseable {
     private static final String HELP = "For more information on API status codes and how to handle them, "
             + "read the docs on errors: https://developers.asana.com/docs/errors";
 
+    static {
+        // The JDK server writes a response's headers and body separately; with Nagle's algorithm
+        // on, the body waits for the client's delayed ACK (40 ms), which real Asana does not
+        // cost. Read once, when the first JDK HttpServer in the process is created.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
+
     private final ObjectMapper json = new ObjectMapper();
     private final HttpServer server;
     private final ThreadPoolExecutor executor;

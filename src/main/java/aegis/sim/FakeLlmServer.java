@@ -40,6 +40,13 @@ public final class FakeLlmServer implements AutoCloseable {
     private record Fault(int status, Integer retryAfterSeconds) {
     }
 
+    static {
+        // As in the Asana simulator: no Nagle delay between a response's headers and body.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
+
     private final HttpServer server;
     private final ExecutorService pool;
     private final Deque<Fault> faults = new ArrayDeque<>();

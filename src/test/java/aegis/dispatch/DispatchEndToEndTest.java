@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Dispatch end to end: the real Asana client answers in the simulator over HTTP. The
  * tasks/comments rows and the signals are written as the sync engine writes them, so that
- * these tests pin dispatch's behaviour on its own.
+ * these tests pin dispatch's behaviour on its own; {@link ProductPathTest} takes the real road
+ * (webhook, receiver, sync) for assignment and follow-up.
  */
 class DispatchEndToEndTest {
     private static TestDatabase.Schema schema;
