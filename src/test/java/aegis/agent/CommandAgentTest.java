@@ -57,15 +57,17 @@ class CommandAgentTest {
     void timeoutKillsTheProcessAndAllItsChildren() throws Exception {
         Path pidFile = dir.resolve("pids");
         // A child, a grandchild re-parented to init, and one that ignores SIGTERM.
+        // Durations unique to this run, so the ps check below cannot see another test's sleeps.
+        String tag = Long.toString(System.nanoTime() % 1_000_000);
         Path s = script("slow.sh", """
-                sleep 300 & echo $! >> %1$s
-                ( sleep 301 & echo $! >> %1$s ) &
-                ( trap '' TERM; exec sleep 302 ) & echo $! >> %1$s
+                sleep 300.%2$s & echo $! >> %1$s
+                ( sleep 301.%2$s & echo $! >> %1$s ) &
+                ( trap '' TERM; exec sleep 302.%2$s ) & echo $! >> %1$s
                 echo $$ >> %1$s
                 sleep 0.3
                 echo started
                 wait
-                """.formatted(pidFile));
+                """.formatted(pidFile, tag));
         var ctx = new AgentFixtures.RecordingContext();
         long t0 = System.nanoTime();
         AgentOutcome o = agent(cfg(s, Duration.ofSeconds(2), Set.of(), AgentsConfig.DEFAULT_ENV_ALLOW))
@@ -88,7 +90,8 @@ class CommandAgentTest {
         Process ps = new ProcessBuilder("ps", "-eo", "pid=,args=").start();
         String table = new String(ps.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         ps.waitFor();
-        assertThat(table).doesNotContain("sleep 300").doesNotContain("sleep 301").doesNotContain("sleep 302");
+        assertThat(table).doesNotContain("sleep 300." + tag).doesNotContain("sleep 301." + tag)
+                .doesNotContain("sleep 302." + tag);
     }
 
     @Test
