@@ -7,6 +7,7 @@ import aegis.asana.BotIdentity;
 import aegis.dispatch.Execution;
 import aegis.dispatch.TaskReader;
 import aegis.dispatch.TaskSnapshot;
+import aegis.sync.MirrorWriter;
 import jakarta.inject.Singleton;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -34,9 +35,12 @@ public final class AsanaResultReporter implements ResultReporter {
     private final TaskReader tasks;
     private final ProjectSettings.All projects;
     private final BotIdentity bot;
+    private final MirrorWriter mirror;
 
-    public AsanaResultReporter(AsanaClient asana, TaskReader tasks, ProjectSettings.All projects, BotIdentity bot) {
+    public AsanaResultReporter(AsanaClient asana, TaskReader tasks, ProjectSettings.All projects, BotIdentity bot,
+                               MirrorWriter mirror) {
         this.asana = asana;
+        this.mirror = mirror;
         this.tasks = tasks;
         this.projects = projects;
         this.bot = bot;
@@ -56,8 +60,8 @@ public final class AsanaResultReporter implements ResultReporter {
                             + "\n\nReply in a comment and assign the task back to me.", marker, e.id()),
                     marker, lookFirst);
             Optional<String> asker = requester(e);
-            asana.updateTask(e.taskGid(), asker.map(AsanaModel.TaskUpdate::assignTo)
-                    .orElseGet(() -> new AsanaModel.TaskUpdate(null, null, true, null, null)));
+            mirror(e, asana.updateTask(e.taskGid(), asker.map(AsanaModel.TaskUpdate::assignTo)
+                    .orElseGet(() -> new AsanaModel.TaskUpdate(null, null, true, null, null))));
             LOG.info("event=question_asked execution={} task={} reassigned_to={}", e.id(), e.taskGid(),
                     asker.orElse("nobody"));
             return story.gid();
@@ -90,12 +94,29 @@ public final class AsanaResultReporter implements ResultReporter {
                         .findFirst();
                 if (section.isPresent()) {
                     asana.addTaskToSection(section.get().gid(), e.taskGid());
+                    // The move answers nothing; the task's state is read back for the mirror.
+                    mirror(e, asana.task(e.taskGid()));
                 } else {
                     LOG.warn("event=done_section_missing execution={} project={} section={}", e.id(), projectGid,
                             m.sectionName());
                 }
         } else {
-            asana.updateTask(e.taskGid(), AsanaModel.TaskUpdate.complete());
+            mirror(e, asana.updateTask(e.taskGid(), AsanaModel.TaskUpdate.complete()));
+        }
+    }
+
+    /**
+     * Puts the bot's own change into the mirror at once (the sync engine ignores the bot's
+     * events), so that a person's later comment on a task Aegis completed or handed back is not
+     * taken for a follow-up. Failing here loses only that shortcut: the answer is already in
+     * Asana and the next full sync corrects the row.
+     */
+    private void mirror(Execution e, AsanaModel.Task task) {
+        try {
+            mirror.recordOwnChange(task);
+        } catch (RuntimeException ex) {
+            LOG.warn("event=own_change_not_mirrored execution={} task={} error={}", e.id(), e.taskGid(),
+                    ex.getClass().getSimpleName());
         }
     }
 

@@ -70,11 +70,19 @@ public final class Archiver {
         };
     }
 
+    /**
+     * Finished executions past retention, except a task's latest while the task is open: dispatch
+     * decides "already answered" from that row (in the order it reads them, created_at then id,
+     * which task_executions_task_idx serves), so moving it would get the task answered again.
+     */
     private static final String OLD_EXECUTIONS = """
             FROM task_executions t
             WHERE t.finished_at < now() - make_interval(days => ?)
               AND t.status IN ('completed', 'failed', 'cancelled')
-              AND NOT EXISTS (SELECT 1 FROM agent_events e WHERE e.execution_id = t.id)""";
+              AND NOT EXISTS (SELECT 1 FROM agent_events e WHERE e.execution_id = t.id)
+              AND (EXISTS (SELECT 1 FROM task_executions n
+                            WHERE n.task_id = t.task_id AND (n.created_at, n.id) > (t.created_at, t.id))
+                   OR EXISTS (SELECT 1 FROM tasks k WHERE k.id = t.task_id AND (k.completed OR k.deleted)))""";
     private static final String OLD_EVENTS = "FROM agent_events WHERE created_at < now() - make_interval(days => ?)";
     private static final String OLD_INBOX = """
             FROM webhooks WHERE status = 'processed' AND processed_at < now() - make_interval(days => ?)""";

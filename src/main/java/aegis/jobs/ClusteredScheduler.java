@@ -48,12 +48,14 @@ public final class ClusteredScheduler {
     private final Jdbc jdbc;
     private final Settings settings;
     private final PeriodicTaskRunner runner;
+    private final java.time.Duration stopWait;
     private Scheduler scheduler;
 
     public ClusteredScheduler(Jdbc jdbc, Settings settings, PeriodicTaskRunner runner) {
         this.jdbc = jdbc;
         this.settings = settings;
         this.runner = runner;
+        this.stopWait = java.time.Duration.ofSeconds(settings.integer("AEGIS_JOBS_STOP_WAIT_SECONDS", 10, 0, 300));
     }
 
     private final java.util.concurrent.ScheduledExecutorService retry =
@@ -200,7 +202,7 @@ public final class ClusteredScheduler {
                 .build();
     }
 
-    /** Stops firing and waits for running tasks to finish (the graceful drain). */
+    /** Stops firing and gives running tasks a bounded time to finish (the graceful drain). */
     @PreDestroy
     public synchronized void stop() {
         retry.shutdownNow();
@@ -208,8 +210,35 @@ public final class ClusteredScheduler {
             return;
         }
         try {
-            scheduler.shutdown(true);
+            // Stop firing, ask running tasks to return, then wait a bounded time: waiting for
+            // them all (shutdown(true)) could outlast systemd's stop timeout under rate limits.
+            scheduler.standby();
+            runner.tasks().values().forEach(t -> {
+                try {
+                    t.stop();
+                } catch (RuntimeException e) {
+                    LOG.warn("event=task_stop_failed task={} error={}", t.name(), e.getClass().getSimpleName());
+                }
+            });
+            long end = System.nanoTime() + stopWait.toNanos();
+            int running = scheduler.getCurrentlyExecutingJobs().size();
+            while (running > 0 && System.nanoTime() < end) {
+                Thread.sleep(50);
+                running = scheduler.getCurrentlyExecutingJobs().size();
+            }
+            scheduler.shutdown(false);
+            if (running > 0) {
+                LOG.warn("event=scheduler_stopped_with_running_jobs running={} waited_ms={}", running,
+                        stopWait.toMillis());
+            }
             LOG.info("event=scheduler_stopped");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            try {
+                scheduler.shutdown(false);
+            } catch (SchedulerException e2) {
+                LOG.warn("event=scheduler_stop_failed error={}", e2.getMessage());
+            }
         } catch (SchedulerException e) {
             LOG.warn("event=scheduler_stop_failed error={}", e.getMessage());
         } finally {

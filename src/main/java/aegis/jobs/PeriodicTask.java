@@ -17,4 +17,11 @@ public interface PeriodicTask {
     Duration defaultPeriod();
 
     void run() throws Exception;
+
+    /**
+     * Asks a running {@link #run()} to return early: the daemon is stopping. Long tasks check
+     * for it between units of work; the scheduler waits only a bounded time for them.
+     */
+    default void stop() {
+    }
 }

@@ -8,6 +8,7 @@ import aegis.asana.BotIdentity;
 import aegis.status.Metrics;
 import aegis.sync.ProjectRepository.StoredProject;
 import aegis.sync.TaskStore.Row;
+import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,6 +41,8 @@ public class FullSync {
     private final ProjectRepository projects;
     private final MirrorWriter writer;
     private final Metrics metrics;
+    /** Set when the daemon stops: a sync (hours under rate limits) must not hold up the exit. */
+    private volatile boolean stopping;
 
     public FullSync(AsanaClient asana, BotIdentity bot, ProjectTracker tracker, ProjectRepository projects,
                     MirrorWriter writer, Metrics metrics) {
@@ -49,6 +52,28 @@ public class FullSync {
         this.projects = projects;
         this.writer = writer;
         this.metrics = metrics;
+    }
+
+    /**
+     * Makes a running sync return at its next page or task thread, writing what it has and
+     * neither sweeping nor recording a completed sync (its listing is partial).
+     */
+    @PreDestroy
+    public void stop() {
+        stopping = true;
+    }
+
+    /** A sync cut short by {@link #stop()}. */
+    public static final class Stopped extends RuntimeException {
+        Stopped() {
+            super("the full sync was stopped", null, false, false);
+        }
+    }
+
+    private void checkStop() {
+        if (stopping) {
+            throw new Stopped();
+        }
     }
 
     /** What one project's sync did. */
@@ -81,6 +106,10 @@ public class FullSync {
             }
             try {
                 done.add(syncProject(p));
+            } catch (Stopped e) {
+                failed.add(p.gid());
+                LOG.info("event=full_sync_stopped project={}", p.gid());
+                break;
             } catch (AsanaException | aegis.config.Jdbc.DataAccessException e) {
                 failed.add(p.gid());
                 LOG.warn("event=full_sync_failed project={} error=\"{}\"", p.gid(), e.getMessage());
@@ -116,6 +145,8 @@ public class FullSync {
         List<Row> batch = new ArrayList<>(BATCH);
         try (Stream<Task> listing = asana.projectTasks(p.gid(), Optional.empty())) {
             for (Task t : (Iterable<Task>) listing::iterator) {
+                // Per task is per page in effect: the next page is requested only after this check.
+                checkStop();
                 seen.add(t.gid());
                 if (wantsBot(t, botGid)) {
                     openBot.add(t.gid());
@@ -143,6 +174,7 @@ public class FullSync {
         Map<String, List<Story>> threads = new HashMap<>();
         Set<String> botBefore = new HashSet<>();
         for (int i = 0; i < parents.size(); i++) {
+            checkStop();
             String gid = parents.get(i);
             try (Stream<Task> subs = asana.subtasks(gid)) {
                 for (Task s : (Iterable<Task>) subs::iterator) {
@@ -183,6 +215,7 @@ public class FullSync {
             signals += tw.signals().size();
         }
 
+        checkStop();
         int deleted = writer.sweep(p.id(), seen, openBot, botGid).size();
         projects.synced(p.id(), token);
         LOG.info("event=full_sync_project project={} listed={} subtasks={} changed={} deleted={} comments={} "

@@ -18,7 +18,12 @@ import org.slf4j.LoggerFactory;
 @Singleton
 public class InboxDrain {
     private static final Logger LOG = LoggerFactory.getLogger(InboxDrain.class);
-    static final int CLAIM = 200;
+    /**
+     * Deliveries per claim: small enough that a batch of large deliveries (up to 1 MiB each,
+     * one task fetch per task they name, under rate limits) is applied well within the
+     * claim's {@link InboxRows#LOCK_SECONDS}, so another instance never takes it over midway.
+     */
+    static final int CLAIM = 25;
 
     private final InboxRows rows;
     private final EventApplier applier;

@@ -1,6 +1,7 @@
 package aegis.sync;
 
 import aegis.asana.AsanaModel.Story;
+import aegis.asana.AsanaModel.Task;
 import aegis.config.Jdbc;
 import aegis.sync.TaskStore.Change;
 import aegis.sync.TaskStore.CommentRow;
@@ -10,6 +11,8 @@ import aegis.sync.TaskStore.Row;
 import aegis.status.Metrics;
 import io.micronaut.context.event.ApplicationEventPublisher;
 import jakarta.inject.Singleton;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -70,6 +73,33 @@ public class MirrorWriter {
         });
         publish(w);
         return w;
+    }
+
+    /**
+     * Records a change Aegis itself made in Asana, as Asana answered the write. The bot's own
+     * events are skipped by {@link EventApplier}, so without this the mirror would show a
+     * task Aegis completed or handed back as still the bot's until the next full sync, and a
+     * person's next comment would start another run. Raises no signals: the bot's own actions
+     * are not news to dispatch. The task stays under the project it is stored in; a task not
+     * in the mirror is left to the sync engine.
+     *
+     * @return true when the stored row changed
+     */
+    public boolean recordOwnChange(Task task) {
+        List<Change> changes = jdbc.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT t.project_id, p.asana_gid FROM tasks t "
+                    + "JOIN projects p ON p.id = t.project_id WHERE t.asana_gid = ?")) {
+                ps.setString(1, task.gid());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return List.<Change>of();
+                    }
+                    return TaskStore.upsertTasks(c, List.of(new Row(rs.getLong(1), rs.getString(2), task)));
+                }
+            }
+        });
+        metrics.mirrorWrites("task", changes.size());
+        return !changes.isEmpty();
     }
 
     /** The full sync's sweep of one project, with its signals. */

@@ -15,20 +15,27 @@ class SyncJobs {
     @Singleton
     @Named("sync-reconcile")
     PeriodicTask reconcile(FullSync fullSync) {
-        return new Task("sync-reconcile", Duration.ofHours(24), () -> fullSync.run(Optional.empty(), true));
+        return new Task("sync-reconcile", Duration.ofHours(24), () -> fullSync.run(Optional.empty(), true),
+                fullSync::stop);
     }
 
     /** Inbox rows whose retry came due, including those of instances without a running processor. */
     @Singleton
     @Named("sync-inbox-retry")
     PeriodicTask inboxRetry(InboxDrain drain) {
-        return new Task("sync-inbox-retry", Duration.ofMinutes(1), drain::drain);
+        return new Task("sync-inbox-retry", Duration.ofMinutes(1), drain::drain, () -> { });
     }
 
-    private record Task(String name, Duration defaultPeriod, Runnable work) implements PeriodicTask {
+    private record Task(String name, Duration defaultPeriod, Runnable work, Runnable stopper)
+            implements PeriodicTask {
         @Override
         public void run() {
             work.run();
+        }
+
+        @Override
+        public void stop() {
+            stopper.run();
         }
     }
 }

@@ -25,7 +25,8 @@ import java.util.Optional;
 /**
  * The SQL of the task and comment mirror. Writes are multi-row upserts over arrays
  * ({@code unnest}), one statement per batch; a row is rewritten only when a stored field
- * differs, and each statement answers what changed so that signals can be derived.
+ * differs and Asana's copy is not older than the stored one, and each statement answers
+ * what changed so that signals can be derived.
  */
 public final class TaskStore {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -76,7 +77,11 @@ public final class TaskStore {
                 + "up AS (INSERT INTO tasks (" + COLS + ", last_synced_at) SELECT " + COLS + ", now() FROM input "
                 + "  ON CONFLICT (asana_gid) DO UPDATE SET " + set
                 + "  deleted = false, deleted_at = NULL, last_synced_at = now() "
-                + "  WHERE (" + oldT + ") IS DISTINCT FROM (" + newT + ") OR tasks.deleted "
+                + "  WHERE ((" + oldT + ") IS DISTINCT FROM (" + newT + ") OR tasks.deleted) "
+                // A fetch that started before a newer one was written must not put the older
+                // state back; a row skipped here is not returned, so it raises no signal.
+                + "    AND (tasks.modified_at IS NULL OR EXCLUDED.modified_at IS NULL "
+                + "         OR EXCLUDED.modified_at >= tasks.modified_at) "
                 + "  RETURNING id, asana_gid, assignee_gid, completed, deleted) "
                 + "SELECT up.id, up.asana_gid, up.assignee_gid, up.completed, up.deleted, "
                 + "  old.asana_gid IS NOT NULL AS existed, old.assignee_gid, old.completed, old.deleted "

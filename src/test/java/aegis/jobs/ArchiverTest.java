@@ -61,6 +61,9 @@ class ArchiverTest {
             INSERT INTO task_executions (task_id, status, outcome, finished_at, cost_usd, input_tokens, result)
               SELECT (SELECT id FROM tasks WHERE asana_gid = 't1'), 'completed', 'done',
                      now() - interval '100 days', 0.5, g, 'old ' || g FROM generate_series(1, 10) g;
+            -- t1's latest run is recent: its old ones are history
+            INSERT INTO task_executions (task_id, status, outcome, finished_at)
+              VALUES ((SELECT id FROM tasks WHERE asana_gid = 't1'), 'completed', 'done', now() - interval '5 days');
             INSERT INTO task_executions (task_id, status, outcome, finished_at)
               SELECT (SELECT id FROM tasks WHERE asana_gid = 't3'), 'failed', 'failed', now() - interval '10 days'
                 FROM generate_series(1, 2);
@@ -91,7 +94,7 @@ class ArchiverTest {
                 .containsEntry(Archiver.Category.AGENT_EVENTS, 6L)
                 .containsEntry(Archiver.Category.INBOX, 3L)
                 .containsEntry(Archiver.Category.TASKS, 1L);
-        assertThat(count("task_executions")).isEqualTo(13);
+        assertThat(count("task_executions")).isEqualTo(14);
         assertThat(count("agent_events")).isEqualTo(7);
     }
 
@@ -110,7 +113,7 @@ class ArchiverTest {
 
         // executions: 9 archived with every column intact; the one with a live event, the recent and the pending stay
         assertThat(count("task_executions_archive")).isEqualTo(9);
-        assertThat(count("task_executions")).isEqualTo(4);
+        assertThat(count("task_executions")).isEqualTo(5);
         assertThat(longOf("SELECT sum(input_tokens) FROM task_executions_archive")
                 + longOf("SELECT sum(input_tokens) FROM task_executions WHERE finished_at < now() - interval '90 days'"))
                 .isEqualTo(55);
@@ -158,6 +161,27 @@ class ArchiverTest {
             holder.rollback();
         }
         assertThat(archiver(4).run().rows()).containsEntry(Archiver.Category.EXECUTIONS, 1L);
+    }
+
+    @Test
+    void anOpenTasksLatestExecutionStaysWhateverItsAge() throws Exception {
+        sql("""
+            INSERT INTO tasks (asana_gid, project_id, completed, deleted) VALUES
+              ('open', (SELECT id FROM projects), false, false),
+              ('done', (SELECT id FROM projects), true, false),
+              ('gone', (SELECT id FROM projects), false, true);
+            INSERT INTO task_executions (task_id, status, outcome, finished_at, created_at, result)
+              SELECT k.id, 'failed', 'failed', now() - interval '200 days', now() - interval '201 days', k.asana_gid || ' older'
+                FROM tasks k WHERE k.asana_gid IN ('open', 'done', 'gone');
+            INSERT INTO task_executions (task_id, status, outcome, finished_at, created_at, result)
+              SELECT k.id, 'failed', 'failed', now() - interval '100 days', now() - interval '101 days', k.asana_gid || ' latest'
+                FROM tasks k WHERE k.asana_gid IN ('open', 'done', 'gone');
+            """);
+        archiver(50).run();
+        assertThat(rows("SELECT result FROM task_executions WHERE result LIKE '% older' OR result LIKE '% latest'"))
+                .as("what stops an open task being answered again").containsExactly("open latest");
+        assertThat(rows("SELECT result FROM task_executions_archive WHERE result NOT LIKE 'old %' ORDER BY result"))
+                .containsExactly("done latest", "done older", "gone latest", "gone older", "open older");
     }
 
     @Test

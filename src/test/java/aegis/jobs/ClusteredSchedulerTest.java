@@ -121,4 +121,31 @@ class ClusteredSchedulerTest {
             return rs.getLong(1);
         }
     }
+
+    @Test
+    void stoppingWaitsABoundedTimeForARunningTask() throws Exception {
+        ApplicationContext ctx = ContextFactory.start(TestApp.config(schema.database(), URI.create("http://127.0.0.1:1")),
+                Settings.of(Map.of("AEGIS_JOBS_STOP_WAIT_SECONDS", "1")),
+                Map.of("aegis.test.stubborn-task", "true", "aegis.sync.enabled", "false",
+                        "aegis.webhooks.enabled", "false", "aegis.dispatch.enabled", "false"));
+        long end = System.nanoTime() + java.time.Duration.ofSeconds(20).toNanos();
+        while (count("SELECT count(*) FROM job_runs WHERE node = 'stubborn'") == 0) {
+            if (System.nanoTime() > end) {
+                ctx.close();
+                throw new AssertionError("the task never started");
+            }
+            Thread.sleep(50);
+        }
+        long start = System.nanoTime();
+        ctx.close();
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - start))
+                .as("the minute-long task is not waited for").isLessThan(java.time.Duration.ofSeconds(10));
+    }
+
+    private static long count(String sql) throws Exception {
+        try (Connection c = schema.connect(); Statement st = c.createStatement(); var rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
 }

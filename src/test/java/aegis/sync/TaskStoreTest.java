@@ -99,6 +99,33 @@ class TaskStoreTest {
     }
 
     @Test
+    void anOlderFetchDoesNotOverwriteANewerStateNorRaiseAChange() throws Exception {
+        Instant m = Instant.parse("2025-04-01T10:00:00Z");
+        try (Connection c = schema.connect()) {
+            TaskStore.upsertTasks(c, List.of(row(task("7001", "older", "100", false, m))));
+            List<TaskStore.Change> newer = TaskStore.upsertTasks(c,
+                    List.of(row(task("7001", "newer", "200", true, m.plusSeconds(30)))));
+            assertThat(newer).hasSize(1);
+
+            // A fetch that started before the newer write lands after it.
+            assertThat(TaskStore.upsertTasks(c, List.of(row(task("7001", "older", "100", false, m))))).isEmpty();
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                    "SELECT name, assignee_gid, completed FROM tasks WHERE asana_gid = '7001'")) {
+                rs.next();
+                assertThat(rs.getString(1)).isEqualTo("newer");
+                assertThat(rs.getString(2)).isEqualTo("200");
+                assertThat(rs.getBoolean(3)).isTrue();
+            }
+
+            // The same modification time (Asana's resolution) still writes, as does an unknown one.
+            assertThat(TaskStore.upsertTasks(c, List.of(row(task("7001", "same time", "200", true,
+                    m.plusSeconds(30)))))).hasSize(1);
+            assertThat(TaskStore.upsertTasks(c, List.of(row(task("7001", "no time", "200", true, null)))))
+                    .hasSize(1);
+        }
+    }
+
+    @Test
     void deletionsAndTheSweepReportOnlyRowsNotDeletedYet() throws Exception {
         Instant m = Instant.parse("2025-02-01T10:00:00Z");
         try (Connection c = schema.connect()) {

@@ -1,0 +1,43 @@
+package aegis.sync;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import aegis.config.Jdbc;
+import aegis.testing.TestDatabase;
+import io.micronaut.jdbc.DataSourceResolver;
+import java.sql.Connection;
+import java.sql.Statement;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/** The inbox claims in small batches, so that a batch is done long before its lock runs out. */
+class InboxClaimTest {
+    private static TestDatabase.Schema schema;
+
+    @BeforeAll
+    static void setUp() {
+        schema = TestDatabase.freshSchema("inboxclaim");
+    }
+
+    @AfterAll
+    static void tearDown() {
+        schema.drop();
+    }
+
+    @Test
+    void aDrainClaimsAtMostTwentyFiveDeliveriesAtATime() throws Exception {
+        try (Connection c = schema.connect(); Statement st = c.createStatement()) {
+            st.execute("INSERT INTO webhooks (body) SELECT '{\"events\": []}' FROM generate_series(1, 60)");
+        }
+        PGSimpleDataSource ds = new PGSimpleDataSource();
+        ds.setURL(schema.database().url());
+        ds.setUser(schema.database().user());
+        ds.setPassword(schema.database().password());
+        InboxRows rows = new InboxRows(new Jdbc(ds, DataSourceResolver.DEFAULT));
+        assertThat(rows.claim(InboxDrain.CLAIM)).hasSize(25);
+        assertThat(rows.claim(InboxDrain.CLAIM)).hasSize(25);
+        assertThat(rows.claim(InboxDrain.CLAIM)).hasSize(10);
+    }
+}
