@@ -77,8 +77,11 @@ class ClusteredSchedulerTest {
             }
         }
         // First run ~1 s after the trigger is stored, then one per second: 5 or 6 in 6.5 s.
-        // Two nodes each firing every period would give ~12.
-        assertThat(runs).hasSizeBetween(4, 7);
+        // Two nodes each firing every period would give about twice as many runs as seconds
+        // elapsed between the first and the last; a loaded machine may add a run while closing.
+        assertThat(runs).hasSizeGreaterThanOrEqualTo(4);
+        long spanSeconds = (runs.get(runs.size() - 1).getTime() - runs.get(0).getTime()) / 1000;
+        assertThat(runs.size()).as("runs over %d s", spanSeconds).isLessThanOrEqualTo((int) spanSeconds + 2);
         for (int i = 1; i < runs.size(); i++) {
             long gap = runs.get(i).getTime() - runs.get(i - 1).getTime();
             assertThat(gap).as("gap between runs %d and %d (nodes %s)", i - 1, i, nodes).isGreaterThan(500);
