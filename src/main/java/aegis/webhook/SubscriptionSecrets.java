@@ -1,24 +1,41 @@
 package aegis.webhook;
 
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.LongSupplier;
 
 /**
  * Decrypted webhook secrets held in memory, so that verifying a delivery costs no database
- * round trip once its subscription has been seen. Only subscriptions with a secret are cached.
+ * round trip once its subscription has been seen. Only subscriptions with a secret are cached,
+ * and an entry is checked against its row again after {@link #RECHECK}: a subscription deleted
+ * through another instance stops being accepted here within that time.
  */
 @Singleton
 public class SubscriptionSecrets {
     private final SubscriptionRepository subscriptions;
     private final WebhookSecrets secrets;
-    private final ConcurrentMap<UUID, String> cache = new ConcurrentHashMap<>();
+    static final Duration RECHECK = Duration.ofSeconds(60);
 
+    private final ConcurrentMap<UUID, Cached> cache = new ConcurrentHashMap<>();
+    private final LongSupplier nanoClock;
+
+    private record Cached(String secret, long checkedAtNanos) {
+    }
+
+    @Inject
     public SubscriptionSecrets(SubscriptionRepository subscriptions, WebhookSecrets secrets) {
+        this(subscriptions, secrets, System::nanoTime);
+    }
+
+    SubscriptionSecrets(SubscriptionRepository subscriptions, WebhookSecrets secrets, LongSupplier nanoClock) {
         this.subscriptions = subscriptions;
         this.secrets = secrets;
+        this.nanoClock = nanoClock;
     }
 
     /** What the receiver knows about a subscription id. */
@@ -41,22 +58,25 @@ public class SubscriptionSecrets {
     }
 
     public Lookup lookup(UUID id) {
-        String cached = cache.get(id);
-        if (cached != null) {
-            return new Lookup.Secret(cached);
+        Cached cached = cache.get(id);
+        long now = nanoClock.getAsLong();
+        if (cached != null && now - cached.checkedAtNanos() < RECHECK.toNanos()) {
+            return new Lookup.Secret(cached.secret());
         }
         Optional<SubscriptionRepository.Sealed> row = subscriptions.sealed(id);
         if (row.isEmpty()) {
+            cache.remove(id);
             return new Lookup.Unknown();
         }
         if ("deleted".equals(row.get().status())) {
+            cache.remove(id);
             return new Lookup.Gone();
         }
         if (row.get().secret() == null) {
             return new Lookup.NoSecret();
         }
         String secret = secrets.required("to verify webhook deliveries").open(row.get().secret(), id.toString());
-        cache.put(id, secret);
+        cache.put(id, new Cached(secret, now));
         return new Lookup.Secret(secret);
     }
 
@@ -64,7 +84,7 @@ public class SubscriptionSecrets {
     public boolean acceptHandshake(UUID id, String secret) {
         byte[] sealed = secrets.required("to store webhook secrets").seal(secret, id.toString());
         if (subscriptions.acceptHandshake(id, sealed)) {
-            cache.put(id, secret);
+            cache.put(id, new Cached(secret, nanoClock.getAsLong()));
             return true;
         }
         return false;
