@@ -13,6 +13,7 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,10 +65,14 @@ public final class WorkerPool implements AutoCloseable {
     private final ScheduledExecutorService ticker;
     private volatile boolean stopping;
     private Thread dispatcher;
-    private volatile Instant lastRenewal = Instant.EPOCH;
+    private volatile long nextRenewal = System.nanoTime();
     private long lastForeignClaim;
 
     record Slot(Long agentId, String kind) {
+    }
+
+    /** A claimed execution and when its lease began (nanoTime taken before the claim). */
+    record Claimed(Execution execution, long leaseFrom) {
     }
 
     private static final class Running {
@@ -76,11 +81,13 @@ public final class WorkerPool implements AutoCloseable {
         final Thread thread;
         final Instant deadline;
         final long startNanos = System.nanoTime();
+        /** When the lease was last known to be extended (taken before the renewal was asked). */
+        volatile long renewedNanos;
         volatile Usage usage = Usage.NONE;
         /** The worker's row was brought up to date with the execution's end, in its transaction. */
         volatile boolean agentRowDone;
         /** The slot's next execution, claimed in the transaction that finished this one. */
-        volatile Execution next;
+        volatile Claimed next;
         volatile long lastCommentId;
         volatile ExecutionEvents.Buffered events;
         volatile boolean lost;
@@ -89,11 +96,12 @@ public final class WorkerPool implements AutoCloseable {
         volatile boolean timedOut;
         volatile boolean shutdown;
 
-        Running(Execution execution, Slot slot, Thread thread, Instant deadline) {
+        Running(Execution execution, Slot slot, Thread thread, Instant deadline, long leaseFrom) {
             this.execution = execution;
             this.slot = slot;
             this.thread = thread;
             this.deadline = deadline;
+            this.renewedNanos = leaseFrom;
         }
     }
 
@@ -118,8 +126,9 @@ public final class WorkerPool implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.ticker = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "aegis-lease-ticker");
+        // Two threads: the watch over deadlines must not wait behind a renewal stuck on the database.
+        this.ticker = Executors.newScheduledThreadPool(2, r -> {
+            Thread t = new Thread(r, "aegis-lease-ticker-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
@@ -140,7 +149,8 @@ public final class WorkerPool implements AutoCloseable {
             freeSlots.put(kind, q);
         }
         signals.onCancel(this::cancelled);
-        ticker.scheduleWithFixedDelay(this::tick, 250, 250, TimeUnit.MILLISECONDS);
+        ticker.scheduleWithFixedDelay(this::watch, 250, 250, TimeUnit.MILLISECONDS);
+        ticker.scheduleWithFixedDelay(this::renewAndFlush, 250, 250, TimeUnit.MILLISECONDS);
         dispatcher = new Thread(this::dispatchLoop, "aegis-dispatcher");
         dispatcher.setDaemon(true);
         dispatcher.start();
@@ -189,6 +199,7 @@ public final class WorkerPool implements AutoCloseable {
                     slots.add(slot);
                 }
                 List<Execution> claimed;
+                long leaseFrom = System.nanoTime();
                 try {
                     // The workers' rows turn busy in the claim's own transaction: no commit of their own.
                     claimed = store.claim(settings.instanceId(), entry.getKey(), List.of(), slots.size(),
@@ -200,7 +211,7 @@ public final class WorkerPool implements AutoCloseable {
                     throw ex;
                 }
                 for (int i = 0; i < claimed.size(); i++) {
-                    start(claimed.get(i), slots.get(i));
+                    start(new Claimed(claimed.get(i), leaseFrom), slots.get(i));
                 }
                 entry.getValue().addAll(slots.subList(claimed.size(), slots.size()));
                 more |= !slots.isEmpty() && claimed.size() == slots.size();
@@ -211,17 +222,18 @@ public final class WorkerPool implements AutoCloseable {
             long now = System.nanoTime();
             if (free > 0 && !stopping && now - lastForeignClaim >= settings.pollEvery().toNanos()) {
                 lastForeignClaim = now;
+                long leaseFrom = System.nanoTime();
                 for (Execution e : store.claim(settings.instanceId(), null, List.copyOf(agents.keySet()),
                         Math.min(free, 4), settings.lease())) {
-                    start(e, new Slot(null, e.agentType()));
+                    start(new Claimed(e, leaseFrom), new Slot(null, e.agentType()));
                 }
             }
         }
     }
 
-    private void start(Execution e, Slot slot) {
+    private void start(Claimed c, Slot slot) {
         runningCount.incrementAndGet();
-        workers.execute(() -> runChain(e, slot));
+        workers.execute(() -> runChain(c, slot));
     }
 
     /**
@@ -229,17 +241,18 @@ public final class WorkerPool implements AutoCloseable {
      * itself (keeping its slot) rather than handing back to the dispatcher: workers claim in
      * parallel instead of queueing behind one dispatcher thread's round trips.
      */
-    private void runChain(Execution first, Slot slot) {
+    private void runChain(Claimed first, Slot slot) {
         try {
-            Execution next = first;
+            Claimed next = first;
             while (next != null) {
                 next = run(next, slot);
                 if (next == null && !stopping && slot.agentId() != null) {
                     try {
+                        long leaseFrom = System.nanoTime();
                         List<Execution> got = store.claim(settings.instanceId(), slot.kind(), List.of(), 1,
                                 settings.lease(), (c, claimed) -> AgentRows.busyIn(c, List.of(slot.agentId()),
                                         List.of(claimed.get(0).taskId())));
-                        next = got.isEmpty() ? null : got.get(0);
+                        next = got.isEmpty() ? null : new Claimed(got.get(0), leaseFrom);
                     } catch (RuntimeException ex) {
                         LOG.warn("event=claim_failed error={}", ex.getMessage());
                     }
@@ -255,10 +268,19 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     /** Runs one execution; answers the next one when it was claimed along with this one's end. */
-    private Execution run(Execution e, Slot slot) {
+    private Claimed run(Claimed claimed, Slot slot) {
+        Execution e = claimed.execution();
         Thread.interrupted();
-        Running r = new Running(e, slot, Thread.currentThread(), Instant.now().plus(settings.agentTimeout()));
-        running.put(e.id(), r);
+        Running r = new Running(e, slot, Thread.currentThread(), Instant.now().plus(settings.agentTimeout()),
+                claimed.leaseFrom());
+        Running earlier = running.putIfAbsent(e.id(), r);
+        if (earlier != null) {
+            // Claimed again here after a rescue: the earlier run's lease token is void, so it stops.
+            LOG.warn("event=execution_claimed_again execution={} task={}", e.id(), e.taskGid());
+            earlier.lost = true;
+            earlier.thread.interrupt();
+            running.put(e.id(), r);
+        }
         Ended ended = Ended.NOT_YET;
         Usage usage = Usage.NONE;
         try {
@@ -273,7 +295,7 @@ public final class WorkerPool implements AutoCloseable {
             LOG.error("event=worker_error execution={} error={}", e.id(), ex.toString());
             events.record(slot.agentId(), e.id(), "error", "error", "worker error: " + ex, Map.of());
         } finally {
-            running.remove(e.id());
+            running.remove(e.id(), r);
             Thread.interrupted();
             flush(r);
             long ms = (System.nanoTime() - r.startNanos) / 1_000_000;
@@ -296,7 +318,7 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     private Attempt attempt(Execution e, Running r, Slot slot) {
-        String owner = settings.instanceId();
+        String owner = e.leaseOwner();
         Agent agent = agents.get(e.agentType());
         if (agent == null) {
             String reason = "no agent of kind '" + e.agentType() + "' is configured";
@@ -315,7 +337,7 @@ public final class WorkerPool implements AutoCloseable {
         r.events = ctx;
         ctx.event("started", "info", "attempt " + e.attempt() + " of " + e.maxAttempts(),
                 Map.of("attempt", e.attempt(), "kind", e.kind(), "agent_type", e.agentType(),
-                        "instance", owner, "last_comment_id", thread.lastCommentId()));
+                        "instance", settings.instanceId(), "last_comment_id", thread.lastCommentId()));
         long t0 = System.nanoTime();
         RenderedPrompt prompt;
         try {
@@ -404,7 +426,7 @@ public final class WorkerPool implements AutoCloseable {
         }
         if (r.shutdown) {
             ctx.event("released", "warn", "the daemon is stopping; another worker will take over", Map.of());
-            store.release(e.id(), settings.instanceId());
+            store.release(e.id(), e.leaseOwner());
             return Ended.RELEASED;
         }
         ctx.event("cancelled", "info", "the execution was cancelled while the agent ran", Map.of());
@@ -413,7 +435,7 @@ public final class WorkerPool implements AutoCloseable {
 
     /** Records a final failure as the owed answer, then reports it. */
     private Ended giveUp(Execution e, Running r, String outcome, String reason, Accounting acc, boolean timedOut) {
-        if (!store.recordOutcome(e.id(), settings.instanceId(), outcome, null, reason, e.agentType(), acc,
+        if (!store.recordOutcome(e.id(), e.leaseOwner(), outcome, null, reason, e.agentType(), acc,
                 r.lastCommentId, (c, applied) -> eventsIn(r, c))) {
             return Ended.CANCELLED;
         }
@@ -423,7 +445,7 @@ public final class WorkerPool implements AutoCloseable {
 
     private Ended answer(Execution e, Running r, String outcome, String result, String error, Accounting acc,
                          ResultReporter.Answer answer) {
-        if (!store.recordOutcome(e.id(), settings.instanceId(), outcome, result, error, e.agentType(), acc,
+        if (!store.recordOutcome(e.id(), e.leaseOwner(), outcome, result, error, e.agentType(), acc,
                 r.lastCommentId, (c, applied) -> eventsIn(r, c))) {
             return Ended.CANCELLED;
         }
@@ -455,18 +477,18 @@ public final class WorkerPool implements AutoCloseable {
             Instant again = Instant.now().plus(settings.backoffBase().isZero() ? Duration.ofSeconds(1) : settings.backoffBase());
             LOG.warn("event=report_failed execution={} retry_at={} error={}", e.id(), again, ex.getMessage());
             if (r.shutdown) {
-                store.release(e.id(), settings.instanceId());
+                store.release(e.id(), e.leaseOwner());
                 return Ended.RELEASED;
             }
             r.settled = true;
-            store.deferReport(e.id(), settings.instanceId(), again);
+            store.deferReport(e.id(), e.leaseOwner(), again);
             return Ended.RETRY;
         }
         r.settled = true;
         boolean completed = "completed".equals(status);
         boolean finished;
         try {
-            finished = store.finish(e.id(), settings.instanceId(), status, story,
+            finished = store.finish(e.id(), e.leaseOwner(), status, story,
                     (c, applied) -> endWrites(c, r, applied && completed, applied && !completed));
         } catch (RuntimeException ex) {
             // Rolled back: the next execution was not claimed after all.
@@ -495,13 +517,14 @@ public final class WorkerPool implements AutoCloseable {
             return;
         }
         if (!stopping) {
+            long leaseFrom = System.nanoTime();
             List<Execution> got = ExecutionStore.claimIn(c, settings.instanceId(), r.slot.kind(), List.of(), 1,
                     settings.lease());
-            r.next = got.isEmpty() ? null : got.get(0);
+            r.next = got.isEmpty() ? null : new Claimed(got.get(0), leaseFrom);
         }
         Usage u = r.usage;
         AgentRows.endedIn(c, r.slot.agentId(), completed, failed, (System.nanoTime() - r.startNanos) / 1_000_000,
-                u.inputTokens(), u.outputTokens(), u.costUsd(), r.next == null ? null : r.next.taskId());
+                u.inputTokens(), u.outputTokens(), u.costUsd(), r.next == null ? null : r.next.execution().taskId());
     }
 
     private static void eventsIn(Running r, java.sql.Connection c) throws java.sql.SQLException {
@@ -536,29 +559,66 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
-    private void tick() {
+    /**
+     * Deadlines, without the database: past the agent timeout, or no successful renewal for
+     * longer than {@code lease − renewEvery} (the lease may be rescued and claimed again
+     * soon), the run is interrupted and treated as lost.
+     */
+    private void watch() {
         try {
             Instant now = Instant.now();
+            long nanos = System.nanoTime();
+            long unrenewedMax = settings.lease().minus(settings.renewEvery()).toNanos();
             for (Running r : running.values()) {
-                flush(r);
                 if (!r.timedOut && now.isAfter(r.deadline)) {
                     r.timedOut = true;
                     r.thread.interrupt();
                 }
+                if (!r.lost && !r.settled && !r.shutdown && nanos - r.renewedNanos > unrenewedMax) {
+                    LOG.error("event=lease_not_renewed execution={} unrenewed_ms={}", r.execution.id(),
+                            (nanos - r.renewedNanos) / 1_000_000);
+                    r.lost = true;
+                    r.thread.interrupt();
+                }
             }
-            if (Duration.between(lastRenewal, now).compareTo(settings.renewEvery()) >= 0 && !running.isEmpty()) {
-                lastRenewal = now;
-                var ids = List.copyOf(running.keySet());
-                var kept = store.renewAll(ids, settings.instanceId(), settings.lease());
-                for (Long id : ids) {
-                    Running r = running.get(id);
-                    // Not renewed: cancelled, or rescued by another instance. Either way no longer ours.
-                    if (r != null && !kept.contains(id) && !r.shutdown && !r.settled) {
-                        LOG.info("event=lease_lost execution={}", id);
-                        r.lost = true;
-                        r.thread.interrupt();
+        } catch (RuntimeException e) {
+            LOG.warn("event=lease_watch_failed error={}", e.toString());
+        }
+    }
+
+    /** Renews the leases still held (first: events can wait, leases can't), then flushes events. */
+    private void renewAndFlush() {
+        try {
+            long now = System.nanoTime();
+            if (now - nextRenewal >= 0 && !running.isEmpty()) {
+                List<Running> asked = new ArrayList<>();
+                Map<Long, String> tokens = new HashMap<>();
+                for (Running r : running.values()) {
+                    if (!r.lost && !r.settled && !r.shutdown) {
+                        asked.add(r);
+                        tokens.put(r.execution.id(), r.execution.leaseOwner());
                     }
                 }
+                try {
+                    var kept = store.renewAll(tokens, settings.lease());
+                    nextRenewal = now + settings.renewEvery().toNanos();
+                    for (Running r : asked) {
+                        if (kept.contains(r.execution.id())) {
+                            r.renewedNanos = now;
+                        } else if (!r.shutdown && !r.settled) {
+                            // Not renewed: cancelled, or rescued (perhaps claimed again). No longer ours.
+                            LOG.info("event=lease_lost execution={}", r.execution.id());
+                            r.lost = true;
+                            r.thread.interrupt();
+                        }
+                    }
+                } catch (RuntimeException e) {
+                    nextRenewal = now + Math.min(Duration.ofSeconds(1).toNanos(), settings.renewEvery().toNanos());
+                    LOG.warn("event=lease_renewal_failed running={} error={}", asked.size(), e.getMessage());
+                }
+            }
+            for (Running r : running.values()) {
+                flush(r);
             }
         } catch (RuntimeException e) {
             LOG.warn("event=lease_tick_failed error={}", e.getMessage());
@@ -595,7 +655,7 @@ public final class WorkerPool implements AutoCloseable {
         }
         for (Running r : running.values()) {
             // An agent that ignored the interrupt: its lease goes back anyway; its later writes change nothing.
-            store.release(r.execution.id(), settings.instanceId());
+            store.release(r.execution.id(), r.execution.leaseOwner());
         }
         ticker.shutdownNow();
         workers.shutdownNow();
