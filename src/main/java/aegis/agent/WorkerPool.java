@@ -1,5 +1,6 @@
 package aegis.agent;
 
+import aegis.asana.AsanaException;
 import aegis.dispatch.Accounting;
 import aegis.dispatch.DispatchSettings;
 import aegis.dispatch.Execution;
@@ -43,6 +44,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class WorkerPool implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerPool.class);
+    /** Reporting put off this often (Asana failing each time) ends the execution as failed. */
+    static final int MAX_REPORT_DEFERRALS = 10;
 
     private final ExecutionStore store;
     private final TaskReader tasks;
@@ -474,6 +477,18 @@ public final class WorkerPool implements AutoCloseable {
             if (r.lost) {
                 return Ended.CANCELLED;
             }
+            if (ex instanceof AsanaException.NotFound) {
+                return abandonReport(e, r, "cancelled", "the task was deleted in Asana before the answer was posted: "
+                        + ex.getMessage());
+            }
+            if (isPermanent(ex)) {
+                return abandonReport(e, r, "failed", "the answer can never be posted (" + ex.getClass().getSimpleName()
+                        + "): " + ex.getMessage());
+            }
+            if (!r.shutdown && e.reportDeferrals() >= MAX_REPORT_DEFERRALS) {
+                return abandonReport(e, r, "failed", "the answer could not be posted after "
+                        + (e.reportDeferrals() + 1) + " tries: " + ex.getMessage());
+            }
             Instant again = Instant.now().plus(settings.backoffBase().isZero() ? Duration.ofSeconds(1) : settings.backoffBase());
             LOG.warn("event=report_failed execution={} retry_at={} error={}", e.id(), again, ex.getMessage());
             if (r.shutdown) {
@@ -503,6 +518,40 @@ public final class WorkerPool implements AutoCloseable {
                 answer.getClass().getSimpleName().toLowerCase());
         metrics.counter("aegis_dispatch_executions_total", "status", status).increment();
         return "completed".equals(status) ? Ended.COMPLETED : Ended.FAILED;
+    }
+
+    /** Asana refuses this request as such: asking again changes nothing. */
+    private static boolean isPermanent(RuntimeException ex) {
+        return ex instanceof AsanaException.Forbidden || ex instanceof AsanaException.PaymentRequired
+                || ex instanceof AsanaException.BadRequest || ex instanceof AsanaException.NotFound;
+    }
+
+    /**
+     * The owed answer can never be posted: the execution ends ({@code failed}, or {@code cancelled}
+     * for a deleted task) with the reason recorded, freeing the task's one open slot.
+     */
+    private Ended abandonReport(Execution e, Running r, String status, String why) {
+        r.settled = true;
+        boolean failed = "failed".equals(status);
+        boolean ended;
+        try {
+            ended = store.abandonReport(e.id(), e.leaseOwner(), status, why,
+                    (c, applied) -> endWrites(c, r, false, applied && failed));
+        } catch (RuntimeException ex) {
+            r.next = null;
+            throw ex;
+        }
+        r.agentRowDone = true;
+        if (!ended) {
+            return Ended.CANCELLED;
+        }
+        LOG.error("event=report_abandoned execution={} task={} status={} error={}", e.id(), e.taskGid(), status, why);
+        try {
+            events.record(r.slot.agentId(), e.id(), "error", "error", why, Map.of("status", status));
+        } catch (RuntimeException ex) {
+            LOG.warn("event=agent_event_not_recorded execution={} error={}", e.id(), ex.getMessage());
+        }
+        return failed ? Ended.FAILED : Ended.CANCELLED;
     }
 
     /**

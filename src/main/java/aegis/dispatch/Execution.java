@@ -34,6 +34,18 @@ public record Execution(
         return marker(id);
     }
 
+    private static final java.util.regex.Pattern DEFERRALS =
+            java.util.regex.Pattern.compile("\"report_deferrals\"\\s*:\\s*(\\d+)");
+
+    /** How many times reporting this execution's outcome was put off (Asana failing). */
+    public int reportDeferrals() {
+        if (contextJson == null) {
+            return 0;
+        }
+        var m = DEFERRALS.matcher(contextJson);
+        return m.find() ? Integer.parseInt(m.group(1)) : 0;
+    }
+
     /** The instance id within a lease token ({@code instanceId:random}); a bare id is returned as is. */
     public static String instanceOf(String leaseOwner) {
         if (leaseOwner == null) {

@@ -202,11 +202,16 @@ public final class ExecutionStore {
         });
     }
 
-    /** Reporting failed (Asana unavailable): keep the owed outcome and try again at {@code notBefore}. */
+    /**
+     * Reporting failed (Asana unavailable): keep the owed outcome and try again at {@code notBefore}.
+     * The deferrals are counted in the context ({@link Execution#reportDeferrals()}) so they can be bounded.
+     */
     public boolean deferReport(long id, String owner, Instant notBefore) {
         return update("""
                 UPDATE task_executions
-                   SET status = 'pending', not_before = ?, lease_owner = NULL, lease_until = NULL
+                   SET status = 'pending', not_before = ?, lease_owner = NULL, lease_until = NULL,
+                       context = context || jsonb_build_object('report_deferrals',
+                           coalesce((context->>'report_deferrals')::int, 0) + 1)
                  WHERE id = ? AND status = 'running' AND lease_owner = ? AND outcome IS NOT NULL""",
                 ps -> {
                     ps.setTimestamp(1, Timestamp.from(notBefore));
@@ -276,6 +281,26 @@ public final class ExecutionStore {
                     ps.setString(2, answerStoryGid);
                     ps.setLong(3, id);
                     ps.setString(4, owner);
+                }, also);
+    }
+
+    /**
+     * The owed answer can never be posted (the task was deleted, the bot may not comment, or
+     * reporting was deferred too often): the execution ends as {@code status} ({@code failed}
+     * or {@code cancelled}) with {@code error} saying why.
+     */
+    public boolean abandonReport(long id, String owner, String status, String error, AlsoWrite also) {
+        return transition("""
+                UPDATE task_executions
+                   SET status = ?, outcome = CASE WHEN ? = 'cancelled' THEN 'cancelled' ELSE outcome END,
+                       error = ?, finished_at = now(), lease_owner = NULL, lease_until = NULL
+                 WHERE id = ? AND status = 'running' AND lease_owner = ? AND outcome IS NOT NULL""",
+                ps -> {
+                    ps.setString(1, status);
+                    ps.setString(2, status);
+                    ps.setString(3, error);
+                    ps.setLong(4, id);
+                    ps.setString(5, owner);
                 }, also);
     }
 
