@@ -175,8 +175,13 @@ public final class WorkerPool implements AutoCloseable {
                 if (stopping) {
                     return;
                 }
-            } catch (RuntimeException e) {
-                LOG.warn("event=claim_failed error={}", e.getMessage());
+            } catch (Throwable e) {
+                // Anything, an Error too: a dead dispatcher would claim nothing, silently, for ever.
+                if (e instanceof RuntimeException) {
+                    LOG.warn("event=claim_failed error={}", e.getMessage());
+                } else {
+                    LOG.error("event=dispatcher_error error={}", e.toString(), e);
+                }
                 try {
                     Thread.sleep(500);
                 } catch (InterruptedException ie) {
@@ -261,6 +266,9 @@ public final class WorkerPool implements AutoCloseable {
                     }
                 }
             }
+        } catch (Throwable t) {
+            LOG.error("event=worker_died kind={} error={}", slot.kind(), t.toString(), t);
+            throw t;
         } finally {
             if (slot.agentId() != null) {
                 freeSlots.get(slot.kind()).add(slot);
@@ -630,8 +638,9 @@ public final class WorkerPool implements AutoCloseable {
                     r.thread.interrupt();
                 }
             }
-        } catch (RuntimeException e) {
-            LOG.warn("event=lease_watch_failed error={}", e.toString());
+        } catch (Throwable e) {
+            // A scheduled task that throws is never run again: nothing may escape.
+            LOG.error("event=lease_watch_failed error={}", e.toString(), e);
         }
     }
 
@@ -669,8 +678,9 @@ public final class WorkerPool implements AutoCloseable {
             for (Running r : running.values()) {
                 flush(r);
             }
-        } catch (RuntimeException e) {
-            LOG.warn("event=lease_tick_failed error={}", e.getMessage());
+        } catch (Throwable e) {
+            // A scheduled task that throws is never run again: nothing may escape.
+            LOG.error("event=lease_tick_failed error={}", e.toString(), e);
         }
     }
 

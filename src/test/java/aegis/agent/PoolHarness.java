@@ -14,7 +14,12 @@ import aegis.testing.TestDatabase;
 import com.zaxxer.hikari.HikariDataSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micronaut.jdbc.DataSourceResolver;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
+import java.util.function.Supplier;
+import javax.sql.DataSource;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
@@ -46,7 +51,7 @@ public final class PoolHarness implements AutoCloseable {
                        ResultReporter reporter, Map<Long, AtomicInteger> answers, MeterRegistry registry) {
         this.answers = answers;
         ds = QueueFixtures.pool(schema, s.workers() + 4);
-        Jdbc jdbc = QueueFixtures.jdbc(ds);
+        Jdbc jdbc = new Jdbc(faulty(ds), DataSourceResolver.DEFAULT);
         store = new ExecutionStore(jdbc);
         AegisConfig.Database db = schema.database();
         signals = new QueueSignals(db, store.channel());
@@ -54,6 +59,24 @@ public final class PoolHarness implements AutoCloseable {
         pool = new WorkerPool(store, tasks, new AgentRows(jdbc), new ExecutionEvents(jdbc), agents,
                 new TaskTextPrompts(), reporter, new ExponentialBackoff(s.backoffBase(), s.backoffMax()), s, signals,
                 () -> "bot", registry);
+    }
+
+    /** While set, every connection the pool asks for throws this instead (fault injection). */
+    public volatile Supplier<Throwable> fault;
+
+    private DataSource faulty(DataSource real) {
+        return (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(), new Class<?>[] {DataSource.class},
+                (proxy, method, args) -> {
+                    Supplier<Throwable> f = fault;
+                    if (f != null && method.getName().equals("getConnection")) {
+                        throw f.get();
+                    }
+                    try {
+                        return method.invoke(real, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
     }
 
     public static DispatchSettings settings(Duration lease, Duration renewEvery, int workers, String instanceId) {
