@@ -9,7 +9,7 @@ import aegis.dispatch.QueueSignals;
 import aegis.dispatch.RetryPolicy;
 import aegis.dispatch.TaskReader;
 import aegis.dispatch.TaskSnapshot;
-import io.micrometer.core.instrument.MeterRegistry;
+import aegis.status.Metrics;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
@@ -58,7 +58,7 @@ public final class WorkerPool implements AutoCloseable {
     private final DispatchSettings settings;
     private final QueueSignals signals;
     private final Supplier<String> botGid;
-    private final MeterRegistry metrics;
+    private final Metrics metrics;
 
     private final Map<String, ConcurrentLinkedQueue<Slot>> freeSlots = new LinkedHashMap<>();
     private final List<Long> agentIds = new ArrayList<>();
@@ -94,6 +94,8 @@ public final class WorkerPool implements AutoCloseable {
         volatile long lastCommentId;
         volatile ExecutionEvents.Buffered events;
         volatile boolean lost;
+        /** Lost because the person withdrew the task (the execution ended as cancelled elsewhere). */
+        volatile boolean cancelled;
         /** Leaving the running state: a failed renewal now means nothing. */
         volatile boolean settled;
         volatile boolean timedOut;
@@ -110,7 +112,7 @@ public final class WorkerPool implements AutoCloseable {
 
     public WorkerPool(ExecutionStore store, TaskReader tasks, AgentRows rows, ExecutionEvents events,
                       Map<String, Agent> agents, Prompts prompts, ResultReporter reporter, RetryPolicy retry,
-                      DispatchSettings settings, QueueSignals signals, Supplier<String> botGid, MeterRegistry metrics) {
+                      DispatchSettings settings, QueueSignals signals, Supplier<String> botGid, Metrics metrics) {
         this.store = store;
         this.tasks = tasks;
         this.rows = rows;
@@ -318,7 +320,10 @@ public final class WorkerPool implements AutoCloseable {
             } catch (RuntimeException ex) {
                 LOG.warn("event=agent_row_not_updated agent={} error={}", slot.agentId(), ex.getMessage());
             }
-            metrics.counter("aegis_dispatch_attempts_total", "ended", ended.name().toLowerCase()).increment();
+            if (r.cancelled && ended == Ended.CANCELLED) {
+                metrics.executionFinished("cancelled", took(r));
+            }
+            metrics.registry().counter("aegis_dispatch_attempts_total", "ended", ended.name().toLowerCase()).increment();
         }
         return r.next;
     }
@@ -338,7 +343,9 @@ public final class WorkerPool implements AutoCloseable {
         Optional<TaskSnapshot> snap = tasks.task(e.taskId());
         String bot = botGid.get();
         if (snap.isEmpty() || !snap.get().wantsBot(bot)) {
-            store.cancelOwn(e.id(), owner, "the task no longer asks the bot for work");
+            if (store.cancelOwn(e.id(), owner, "the task no longer asks the bot for work")) {
+                metrics.executionFinished("cancelled", took(r));
+            }
             events.record(slot.agentId(), e.id(), "cancelled", "info", "task withdrawn before the run", Map.of());
             return new Attempt(Ended.CANCELLED, Usage.NONE);
         }
@@ -381,6 +388,7 @@ public final class WorkerPool implements AutoCloseable {
         Thread.interrupted();
         Usage u = outcome.usage() == null ? Usage.NONE : outcome.usage();
         r.usage = u;
+        metrics.agentUsage(u.inputTokens(), u.outputTokens(), u.costUsd());
         Accounting acc = new Accounting(u.inputTokens(), u.outputTokens(), u.costUsd(), durationSince(t0),
                 prompt.templateId(), prompt.version(), outcome.exitCode(), outcome.outputExcerpt());
         boolean success = !(outcome instanceof AgentOutcome.Failed);
@@ -524,7 +532,9 @@ public final class WorkerPool implements AutoCloseable {
         }
         LOG.info("event=execution_finished execution={} task={} status={} answer={}", e.id(), e.taskGid(), status,
                 answer.getClass().getSimpleName().toLowerCase());
-        metrics.counter("aegis_dispatch_executions_total", "status", status).increment();
+        metrics.executionFinished(answer instanceof ResultReporter.Answer.Done ? "done"
+                : answer instanceof ResultReporter.Answer.Question ? "question"
+                : answer instanceof ResultReporter.Answer.Failed f && f.timedOut() ? "timed_out" : "failed", took(r));
         return "completed".equals(status) ? Ended.COMPLETED : Ended.FAILED;
     }
 
@@ -554,6 +564,7 @@ public final class WorkerPool implements AutoCloseable {
             return Ended.CANCELLED;
         }
         LOG.error("event=report_abandoned execution={} task={} status={} error={}", e.id(), e.taskGid(), status, why);
+        metrics.executionFinished(status, took(r));
         try {
             events.record(r.slot.agentId(), e.id(), "error", "error", why, Map.of("status", status));
         } catch (RuntimeException ex) {
@@ -602,6 +613,11 @@ public final class WorkerPool implements AutoCloseable {
         return o instanceof AgentOutcome.Done ? "done" : o instanceof AgentOutcome.Question ? "question" : "failed";
     }
 
+    /** Since the attempt started in this worker. */
+    private static Duration took(Running r) {
+        return Duration.ofNanos(System.nanoTime() - r.startNanos);
+    }
+
     private static long durationSince(long t0) {
         return (System.nanoTime() - t0) / 1_000_000;
     }
@@ -611,6 +627,7 @@ public final class WorkerPool implements AutoCloseable {
         Running r = running.get(executionId);
         if (r != null) {
             LOG.info("event=execution_cancelled execution={} task={}", executionId, r.execution.taskGid());
+            r.cancelled = true;
             r.lost = true;
             r.thread.interrupt();
         }

@@ -58,7 +58,7 @@ public final class PoolHarness implements AutoCloseable {
         TaskReader tasks = new TaskReader(jdbc, new ProjectSettings.All(Map.of(), Optional.empty(), Optional.empty()));
         pool = new WorkerPool(store, tasks, new AgentRows(jdbc), new ExecutionEvents(jdbc), agents,
                 new TaskTextPrompts(), reporter, new ExponentialBackoff(s.backoffBase(), s.backoffMax()), s, signals,
-                () -> "bot", registry);
+                () -> "bot", new aegis.status.Metrics(registry));
     }
 
     /** While set, every connection the pool asks for throws this instead (fault injection). */
