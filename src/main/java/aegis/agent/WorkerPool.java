@@ -1,5 +1,6 @@
 package aegis.agent;
 
+import aegis.asana.AsanaException;
 import aegis.dispatch.Accounting;
 import aegis.dispatch.DispatchSettings;
 import aegis.dispatch.Execution;
@@ -8,11 +9,12 @@ import aegis.dispatch.QueueSignals;
 import aegis.dispatch.RetryPolicy;
 import aegis.dispatch.TaskReader;
 import aegis.dispatch.TaskSnapshot;
-import io.micrometer.core.instrument.MeterRegistry;
+import aegis.status.Metrics;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +44,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class WorkerPool implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerPool.class);
+    /** Reporting put off this often (Asana failing each time) ends the execution as failed. */
+    static final int MAX_REPORT_DEFERRALS = 10;
 
     private final ExecutionStore store;
     private final TaskReader tasks;
@@ -54,7 +58,7 @@ public final class WorkerPool implements AutoCloseable {
     private final DispatchSettings settings;
     private final QueueSignals signals;
     private final Supplier<String> botGid;
-    private final MeterRegistry metrics;
+    private final Metrics metrics;
 
     private final Map<String, ConcurrentLinkedQueue<Slot>> freeSlots = new LinkedHashMap<>();
     private final List<Long> agentIds = new ArrayList<>();
@@ -64,10 +68,14 @@ public final class WorkerPool implements AutoCloseable {
     private final ScheduledExecutorService ticker;
     private volatile boolean stopping;
     private Thread dispatcher;
-    private volatile Instant lastRenewal = Instant.EPOCH;
+    private volatile long nextRenewal = System.nanoTime();
     private long lastForeignClaim;
 
     record Slot(Long agentId, String kind) {
+    }
+
+    /** A claimed execution and when its lease began (nanoTime taken before the claim). */
+    record Claimed(Execution execution, long leaseFrom) {
     }
 
     private static final class Running {
@@ -76,30 +84,35 @@ public final class WorkerPool implements AutoCloseable {
         final Thread thread;
         final Instant deadline;
         final long startNanos = System.nanoTime();
+        /** When the lease was last known to be extended (taken before the renewal was asked). */
+        volatile long renewedNanos;
         volatile Usage usage = Usage.NONE;
         /** The worker's row was brought up to date with the execution's end, in its transaction. */
         volatile boolean agentRowDone;
         /** The slot's next execution, claimed in the transaction that finished this one. */
-        volatile Execution next;
+        volatile Claimed next;
         volatile long lastCommentId;
         volatile ExecutionEvents.Buffered events;
         volatile boolean lost;
+        /** Lost because the person withdrew the task (the execution ended as cancelled elsewhere). */
+        volatile boolean cancelled;
         /** Leaving the running state: a failed renewal now means nothing. */
         volatile boolean settled;
         volatile boolean timedOut;
         volatile boolean shutdown;
 
-        Running(Execution execution, Slot slot, Thread thread, Instant deadline) {
+        Running(Execution execution, Slot slot, Thread thread, Instant deadline, long leaseFrom) {
             this.execution = execution;
             this.slot = slot;
             this.thread = thread;
             this.deadline = deadline;
+            this.renewedNanos = leaseFrom;
         }
     }
 
     public WorkerPool(ExecutionStore store, TaskReader tasks, AgentRows rows, ExecutionEvents events,
                       Map<String, Agent> agents, Prompts prompts, ResultReporter reporter, RetryPolicy retry,
-                      DispatchSettings settings, QueueSignals signals, Supplier<String> botGid, MeterRegistry metrics) {
+                      DispatchSettings settings, QueueSignals signals, Supplier<String> botGid, Metrics metrics) {
         this.store = store;
         this.tasks = tasks;
         this.rows = rows;
@@ -118,8 +131,9 @@ public final class WorkerPool implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.ticker = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "aegis-lease-ticker");
+        // Two threads: the watch over deadlines must not wait behind a renewal stuck on the database.
+        this.ticker = Executors.newScheduledThreadPool(2, r -> {
+            Thread t = new Thread(r, "aegis-lease-ticker-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
@@ -140,7 +154,8 @@ public final class WorkerPool implements AutoCloseable {
             freeSlots.put(kind, q);
         }
         signals.onCancel(this::cancelled);
-        ticker.scheduleWithFixedDelay(this::tick, 250, 250, TimeUnit.MILLISECONDS);
+        ticker.scheduleWithFixedDelay(this::watch, 250, 250, TimeUnit.MILLISECONDS);
+        ticker.scheduleWithFixedDelay(this::renewAndFlush, 250, 250, TimeUnit.MILLISECONDS);
         dispatcher = new Thread(this::dispatchLoop, "aegis-dispatcher");
         dispatcher.setDaemon(true);
         dispatcher.start();
@@ -162,8 +177,13 @@ public final class WorkerPool implements AutoCloseable {
                 if (stopping) {
                     return;
                 }
-            } catch (RuntimeException e) {
-                LOG.warn("event=claim_failed error={}", e.getMessage());
+            } catch (Throwable e) {
+                // Anything, an Error too: a dead dispatcher would claim nothing, silently, for ever.
+                if (e instanceof RuntimeException) {
+                    LOG.warn("event=claim_failed error={}", e.getMessage());
+                } else {
+                    LOG.error("event=dispatcher_error error={}", e.toString(), e);
+                }
                 try {
                     Thread.sleep(500);
                 } catch (InterruptedException ie) {
@@ -189,6 +209,7 @@ public final class WorkerPool implements AutoCloseable {
                     slots.add(slot);
                 }
                 List<Execution> claimed;
+                long leaseFrom = System.nanoTime();
                 try {
                     // The workers' rows turn busy in the claim's own transaction: no commit of their own.
                     claimed = store.claim(settings.instanceId(), entry.getKey(), List.of(), slots.size(),
@@ -200,7 +221,7 @@ public final class WorkerPool implements AutoCloseable {
                     throw ex;
                 }
                 for (int i = 0; i < claimed.size(); i++) {
-                    start(claimed.get(i), slots.get(i));
+                    start(new Claimed(claimed.get(i), leaseFrom), slots.get(i));
                 }
                 entry.getValue().addAll(slots.subList(claimed.size(), slots.size()));
                 more |= !slots.isEmpty() && claimed.size() == slots.size();
@@ -211,17 +232,18 @@ public final class WorkerPool implements AutoCloseable {
             long now = System.nanoTime();
             if (free > 0 && !stopping && now - lastForeignClaim >= settings.pollEvery().toNanos()) {
                 lastForeignClaim = now;
+                long leaseFrom = System.nanoTime();
                 for (Execution e : store.claim(settings.instanceId(), null, List.copyOf(agents.keySet()),
                         Math.min(free, 4), settings.lease())) {
-                    start(e, new Slot(null, e.agentType()));
+                    start(new Claimed(e, leaseFrom), new Slot(null, e.agentType()));
                 }
             }
         }
     }
 
-    private void start(Execution e, Slot slot) {
+    private void start(Claimed c, Slot slot) {
         runningCount.incrementAndGet();
-        workers.execute(() -> runChain(e, slot));
+        workers.execute(() -> runChain(c, slot));
     }
 
     /**
@@ -229,22 +251,26 @@ public final class WorkerPool implements AutoCloseable {
      * itself (keeping its slot) rather than handing back to the dispatcher: workers claim in
      * parallel instead of queueing behind one dispatcher thread's round trips.
      */
-    private void runChain(Execution first, Slot slot) {
+    private void runChain(Claimed first, Slot slot) {
         try {
-            Execution next = first;
+            Claimed next = first;
             while (next != null) {
                 next = run(next, slot);
                 if (next == null && !stopping && slot.agentId() != null) {
                     try {
+                        long leaseFrom = System.nanoTime();
                         List<Execution> got = store.claim(settings.instanceId(), slot.kind(), List.of(), 1,
                                 settings.lease(), (c, claimed) -> AgentRows.busyIn(c, List.of(slot.agentId()),
                                         List.of(claimed.get(0).taskId())));
-                        next = got.isEmpty() ? null : got.get(0);
+                        next = got.isEmpty() ? null : new Claimed(got.get(0), leaseFrom);
                     } catch (RuntimeException ex) {
                         LOG.warn("event=claim_failed error={}", ex.getMessage());
                     }
                 }
             }
+        } catch (Throwable t) {
+            LOG.error("event=worker_died kind={} error={}", slot.kind(), t.toString(), t);
+            throw t;
         } finally {
             if (slot.agentId() != null) {
                 freeSlots.get(slot.kind()).add(slot);
@@ -255,10 +281,19 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     /** Runs one execution; answers the next one when it was claimed along with this one's end. */
-    private Execution run(Execution e, Slot slot) {
+    private Claimed run(Claimed claimed, Slot slot) {
+        Execution e = claimed.execution();
         Thread.interrupted();
-        Running r = new Running(e, slot, Thread.currentThread(), Instant.now().plus(settings.agentTimeout()));
-        running.put(e.id(), r);
+        Running r = new Running(e, slot, Thread.currentThread(), Instant.now().plus(settings.agentTimeout()),
+                claimed.leaseFrom());
+        Running earlier = running.putIfAbsent(e.id(), r);
+        if (earlier != null) {
+            // Claimed again here after a rescue: the earlier run's lease token is void, so it stops.
+            LOG.warn("event=execution_claimed_again execution={} task={}", e.id(), e.taskGid());
+            earlier.lost = true;
+            earlier.thread.interrupt();
+            running.put(e.id(), r);
+        }
         Ended ended = Ended.NOT_YET;
         Usage usage = Usage.NONE;
         try {
@@ -273,7 +308,7 @@ public final class WorkerPool implements AutoCloseable {
             LOG.error("event=worker_error execution={} error={}", e.id(), ex.toString());
             events.record(slot.agentId(), e.id(), "error", "error", "worker error: " + ex, Map.of());
         } finally {
-            running.remove(e.id());
+            running.remove(e.id(), r);
             Thread.interrupted();
             flush(r);
             long ms = (System.nanoTime() - r.startNanos) / 1_000_000;
@@ -285,7 +320,10 @@ public final class WorkerPool implements AutoCloseable {
             } catch (RuntimeException ex) {
                 LOG.warn("event=agent_row_not_updated agent={} error={}", slot.agentId(), ex.getMessage());
             }
-            metrics.counter("aegis_dispatch_attempts_total", "ended", ended.name().toLowerCase()).increment();
+            if (r.cancelled && ended == Ended.CANCELLED) {
+                metrics.executionFinished("cancelled", took(r));
+            }
+            metrics.registry().counter("aegis_dispatch_attempts_total", "ended", ended.name().toLowerCase()).increment();
         }
         return r.next;
     }
@@ -296,7 +334,7 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     private Attempt attempt(Execution e, Running r, Slot slot) {
-        String owner = settings.instanceId();
+        String owner = e.leaseOwner();
         Agent agent = agents.get(e.agentType());
         if (agent == null) {
             String reason = "no agent of kind '" + e.agentType() + "' is configured";
@@ -305,7 +343,9 @@ public final class WorkerPool implements AutoCloseable {
         Optional<TaskSnapshot> snap = tasks.task(e.taskId());
         String bot = botGid.get();
         if (snap.isEmpty() || !snap.get().wantsBot(bot)) {
-            store.cancelOwn(e.id(), owner, "the task no longer asks the bot for work");
+            if (store.cancelOwn(e.id(), owner, "the task no longer asks the bot for work")) {
+                metrics.executionFinished("cancelled", took(r));
+            }
             events.record(slot.agentId(), e.id(), "cancelled", "info", "task withdrawn before the run", Map.of());
             return new Attempt(Ended.CANCELLED, Usage.NONE);
         }
@@ -315,7 +355,7 @@ public final class WorkerPool implements AutoCloseable {
         r.events = ctx;
         ctx.event("started", "info", "attempt " + e.attempt() + " of " + e.maxAttempts(),
                 Map.of("attempt", e.attempt(), "kind", e.kind(), "agent_type", e.agentType(),
-                        "instance", owner, "last_comment_id", thread.lastCommentId()));
+                        "instance", settings.instanceId(), "last_comment_id", thread.lastCommentId()));
         long t0 = System.nanoTime();
         RenderedPrompt prompt;
         try {
@@ -348,6 +388,7 @@ public final class WorkerPool implements AutoCloseable {
         Thread.interrupted();
         Usage u = outcome.usage() == null ? Usage.NONE : outcome.usage();
         r.usage = u;
+        metrics.agentUsage(u.inputTokens(), u.outputTokens(), u.costUsd());
         Accounting acc = new Accounting(u.inputTokens(), u.outputTokens(), u.costUsd(), durationSince(t0),
                 prompt.templateId(), prompt.version(), outcome.exitCode(), outcome.outputExcerpt());
         boolean success = !(outcome instanceof AgentOutcome.Failed);
@@ -404,7 +445,7 @@ public final class WorkerPool implements AutoCloseable {
         }
         if (r.shutdown) {
             ctx.event("released", "warn", "the daemon is stopping; another worker will take over", Map.of());
-            store.release(e.id(), settings.instanceId());
+            store.release(e.id(), e.leaseOwner());
             return Ended.RELEASED;
         }
         ctx.event("cancelled", "info", "the execution was cancelled while the agent ran", Map.of());
@@ -413,7 +454,7 @@ public final class WorkerPool implements AutoCloseable {
 
     /** Records a final failure as the owed answer, then reports it. */
     private Ended giveUp(Execution e, Running r, String outcome, String reason, Accounting acc, boolean timedOut) {
-        if (!store.recordOutcome(e.id(), settings.instanceId(), outcome, null, reason, e.agentType(), acc,
+        if (!store.recordOutcome(e.id(), e.leaseOwner(), outcome, null, reason, e.agentType(), acc,
                 r.lastCommentId, (c, applied) -> eventsIn(r, c))) {
             return Ended.CANCELLED;
         }
@@ -423,7 +464,7 @@ public final class WorkerPool implements AutoCloseable {
 
     private Ended answer(Execution e, Running r, String outcome, String result, String error, Accounting acc,
                          ResultReporter.Answer answer) {
-        if (!store.recordOutcome(e.id(), settings.instanceId(), outcome, result, error, e.agentType(), acc,
+        if (!store.recordOutcome(e.id(), e.leaseOwner(), outcome, result, error, e.agentType(), acc,
                 r.lastCommentId, (c, applied) -> eventsIn(r, c))) {
             return Ended.CANCELLED;
         }
@@ -452,21 +493,33 @@ public final class WorkerPool implements AutoCloseable {
             if (r.lost) {
                 return Ended.CANCELLED;
             }
+            if (ex instanceof AsanaException.NotFound) {
+                return abandonReport(e, r, "cancelled", "the task was deleted in Asana before the answer was posted: "
+                        + ex.getMessage());
+            }
+            if (isPermanent(ex)) {
+                return abandonReport(e, r, "failed", "the answer can never be posted (" + ex.getClass().getSimpleName()
+                        + "): " + ex.getMessage());
+            }
+            if (!r.shutdown && e.reportDeferrals() >= MAX_REPORT_DEFERRALS) {
+                return abandonReport(e, r, "failed", "the answer could not be posted after "
+                        + (e.reportDeferrals() + 1) + " tries: " + ex.getMessage());
+            }
             Instant again = Instant.now().plus(settings.backoffBase().isZero() ? Duration.ofSeconds(1) : settings.backoffBase());
             LOG.warn("event=report_failed execution={} retry_at={} error={}", e.id(), again, ex.getMessage());
             if (r.shutdown) {
-                store.release(e.id(), settings.instanceId());
+                store.release(e.id(), e.leaseOwner());
                 return Ended.RELEASED;
             }
             r.settled = true;
-            store.deferReport(e.id(), settings.instanceId(), again);
+            store.deferReport(e.id(), e.leaseOwner(), again);
             return Ended.RETRY;
         }
         r.settled = true;
         boolean completed = "completed".equals(status);
         boolean finished;
         try {
-            finished = store.finish(e.id(), settings.instanceId(), status, story,
+            finished = store.finish(e.id(), e.leaseOwner(), status, story,
                     (c, applied) -> endWrites(c, r, applied && completed, applied && !completed));
         } catch (RuntimeException ex) {
             // Rolled back: the next execution was not claimed after all.
@@ -479,8 +532,45 @@ public final class WorkerPool implements AutoCloseable {
         }
         LOG.info("event=execution_finished execution={} task={} status={} answer={}", e.id(), e.taskGid(), status,
                 answer.getClass().getSimpleName().toLowerCase());
-        metrics.counter("aegis_dispatch_executions_total", "status", status).increment();
+        metrics.executionFinished(answer instanceof ResultReporter.Answer.Done ? "done"
+                : answer instanceof ResultReporter.Answer.Question ? "question"
+                : answer instanceof ResultReporter.Answer.Failed f && f.timedOut() ? "timed_out" : "failed", took(r));
         return "completed".equals(status) ? Ended.COMPLETED : Ended.FAILED;
+    }
+
+    /** Asana refuses this request as such: asking again changes nothing. */
+    private static boolean isPermanent(RuntimeException ex) {
+        return ex instanceof AsanaException.Forbidden || ex instanceof AsanaException.PaymentRequired
+                || ex instanceof AsanaException.BadRequest || ex instanceof AsanaException.NotFound;
+    }
+
+    /**
+     * The owed answer can never be posted: the execution ends ({@code failed}, or {@code cancelled}
+     * for a deleted task) with the reason recorded, freeing the task's one open slot.
+     */
+    private Ended abandonReport(Execution e, Running r, String status, String why) {
+        r.settled = true;
+        boolean failed = "failed".equals(status);
+        boolean ended;
+        try {
+            ended = store.abandonReport(e.id(), e.leaseOwner(), status, why,
+                    (c, applied) -> endWrites(c, r, false, applied && failed));
+        } catch (RuntimeException ex) {
+            r.next = null;
+            throw ex;
+        }
+        r.agentRowDone = true;
+        if (!ended) {
+            return Ended.CANCELLED;
+        }
+        LOG.error("event=report_abandoned execution={} task={} status={} error={}", e.id(), e.taskGid(), status, why);
+        metrics.executionFinished(status, took(r));
+        try {
+            events.record(r.slot.agentId(), e.id(), "error", "error", why, Map.of("status", status));
+        } catch (RuntimeException ex) {
+            LOG.warn("event=agent_event_not_recorded execution={} error={}", e.id(), ex.getMessage());
+        }
+        return failed ? Ended.FAILED : Ended.CANCELLED;
     }
 
     /**
@@ -495,13 +585,14 @@ public final class WorkerPool implements AutoCloseable {
             return;
         }
         if (!stopping) {
+            long leaseFrom = System.nanoTime();
             List<Execution> got = ExecutionStore.claimIn(c, settings.instanceId(), r.slot.kind(), List.of(), 1,
                     settings.lease());
-            r.next = got.isEmpty() ? null : got.get(0);
+            r.next = got.isEmpty() ? null : new Claimed(got.get(0), leaseFrom);
         }
         Usage u = r.usage;
         AgentRows.endedIn(c, r.slot.agentId(), completed, failed, (System.nanoTime() - r.startNanos) / 1_000_000,
-                u.inputTokens(), u.outputTokens(), u.costUsd(), r.next == null ? null : r.next.taskId());
+                u.inputTokens(), u.outputTokens(), u.costUsd(), r.next == null ? null : r.next.execution().taskId());
     }
 
     private static void eventsIn(Running r, java.sql.Connection c) throws java.sql.SQLException {
@@ -522,6 +613,11 @@ public final class WorkerPool implements AutoCloseable {
         return o instanceof AgentOutcome.Done ? "done" : o instanceof AgentOutcome.Question ? "question" : "failed";
     }
 
+    /** Since the attempt started in this worker. */
+    private static Duration took(Running r) {
+        return Duration.ofNanos(System.nanoTime() - r.startNanos);
+    }
+
     private static long durationSince(long t0) {
         return (System.nanoTime() - t0) / 1_000_000;
     }
@@ -531,37 +627,77 @@ public final class WorkerPool implements AutoCloseable {
         Running r = running.get(executionId);
         if (r != null) {
             LOG.info("event=execution_cancelled execution={} task={}", executionId, r.execution.taskGid());
+            r.cancelled = true;
             r.lost = true;
             r.thread.interrupt();
         }
     }
 
-    private void tick() {
+    /**
+     * Deadlines, without the database: past the agent timeout, or no successful renewal for
+     * longer than {@code lease − renewEvery} (the lease may be rescued and claimed again
+     * soon), the run is interrupted and treated as lost.
+     */
+    private void watch() {
         try {
             Instant now = Instant.now();
+            long nanos = System.nanoTime();
+            long unrenewedMax = settings.lease().minus(settings.renewEvery()).toNanos();
             for (Running r : running.values()) {
-                flush(r);
                 if (!r.timedOut && now.isAfter(r.deadline)) {
                     r.timedOut = true;
                     r.thread.interrupt();
                 }
-            }
-            if (Duration.between(lastRenewal, now).compareTo(settings.renewEvery()) >= 0 && !running.isEmpty()) {
-                lastRenewal = now;
-                var ids = List.copyOf(running.keySet());
-                var kept = store.renewAll(ids, settings.instanceId(), settings.lease());
-                for (Long id : ids) {
-                    Running r = running.get(id);
-                    // Not renewed: cancelled, or rescued by another instance. Either way no longer ours.
-                    if (r != null && !kept.contains(id) && !r.shutdown && !r.settled) {
-                        LOG.info("event=lease_lost execution={}", id);
-                        r.lost = true;
-                        r.thread.interrupt();
-                    }
+                if (!r.lost && !r.settled && !r.shutdown && nanos - r.renewedNanos > unrenewedMax) {
+                    LOG.error("event=lease_not_renewed execution={} unrenewed_ms={}", r.execution.id(),
+                            (nanos - r.renewedNanos) / 1_000_000);
+                    r.lost = true;
+                    r.thread.interrupt();
                 }
             }
-        } catch (RuntimeException e) {
-            LOG.warn("event=lease_tick_failed error={}", e.getMessage());
+        } catch (Throwable e) {
+            // A scheduled task that throws is never run again: nothing may escape.
+            LOG.error("event=lease_watch_failed error={}", e.toString(), e);
+        }
+    }
+
+    /** Renews the leases still held (first: events can wait, leases can't), then flushes events. */
+    private void renewAndFlush() {
+        try {
+            long now = System.nanoTime();
+            if (now - nextRenewal >= 0 && !running.isEmpty()) {
+                List<Running> asked = new ArrayList<>();
+                Map<Long, String> tokens = new HashMap<>();
+                for (Running r : running.values()) {
+                    if (!r.lost && !r.settled && !r.shutdown) {
+                        asked.add(r);
+                        tokens.put(r.execution.id(), r.execution.leaseOwner());
+                    }
+                }
+                try {
+                    var kept = store.renewAll(tokens, settings.lease());
+                    nextRenewal = now + settings.renewEvery().toNanos();
+                    for (Running r : asked) {
+                        if (kept.contains(r.execution.id())) {
+                            r.renewedNanos = now;
+                        } else if (!r.shutdown && !r.settled) {
+                            // Not renewed: cancelled, or rescued (perhaps claimed again). No longer ours.
+                            LOG.info("event=lease_lost execution={}", r.execution.id());
+                            r.lost = true;
+                            r.thread.interrupt();
+                        }
+                    }
+                } catch (RuntimeException e) {
+                    nextRenewal = now + Math.min(Duration.ofSeconds(1).toNanos(), settings.renewEvery().toNanos());
+                    LOG.warn("event=lease_renewal_failed running={} error={}", asked.size(), e.getMessage());
+                }
+            }
+            for (Running r : running.values()) {
+                flush(r);
+            }
+        } catch (Throwable e) {
+            // A scheduled task that throws is never run again: nothing may escape.
+            LOG.error("event=lease_tick_failed error={}", e.toString(), e);
         }
     }
 
@@ -595,7 +731,7 @@ public final class WorkerPool implements AutoCloseable {
         }
         for (Running r : running.values()) {
             // An agent that ignored the interrupt: its lease goes back anyway; its later writes change nothing.
-            store.release(r.execution.id(), settings.instanceId());
+            store.release(r.execution.id(), r.execution.leaseOwner());
         }
         ticker.shutdownNow();
         workers.shutdownNow();

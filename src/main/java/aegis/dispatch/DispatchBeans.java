@@ -9,7 +9,7 @@ import aegis.agent.ResultReporter;
 import aegis.agent.WorkerPool;
 import aegis.config.AegisConfig;
 import aegis.config.Settings;
-import io.micrometer.core.instrument.MeterRegistry;
+import aegis.status.Metrics;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
 import jakarta.inject.Singleton;
@@ -37,7 +37,7 @@ class DispatchBeans {
     @Bean(preDestroy = "close")
     WorkerPool workerPool(ExecutionStore store, TaskReader tasks, AgentRows rows, ExecutionEvents events,
                           AgentKinds kinds, Prompts prompts, ResultReporter reporter, RetryPolicy retry,
-                          DispatchSettings settings, QueueSignals signals, BotIdentity bot, MeterRegistry metrics) {
+                          DispatchSettings settings, QueueSignals signals, BotIdentity bot, Metrics metrics) {
         return new WorkerPool(store, tasks, rows, events, kinds.kinds().stream().collect(java.util.stream.Collectors.toMap(k -> k, kinds::forKind)), prompts, reporter, retry, settings, signals,
                 bot::gid, metrics);
     }

@@ -95,7 +95,9 @@ public final class ExecutionStore {
      * Claims up to {@code limit} due executions of {@code agentType} (or, with a null type,
      * of any type not in {@code knownTypes}), highest priority first. SKIP LOCKED lets
      * concurrent claimers pass each other; the attempt is counted here, except for an
-     * execution whose outcome is only waiting to be reported.
+     * execution whose outcome is only waiting to be reported. Each claim holds its own lease
+     * token ({@code owner:random}, in {@link Execution#leaseOwner()}): the same instance
+     * claiming an execution again after a rescue must not pass the first claim's guards.
      */
     public List<Execution> claim(String owner, String agentType, List<String> knownTypes, int limit, Duration lease) {
         return claim(owner, agentType, knownTypes, limit, lease, (c, claimed) -> { });
@@ -137,7 +139,8 @@ public final class ExecutionStore {
                    LIMIT ?
                    FOR UPDATE SKIP LOCKED)
                 UPDATE task_executions e
-                   SET status = 'running', lease_owner = ?, lease_until = now() + ?::interval,
+                   SET status = 'running', lease_until = now() + ?::interval,
+                       lease_owner = ? || ':' || substr(md5(random()::text || clock_timestamp()::text), 1, 12),
                        attempt = e.attempt + CASE WHEN e.outcome IS NULL THEN 1 ELSE 0 END,
                        started_at = now()
                   FROM due WHERE e.id = due.id
@@ -148,8 +151,8 @@ public final class ExecutionStore {
                 ps.setArray(1, c.createArrayOf("text", knownTypes.toArray()));
             }
             ps.setInt(2, limit);
-            ps.setString(3, owner);
-            ps.setString(4, interval(lease));
+            ps.setString(3, interval(lease));
+            ps.setString(4, owner);
             List<Execution> out = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -172,19 +175,22 @@ public final class ExecutionStore {
                 }) == 1;
     }
 
-    /** Renews every lease in {@code ids} held by {@code owner}; returns the ids still ours. */
-    public java.util.Set<Long> renewAll(java.util.Collection<Long> ids, String owner, Duration lease) {
-        if (ids.isEmpty()) {
+    /** Renews every lease in {@code tokens} (execution id to lease token); returns the ids still ours. */
+    public java.util.Set<Long> renewAll(java.util.Map<Long, String> tokens, Duration lease) {
+        if (tokens.isEmpty()) {
             return java.util.Set.of();
         }
+        List<Long> ids = new ArrayList<>(tokens.keySet());
+        List<String> owners = ids.stream().map(tokens::get).toList();
         return jdbc.withConnection(c -> {
             try (PreparedStatement ps = c.prepareStatement("""
-                    UPDATE task_executions SET lease_until = now() + ?::interval
-                     WHERE id = ANY (?) AND status = 'running' AND lease_owner = ?
-                    RETURNING id""")) {
+                    UPDATE task_executions e SET lease_until = now() + ?::interval
+                      FROM unnest(?::bigint[], ?::text[]) AS k(id, owner)
+                     WHERE e.id = k.id AND e.status = 'running' AND e.lease_owner = k.owner
+                    RETURNING e.id""")) {
                 ps.setString(1, interval(lease));
                 ps.setArray(2, c.createArrayOf("bigint", ids.toArray()));
-                ps.setString(3, owner);
+                ps.setArray(3, c.createArrayOf("text", owners.toArray()));
                 java.util.Set<Long> kept = new java.util.HashSet<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
@@ -196,11 +202,16 @@ public final class ExecutionStore {
         });
     }
 
-    /** Reporting failed (Asana unavailable): keep the owed outcome and try again at {@code notBefore}. */
+    /**
+     * Reporting failed (Asana unavailable): keep the owed outcome and try again at {@code notBefore}.
+     * The deferrals are counted in the context ({@link Execution#reportDeferrals()}) so they can be bounded.
+     */
     public boolean deferReport(long id, String owner, Instant notBefore) {
         return update("""
                 UPDATE task_executions
-                   SET status = 'pending', not_before = ?, lease_owner = NULL, lease_until = NULL
+                   SET status = 'pending', not_before = ?, lease_owner = NULL, lease_until = NULL,
+                       context = context || jsonb_build_object('report_deferrals',
+                           coalesce((context->>'report_deferrals')::int, 0) + 1)
                  WHERE id = ? AND status = 'running' AND lease_owner = ? AND outcome IS NOT NULL""",
                 ps -> {
                     ps.setTimestamp(1, Timestamp.from(notBefore));
@@ -270,6 +281,26 @@ public final class ExecutionStore {
                     ps.setString(2, answerStoryGid);
                     ps.setLong(3, id);
                     ps.setString(4, owner);
+                }, also);
+    }
+
+    /**
+     * The owed answer can never be posted (the task was deleted, the bot may not comment, or
+     * reporting was deferred too often): the execution ends as {@code status} ({@code failed}
+     * or {@code cancelled}) with {@code error} saying why.
+     */
+    public boolean abandonReport(long id, String owner, String status, String error, AlsoWrite also) {
+        return transition("""
+                UPDATE task_executions
+                   SET status = ?, outcome = CASE WHEN ? = 'cancelled' THEN 'cancelled' ELSE outcome END,
+                       error = ?, finished_at = now(), lease_owner = NULL, lease_until = NULL
+                 WHERE id = ? AND status = 'running' AND lease_owner = ? AND outcome IS NOT NULL""",
+                ps -> {
+                    ps.setString(1, status);
+                    ps.setString(2, status);
+                    ps.setString(3, error);
+                    ps.setLong(4, id);
+                    ps.setString(5, owner);
                 }, also);
     }
 

@@ -51,7 +51,7 @@ public class LeaseRescue implements PeriodicTask {
             LOG.warn("event=lease_rescued execution={} owner={} attempt={} becomes={}", r.id(), r.owner(),
                     r.attempt(), r.becomes());
         }
-        List<String> owners = rescued.stream().map(ExecutionStore.Rescued::owner)
+        List<String> owners = rescued.stream().map(r -> Execution.instanceOf(r.owner()))
                 .filter(o -> o != null && !o.equals(settings.instanceId())).distinct().toList();
         rows.stopOwnersOf(owners);
         return rescued;

@@ -12,8 +12,14 @@ import aegis.dispatch.QueueSignals;
 import aegis.dispatch.TaskReader;
 import aegis.testing.TestDatabase;
 import com.zaxxer.hikari.HikariDataSource;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micronaut.jdbc.DataSourceResolver;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
+import java.util.function.Supplier;
+import javax.sql.DataSource;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
@@ -35,20 +41,48 @@ public final class PoolHarness implements AutoCloseable {
 
     public PoolHarness(TestDatabase.Schema schema, String instanceId, int workers, Duration echoDelay,
                        Map<Long, AtomicInteger> answers) {
+        this(schema, settings(Duration.ofSeconds(30), Duration.ofSeconds(10), workers, instanceId),
+                Map.of(EchoAgent.KIND, new EchoAgent(echoDelay)), new CountingReporter(answers), answers,
+                new SimpleMeterRegistry());
+    }
+
+    /** A pool with its own lease timing, agents, reporter and metrics. */
+    public PoolHarness(TestDatabase.Schema schema, DispatchSettings s, Map<String, Agent> agents,
+                       ResultReporter reporter, Map<Long, AtomicInteger> answers, MeterRegistry registry) {
         this.answers = answers;
-        ds = QueueFixtures.pool(schema, workers + 4);
-        Jdbc jdbc = QueueFixtures.jdbc(ds);
+        ds = QueueFixtures.pool(schema, s.workers() + 4);
+        Jdbc jdbc = new Jdbc(faulty(ds), DataSourceResolver.DEFAULT);
         store = new ExecutionStore(jdbc);
         AegisConfig.Database db = schema.database();
         signals = new QueueSignals(db, store.channel());
-        DispatchSettings s = new DispatchSettings(Duration.ofSeconds(30), Duration.ofSeconds(10), 3,
-                Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofMillis(500), Duration.ofSeconds(5),
-                Duration.ofMinutes(5), workers, Map.of(), Optional.empty(), instanceId);
         TaskReader tasks = new TaskReader(jdbc, new ProjectSettings.All(Map.of(), Optional.empty(), Optional.empty()));
-        pool = new WorkerPool(store, tasks, new AgentRows(jdbc), new ExecutionEvents(jdbc),
-                Map.of(EchoAgent.KIND, new EchoAgent(echoDelay)), new TaskTextPrompts(), new CountingReporter(answers),
-                new ExponentialBackoff(s.backoffBase(), s.backoffMax()), s, signals, () -> "bot",
-                new SimpleMeterRegistry());
+        pool = new WorkerPool(store, tasks, new AgentRows(jdbc), new ExecutionEvents(jdbc), agents,
+                new TaskTextPrompts(), reporter, new ExponentialBackoff(s.backoffBase(), s.backoffMax()), s, signals,
+                () -> "bot", new aegis.status.Metrics(registry));
+    }
+
+    /** While set, every connection the pool asks for throws this instead (fault injection). */
+    public volatile Supplier<Throwable> fault;
+
+    private DataSource faulty(DataSource real) {
+        return (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(), new Class<?>[] {DataSource.class},
+                (proxy, method, args) -> {
+                    Supplier<Throwable> f = fault;
+                    if (f != null && method.getName().equals("getConnection")) {
+                        throw f.get();
+                    }
+                    try {
+                        return method.invoke(real, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    public static DispatchSettings settings(Duration lease, Duration renewEvery, int workers, String instanceId) {
+        return new DispatchSettings(lease, renewEvery, 3, Duration.ofSeconds(1), Duration.ofSeconds(10),
+                Duration.ofMillis(500), Duration.ofSeconds(5), Duration.ofMinutes(5), workers, Map.of(),
+                Optional.empty(), instanceId);
     }
 
     public PoolHarness start() {

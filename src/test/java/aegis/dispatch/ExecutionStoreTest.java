@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -70,8 +71,12 @@ class ExecutionStoreTest {
         assertThat(claimed).hasSize(1);
         assertThat(store.enqueue(QueueFixtures.pending(task, 0, "echo"))).as("still open while running").isEmpty();
         long id = claimed.get(0).id();
-        assertThat(store.recordOutcome(id, "a", "done", "ok", null, "echo", acc(), 0)).isTrue();
-        assertThat(store.finish(id, "a", "completed", "story1")).isTrue();
+        String token = claimed.get(0).leaseOwner();
+        assertThat(token).startsWith("a:");
+        assertThat(store.recordOutcome(id, "a", "done", "ok", null, "echo", acc(), 0))
+                .as("the instance id alone is not the lease").isFalse();
+        assertThat(store.recordOutcome(id, token, "done", "ok", null, "echo", acc(), 0)).isTrue();
+        assertThat(store.finish(id, token, "completed", "story1")).isTrue();
         assertThat(store.enqueue(QueueFixtures.pending(task, 0, "echo"))).as("finished: a follow-up may start").isPresent();
     }
 
@@ -164,7 +169,7 @@ class ExecutionStoreTest {
         assertThat(got).hasSize(1);
         assertThat(got.get(0).owedOutcome()).isEqualTo("failed");
         assertThat(got.get(0).attempt()).isEqualTo(3);
-        assertThat(store.finish(id, "alive", "failed", "s")).isTrue();
+        assertThat(store.finish(id, got.get(0).leaseOwner(), "failed", "s")).isTrue();
         try (Connection c = ds.getConnection()) {
             assertThat(QueueFixtures.status(c, id)).isEqualTo("failed");
         }
@@ -197,13 +202,14 @@ class ExecutionStoreTest {
     void cancellingStopsRenewalAndFreesTheTask() throws Exception {
         long task = tasks(1).get(0);
         long id = store.enqueue(QueueFixtures.pending(task, 0, "echo")).orElseThrow();
-        store.claim("w", "echo", List.of(), 1, Duration.ofMinutes(1));
-        assertThat(store.renew(id, "w", Duration.ofMinutes(1))).isTrue();
+        String w = store.claim("w", "echo", List.of(), 1, Duration.ofMinutes(1)).get(0).leaseOwner();
+        assertThat(store.renew(id, w, Duration.ofMinutes(1))).isTrue();
+        assertThat(store.renewAll(Map.of(id, w), Duration.ofMinutes(1))).containsExactly(id);
         assertThat(store.renew(id, "someone-else", Duration.ofMinutes(1))).isFalse();
         assertThat(store.cancelForTask(task, "unassigned")).containsExactly(id);
-        assertThat(store.renew(id, "w", Duration.ofMinutes(1))).as("renewal tells the worker to stop").isFalse();
-        assertThat(store.renewAll(List.of(id), "w", Duration.ofMinutes(1))).isEmpty();
-        assertThat(store.recordOutcome(id, "w", "done", "late", null, "echo", acc(), 0)).isFalse();
+        assertThat(store.renew(id, w, Duration.ofMinutes(1))).as("renewal tells the worker to stop").isFalse();
+        assertThat(store.renewAll(Map.of(id, w), Duration.ofMinutes(1))).isEmpty();
+        assertThat(store.recordOutcome(id, w, "done", "late", null, "echo", acc(), 0)).isFalse();
         assertThat(store.enqueue(QueueFixtures.pending(task, 0, "echo"))).isPresent();
     }
 
@@ -211,8 +217,9 @@ class ExecutionStoreTest {
     void releaseOnShutdownDoesNotCountTheAttempt() throws Exception {
         long task = tasks(1).get(0);
         long id = store.enqueue(QueueFixtures.pending(task, 0, "echo")).orElseThrow();
-        assertThat(store.claim("w", "echo", List.of(), 1, Duration.ofMinutes(1)).get(0).attempt()).isEqualTo(1);
-        assertThat(store.release(id, "w")).isTrue();
+        Execution first = store.claim("w", "echo", List.of(), 1, Duration.ofMinutes(1)).get(0);
+        assertThat(first.attempt()).isEqualTo(1);
+        assertThat(store.release(id, first.leaseOwner())).isTrue();
         assertThat(store.claim("w2", "echo", List.of(), 1, Duration.ofMinutes(1)).get(0).attempt()).isEqualTo(1);
     }
 
@@ -220,12 +227,15 @@ class ExecutionStoreTest {
     void retriesWaitAndAccountingAddsUp() throws Exception {
         long task = tasks(1).get(0);
         long id = store.enqueue(QueueFixtures.pending(task, 0, "echo")).orElseThrow();
-        store.claim("w", "echo", List.of(), 1, Duration.ofMinutes(1));
-        assertThat(store.scheduleRetry(id, "w", Instant.now().minusSeconds(1), "flaky", acc())).isTrue();
+        String w1 = store.claim("w", "echo", List.of(), 1, Duration.ofMinutes(1)).get(0).leaseOwner();
+        assertThat(store.scheduleRetry(id, w1, Instant.now().minusSeconds(1), "flaky", acc())).isTrue();
         Execution again = store.claim("w", "echo", List.of(), 1, Duration.ofMinutes(1)).get(0);
         assertThat(again.attempt()).isEqualTo(2);
-        assertThat(store.recordOutcome(id, "w", "done", "ok", null, "echo", acc(), 42)).isTrue();
-        assertThat(store.finish(id, "w", "completed", "story")).isTrue();
+        assertThat(again.leaseOwner()).as("a new token per claim, same instance").isNotEqualTo(w1);
+        assertThat(store.recordOutcome(id, w1, "done", "ok", null, "echo", acc(), 42))
+                .as("the first claim's token guards nothing any more").isFalse();
+        assertThat(store.recordOutcome(id, again.leaseOwner(), "done", "ok", null, "echo", acc(), 42)).isTrue();
+        assertThat(store.finish(id, again.leaseOwner(), "completed", "story")).isTrue();
         try (Connection c = ds.getConnection();
              PreparedStatement ps = c.prepareStatement("""
                      SELECT input_tokens, output_tokens, cost_usd, duration_ms, exit_code, output_excerpt,
