@@ -31,6 +31,17 @@ public final class ExecutionEvents {
 
     public void record(Long agentId, long executionId, String type, String level, String message,
                        Map<String, ?> data) {
+        Pending event = prepare(type, level, message, data);
+        try {
+            jdbc.withConnection(c -> insert(c, agentId, executionId, java.util.List.of(event)));
+        } catch (RuntimeException e) {
+            // Events are a record, not the work: losing one must not fail the execution.
+            LOG.warn("event=agent_event_not_recorded execution={} type={} error={}", executionId, type, e.getMessage());
+        }
+    }
+
+    /** An event as stored: a known level, a capped message, data as JSON, the time it happened. */
+    private Pending prepare(String type, String level, String message, Map<String, ?> data) {
         String lvl = LEVELS.contains(level) ? level : "info";
         String msg = message != null && message.length() > MESSAGE_MAX ? message.substring(0, MESSAGE_MAX) : message;
         String body;
@@ -39,28 +50,29 @@ public final class ExecutionEvents {
         } catch (JsonProcessingException e) {
             body = "{}";
         }
-        String dataJson = body;
-        try {
-            jdbc.withConnection(c -> {
-                try (PreparedStatement ps = c.prepareStatement("""
-                        INSERT INTO agent_events (agent_id, execution_id, event_type, level, message, data)
-                        VALUES (?, ?, ?, ?, ?, ?::jsonb)""")) {
-                    if (agentId == null) {
-                        ps.setNull(1, Types.BIGINT);
-                    } else {
-                        ps.setLong(1, agentId);
-                    }
-                    ps.setLong(2, executionId);
-                    ps.setString(3, type);
-                    ps.setString(4, lvl);
-                    ps.setString(5, msg);
-                    ps.setString(6, dataJson);
-                    return ps.executeUpdate();
+        return new Pending(type, lvl, msg, body, Instant.now());
+    }
+
+    private static int[] insert(Connection c, Long agentId, long executionId, java.util.List<Pending> batch)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                INSERT INTO agent_events (agent_id, execution_id, event_type, level, message, data, created_at)
+                VALUES (?, ?, ?, ?, ?, ?::jsonb, ?)""")) {
+            for (Pending p : batch) {
+                if (agentId == null) {
+                    ps.setNull(1, Types.BIGINT);
+                } else {
+                    ps.setLong(1, agentId);
                 }
-            });
-        } catch (RuntimeException e) {
-            // Events are a record, not the work: losing one must not fail the execution.
-            LOG.warn("event=agent_event_not_recorded execution={} type={} error={}", executionId, type, e.getMessage());
+                ps.setLong(2, executionId);
+                ps.setString(3, p.type());
+                ps.setString(4, p.level());
+                ps.setString(5, p.message());
+                ps.setString(6, p.data());
+                ps.setTimestamp(7, java.sql.Timestamp.from(p.at()));
+                ps.addBatch();
+            }
+            return ps.executeBatch();
         }
     }
 
@@ -91,16 +103,9 @@ public final class ExecutionEvents {
 
         @Override
         public void event(String eventType, String level, String message, Map<String, Object> data) {
-            String lvl = LEVELS.contains(level) ? level : "info";
-            String msg = message != null && message.length() > MESSAGE_MAX ? message.substring(0, MESSAGE_MAX) : message;
-            String body;
-            try {
-                body = json.writeValueAsString(data == null ? Map.of() : data);
-            } catch (JsonProcessingException e) {
-                body = "{}";
-            }
+            Pending event = prepare(eventType, level, message, data);
             synchronized (pending) {
-                pending.add(new Pending(eventType, lvl, msg, body, Instant.now()));
+                pending.add(event);
             }
         }
 
@@ -156,25 +161,7 @@ public final class ExecutionEvents {
         }
 
         private int[] insert(Connection c, java.util.List<Pending> batch) throws SQLException {
-            try (PreparedStatement ps = c.prepareStatement("""
-                    INSERT INTO agent_events (agent_id, execution_id, event_type, level, message, data, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?::jsonb, ?)""")) {
-                for (Pending p : batch) {
-                    if (agentId == null) {
-                        ps.setNull(1, Types.BIGINT);
-                    } else {
-                        ps.setLong(1, agentId);
-                    }
-                    ps.setLong(2, executionId);
-                    ps.setString(3, p.type());
-                    ps.setString(4, p.level());
-                    ps.setString(5, p.message());
-                    ps.setString(6, p.data());
-                    ps.setTimestamp(7, java.sql.Timestamp.from(p.at()));
-                    ps.addBatch();
-                }
-                return ps.executeBatch();
-            }
+            return ExecutionEvents.insert(c, agentId, executionId, batch);
         }
     }
 }
