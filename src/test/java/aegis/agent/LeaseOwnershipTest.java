@@ -1,5 +1,6 @@
 package aegis.agent;
 
+import static aegis.testing.Eventually.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import aegis.dispatch.ExponentialBackoff;
@@ -17,7 +18,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -76,14 +76,6 @@ class LeaseOwnershipTest {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             rs.next();
             return rs.getString(1);
-        }
-    }
-
-    static void await(String what, Duration max, BooleanSupplier ok) throws InterruptedException {
-        long end = System.nanoTime() + max.toNanos();
-        while (!ok.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("waiting for " + what).isLessThan(end);
-            Thread.sleep(20);
         }
     }
 

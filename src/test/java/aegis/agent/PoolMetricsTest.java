@@ -1,5 +1,6 @@
 package aegis.agent;
 
+import aegis.testing.Eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import aegis.dispatch.QueueFixtures;
@@ -62,11 +63,11 @@ class PoolMetricsTest {
                 for (long t : List.of(done.get(0), done.get(1), asks.get(0))) {
                     h.store.enqueue(QueueFixtures.pending(t, 0, "echo")).orElseThrow();
                 }
-                LeaseOwnershipTest.await("three answers", Duration.ofSeconds(20), () -> "3".equals(LeaseOwnershipTest
+                Eventually.await("three answers", Duration.ofSeconds(20), () -> "3".equals(LeaseOwnershipTest
                         .query(c, "SELECT count(*) FROM task_executions WHERE status = 'completed'")));
             }
             // The counter follows the commit: give the last worker a moment past it.
-            LeaseOwnershipTest.await("the counters", Duration.ofSeconds(5), () ->
+            Eventually.await("the counters", Duration.ofSeconds(5), () ->
                     count(registry, "done") + count(registry, "question") == 3);
         }
         assertThat(count(registry, "done")).isEqualTo(2);

@@ -1,5 +1,6 @@
 package aegis.agent;
 
+import aegis.testing.Eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import aegis.dispatch.QueueFixtures;
@@ -66,14 +67,14 @@ class PoolSurvivesErrorsTest {
                 tasks = QueueFixtures.tasks(c, QueueFixtures.project(c, "500"), "t", 2, "bot");
             }
             long first = h.store.enqueue(QueueFixtures.pending(tasks.get(0), 0, "echo")).orElseThrow();
-            LeaseOwnershipTest.await("the first run", Duration.ofSeconds(10), () -> agent.started.get() == 1);
+            Eventually.await("the first run", Duration.ofSeconds(10), () -> agent.started.get() == 1);
             h.fault = () -> new AssertionError("injected");
             Thread.sleep(1200);
             h.fault = null;
-            LeaseOwnershipTest.await("the first answer", Duration.ofSeconds(10), () -> answers.containsKey(first));
+            Eventually.await("the first answer", Duration.ofSeconds(10), () -> answers.containsKey(first));
             assertThat(agent.interrupted.get()).as("its lease kept being renewed").isZero();
             long second = h.store.enqueue(QueueFixtures.pending(tasks.get(1), 0, "echo")).orElseThrow();
-            LeaseOwnershipTest.await("the second answer, claimed by the dispatcher", Duration.ofSeconds(10),
+            Eventually.await("the second answer, claimed by the dispatcher", Duration.ofSeconds(10),
                     () -> answers.containsKey(second));
         }
     }

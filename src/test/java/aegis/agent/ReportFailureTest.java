@@ -1,5 +1,6 @@
 package aegis.agent;
 
+import aegis.testing.Eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import aegis.asana.AsanaException;
@@ -73,7 +74,7 @@ class ReportFailureTest {
             failures.put(flaky, () -> new AsanaException.ServerError(503, "service unavailable"));
             h.start();
             try (Connection c = h.ds.getConnection()) {
-                LeaseOwnershipTest.await("every execution to end", Duration.ofSeconds(30), () -> "3".equals(
+                Eventually.await("every execution to end", Duration.ofSeconds(30), () -> "3".equals(
                         LeaseOwnershipTest.query(c, "SELECT count(*) FROM task_executions WHERE finished_at IS NOT NULL")));
                 assertThat(row(c, deleted)).isEqualTo("cancelled/cancelled/true");
                 assertThat(row(c, forbidden)).isEqualTo("failed/done/true");

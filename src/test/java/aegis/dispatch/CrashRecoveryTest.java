@@ -1,5 +1,6 @@
 package aegis.dispatch;
 
+import aegis.testing.Eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import aegis.sim.AsanaSimulator;
@@ -88,13 +89,7 @@ class CrashRecoveryTest {
     }
 
     private static void await(String what, Duration max, BooleanSupplier ok) throws InterruptedException {
-        long end = System.nanoTime() + max.toNanos();
-        while (!ok.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("timed out waiting for " + what + " (see target/crash-*.log)");
-            }
-            Thread.sleep(100);
-        }
+        Eventually.await(what + " (see target/crash-*.log)", max, ok);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package aegis.dispatch;
 
+import static aegis.testing.Eventually.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import aegis.config.AegisConfig;
@@ -17,7 +18,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -86,16 +86,6 @@ class DispatchEndToEndTest {
 
     private static void publish(TestApp app, TaskSignal s) {
         app.context().getEventPublisher(TaskSignal.class).publishEvent(s);
-    }
-
-    private static void await(String what, Duration max, BooleanSupplier ok) throws InterruptedException {
-        long end = System.nanoTime() + max.toNanos();
-        while (!ok.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(50);
-        }
     }
 
     record Row(long id, String status, String outcome, int attempt, String kind, long outputTokens,

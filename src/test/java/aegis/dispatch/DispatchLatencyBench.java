@@ -1,5 +1,7 @@
 package aegis.dispatch;
 
+import static aegis.testing.Eventually.freePort;
+import static aegis.testing.Eventually.await;
 import aegis.config.AegisConfig;
 import aegis.config.Settings;
 import aegis.sim.AsanaSimulator;
@@ -7,8 +9,6 @@ import aegis.sim.SimOptions;
 import aegis.testing.TestApp;
 import aegis.testing.TestDatabase;
 import aegis.webhook.SecretBox;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -157,25 +157,4 @@ public final class DispatchLatencyBench {
         }
     }
 
-    private interface Check {
-        boolean ok();
-    }
-
-    private static void await(String what, Duration max, Check check) throws InterruptedException {
-        long end = System.nanoTime() + max.toNanos();
-        while (!check.ok()) {
-            if (System.nanoTime() > end) {
-                throw new IllegalStateException("timed out waiting for " + what);
-            }
-            Thread.sleep(50);
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

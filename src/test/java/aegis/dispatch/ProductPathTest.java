@@ -1,5 +1,7 @@
 package aegis.dispatch;
 
+import static aegis.testing.Eventually.freePort;
+import static aegis.testing.Eventually.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import aegis.config.AegisConfig;
@@ -9,8 +11,6 @@ import aegis.sim.SimOptions;
 import aegis.testing.TestApp;
 import aegis.testing.TestDatabase;
 import aegis.webhook.SecretBox;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -21,7 +21,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -132,21 +131,4 @@ class ProductPathTest {
         }
     }
 
-    private static void await(String what, Duration max, BooleanSupplier ok) throws InterruptedException {
-        long end = System.nanoTime() + max.toNanos();
-        while (!ok.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(50);
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

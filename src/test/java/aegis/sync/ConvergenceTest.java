@@ -1,5 +1,6 @@
 package aegis.sync;
 
+import aegis.testing.Eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import aegis.config.AegisConfig;
@@ -45,10 +46,10 @@ class ConvergenceTest {
     @Test
     void theMirrorConvergesDespiteFaults() throws Exception {
         AsanaSimulator.SimWorld world = sim.world();
-        int port = SimHarness.freePort();
+        int port = Eventually.freePort();
         AegisConfig config = SimHarness.config(schema, sim, port, true);
         try (TestApp app = SimHarness.start(config, SimHarness.settings(Map.of()), true)) {
-            SimHarness.await("full sync and webhooks", Duration.ofSeconds(60), () -> SimHarness.count(schema,
+            Eventually.await("full sync and webhooks", Duration.ofSeconds(60), () -> SimHarness.count(schema,
                     "SELECT count(*) FROM webhook_subscriptions WHERE status = 'active'") == 5);
             assertThat(SimHarness.count(schema, "SELECT count(*) FROM tasks")).isEqualTo(2000);
 
@@ -85,7 +86,7 @@ class ConvergenceTest {
             EventsPoll poll = app.context().getBean(EventsPoll.class);
             List<String> diffs = List.of();
             for (int round = 0; round < 20; round++) {
-                SimHarness.await("inbox drained", Duration.ofSeconds(60), () -> SimHarness.count(schema,
+                Eventually.await("inbox drained", Duration.ofSeconds(60), () -> SimHarness.count(schema,
                         "SELECT count(*) FROM webhooks WHERE status IN ('pending', 'processing')") == 0);
                 poll.pollDue(true);
                 diffs = MirrorCheck.differences(sim.dump(), schema, world.botUser());

@@ -1,5 +1,6 @@
 package aegis.sync;
 
+import aegis.testing.Eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import aegis.config.AegisConfig;
@@ -42,7 +43,7 @@ class FullSyncStopTest {
             sim.faults(new SimFaults(0, 0, 400, 0, 0, 1));
             CompletableFuture<FullSync.Result> run = CompletableFuture.supplyAsync(
                     () -> sync.run(Optional.empty(), true));
-            SimHarness.await("the first page written", Duration.ofSeconds(20),
+            Eventually.await("the first page written", Duration.ofSeconds(20),
                     () -> SimHarness.count(schema, "SELECT count(*) FROM tasks") > 0);
             long asked = System.nanoTime();
             sync.stop();

@@ -1,5 +1,6 @@
 package aegis.sync;
 
+import aegis.testing.Eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import aegis.config.AegisConfig;
@@ -40,12 +41,12 @@ class OwnChangesTest {
     }
 
     private TestApp daemon() throws InterruptedException {
-        int port = SimHarness.freePort();
+        int port = Eventually.freePort();
         AegisConfig config = SimHarness.config(schema, sim, port, true);
         Map<String, Object> props = new HashMap<>(Map.of("aegis.jobs.enabled", false));
         TestApp app = TestApp.start(config, SimHarness.settings(Map.of("AEGIS_DEFAULT_AGENT", "echo",
                 "AEGIS_DISPATCH_BACKOFF_SECONDS", "1")), props);
-        SimHarness.await("webhooks registered", Duration.ofSeconds(30), () -> SimHarness.count(schema,
+        Eventually.await("webhooks registered", Duration.ofSeconds(30), () -> SimHarness.count(schema,
                 "SELECT count(*) FROM webhook_subscriptions WHERE status = 'active'") == 1);
         return app;
     }
@@ -71,7 +72,7 @@ class OwnChangesTest {
     private void personComments(String taskGid, String text) throws InterruptedException {
         long before = SimHarness.count(schema, "SELECT count(*) FROM webhooks");
         sim.comment(taskGid, text);
-        SimHarness.await("the comment's delivery processed", Duration.ofSeconds(10), () -> SimHarness.count(schema,
+        Eventually.await("the comment's delivery processed", Duration.ofSeconds(10), () -> SimHarness.count(schema,
                 "SELECT count(*) FROM webhooks") > before && SimHarness.count(schema,
                 "SELECT count(*) FROM webhooks WHERE status <> 'processed'") == 0);
         // Time for a signal, had one been raised, to queue and start a run.
@@ -83,10 +84,10 @@ class OwnChangesTest {
         try (TestApp app = daemon()) {
             String task = (String) sim.createTask(Map.of("project", world.projects().get(0),
                     "name", "Summarise the launch plan", "assignee", world.botUser())).get("gid");
-            SimHarness.await("the answer", Duration.ofSeconds(20), () -> finished(task, "done") == 1);
-            SimHarness.await("completed in Asana", Duration.ofSeconds(5),
+            Eventually.await("the answer", Duration.ofSeconds(20), () -> finished(task, "done") == 1);
+            Eventually.await("completed in Asana", Duration.ofSeconds(5),
                     () -> Boolean.TRUE.equals(inAsana(task).get("completed")));
-            SimHarness.await("the mirror showing the bot's completion", Duration.ofSeconds(5),
+            Eventually.await("the mirror showing the bot's completion", Duration.ofSeconds(5),
                     () -> SimHarness.count(schema, "SELECT count(*) FROM tasks WHERE asana_gid = '" + task
                             + "' AND completed") == 1);
 
@@ -103,8 +104,8 @@ class OwnChangesTest {
             String task = (String) sim.createTask(Map.of("project", world.projects().get(0),
                     "name", "question: Which region should the database live in?",
                     "assignee", world.botUser())).get("gid");
-            SimHarness.await("the question", Duration.ofSeconds(20), () -> finished(task, "question") == 1);
-            SimHarness.await("the mirror showing the task handed back", Duration.ofSeconds(5),
+            Eventually.await("the question", Duration.ofSeconds(20), () -> finished(task, "question") == 1);
+            Eventually.await("the mirror showing the task handed back", Duration.ofSeconds(5),
                     () -> SimHarness.count(schema, "SELECT count(*) FROM tasks WHERE asana_gid = '" + task
                             + "' AND assignee_gid = '" + world.humanUser() + "'") == 1);
 
@@ -113,7 +114,7 @@ class OwnChangesTest {
             assertThat(app.context().getBean(Reconciler.class).reconcile()).isZero();
 
             sim.changeTask(task, Map.of("assignee", world.botUser()));
-            SimHarness.await("the second run", Duration.ofSeconds(20), () -> executions(task) == 2
+            Eventually.await("the second run", Duration.ofSeconds(20), () -> executions(task) == 2
                     && SimHarness.count(schema, "SELECT count(*) FROM task_executions e JOIN tasks t "
                     + "ON t.id = e.task_id WHERE t.asana_gid = '" + task + "' AND e.finished_at IS NULL") == 0);
         }

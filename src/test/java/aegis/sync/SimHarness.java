@@ -6,31 +6,19 @@ import aegis.sim.AsanaSimulator;
 import aegis.testing.TestApp;
 import aegis.testing.TestDatabase;
 import aegis.webhook.SecretBox;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.BooleanSupplier;
 
 /** The simulator and a daemon against it, on a test's own schema. */
 final class SimHarness {
     static final String KEY = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
 
     private SimHarness() {
-    }
-
-    static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /** Config tracking the simulator's projects; with {@code webhooks}, AEGIS_PUBLIC_URL points at {@code port}. */
@@ -66,13 +54,4 @@ final class SimHarness {
         }
     }
 
-    static void await(String what, Duration timeout, BooleanSupplier done) throws InterruptedException {
-        long end = System.nanoTime() + timeout.toNanos();
-        while (!done.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(20);
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package aegis.sync;
 
+import aegis.testing.Eventually;
 import aegis.config.AegisConfig;
 import aegis.sim.AsanaSimulator;
 import aegis.sim.SimOptions;
@@ -32,7 +33,7 @@ public final class SyncEconomyBench {
         try (AsanaSimulator sim = AsanaSimulator.start(0, SimOptions.of("demo").withProjects(projects, tasks)
                 .withWebhookTiming(2, 100, 86_400, 28_800))) {
             AsanaSimulator.SimWorld w = sim.world();
-            int port = SimHarness.freePort();
+            int port = Eventually.freePort();
             AegisConfig base = SimHarness.config(schema, sim, port, true);
             AegisConfig config = new AegisConfig(base.database(), new AegisConfig.Asana(sim.baseUrl(), w.token(),
                     w.workspace(), Optional.of(w.portfolio()), List.of(), 100_000), base.publicUrl(), port);
@@ -55,7 +56,7 @@ public final class SyncEconomyBench {
             long perChangeRequests;
             int changed;
             try (TestApp app = SimHarness.start(config, SimHarness.settings(Map.of()), true)) {
-                SimHarness.await("webhooks", Duration.ofSeconds(120), () -> SimHarness.count(schema,
+                Eventually.await("webhooks", Duration.ofSeconds(120), () -> SimHarness.count(schema,
                         "SELECT count(*) FROM webhook_subscriptions WHERE status = 'active'") == projects);
                 Thread.sleep(500);
                 sim.requests().clear();
@@ -79,14 +80,14 @@ public final class SyncEconomyBench {
                 for (int i = 30; i < 40; i++) {
                     sim.changeTask(gids.get(i), Map.of("assignee", w.botUser()));
                 }
-                SimHarness.await("assignments mirrored", Duration.ofSeconds(30), () -> SimHarness.count(schema,
+                Eventually.await("assignments mirrored", Duration.ofSeconds(30), () -> SimHarness.count(schema,
                         "SELECT count(*) FROM tasks WHERE assignee_gid = '" + w.botUser() + "' AND name NOT LIKE 'x%'")
                         >= botOpen + 10);
                 for (int i = 30; i < 40; i++) {
                     sim.comment(gids.get(i), "question " + i);
                 }
                 changed = 40;
-                SimHarness.await("changes mirrored", Duration.ofSeconds(30), () -> SimHarness.count(schema,
+                Eventually.await("changes mirrored", Duration.ofSeconds(30), () -> SimHarness.count(schema,
                         "SELECT count(*) FROM tasks WHERE name LIKE 'renamed %'") == 20
                         && SimHarness.count(schema, "SELECT count(*) FROM comments WHERE text LIKE 'question %'") == 10
                         && SimHarness.count(schema, "SELECT count(*) FROM tasks WHERE completed AND asana_gid = ANY('{"

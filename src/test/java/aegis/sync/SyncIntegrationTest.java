@@ -1,5 +1,6 @@
 package aegis.sync;
 
+import aegis.testing.Eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import aegis.cli.Main;
@@ -124,23 +125,23 @@ class SyncIntegrationTest {
 
     @Test
     void webhooksCarryChangesWithinASecondAndRaiseSignals() throws Exception {
-        int port = SimHarness.freePort();
+        int port = Eventually.freePort();
         AegisConfig config = SimHarness.config(schema, sim, port, true);
         try (TestApp app = SimHarness.start(config, SimHarness.settings(Map.of()), true)) {
-            SimHarness.await("webhooks registered", Duration.ofSeconds(30), () -> SimHarness.count(schema,
+            Eventually.await("webhooks registered", Duration.ofSeconds(30), () -> SimHarness.count(schema,
                     "SELECT count(*) FROM webhook_subscriptions WHERE status = 'active'") == 2);
             SignalRecorder signals = app.context().getBean(SignalRecorder.class);
             String task = firstTask(0);
             sim.changeTask(task, Map.of("assignee", world.botUser()));
-            SimHarness.await("assignment mirrored", Duration.ofSeconds(10), () -> SimHarness.count(schema,
+            Eventually.await("assignment mirrored", Duration.ofSeconds(10), () -> SimHarness.count(schema,
                     "SELECT count(*) FROM tasks WHERE asana_gid = '" + task + "' AND assignee_gid = '"
                             + world.botUser() + "'") == 1);
-            SimHarness.await("signal", Duration.ofSeconds(5), () -> signals.signals().stream()
+            Eventually.await("signal", Duration.ofSeconds(5), () -> signals.signals().stream()
                     .anyMatch(s -> s instanceof TaskSignal.AssignedToBot a && a.taskGid().equals(task)
                             && world.humanUser().equals(a.byUserGid())));
 
             String comment = (String) sim.comment(task, "any news?").get("gid");
-            SimHarness.await("comment signal", Duration.ofSeconds(10), () -> signals.signals().stream()
+            Eventually.await("comment signal", Duration.ofSeconds(10), () -> signals.signals().stream()
                     .anyMatch(s -> s instanceof TaskSignal.PersonCommented p && p.commentGid().equals(comment)));
 
             // The bot's own change causes no fetch.
@@ -150,10 +151,10 @@ class SyncIntegrationTest {
             assertThat(sim.requests().count("GET", "/tasks/{task_gid}")).isEqualTo(fetches);
 
             sim.changeTask(task, Map.of("completed", true));
-            SimHarness.await("withdrawn", Duration.ofSeconds(10), () -> signals.signals().stream()
+            Eventually.await("withdrawn", Duration.ofSeconds(10), () -> signals.signals().stream()
                     .anyMatch(s -> s instanceof TaskSignal.Withdrawn w && w.taskGid().equals(task)
                             && w.reason() == TaskSignal.Reason.COMPLETED));
-            SimHarness.await("inbox drained", Duration.ofSeconds(10), () -> SimHarness.count(schema,
+            Eventually.await("inbox drained", Duration.ofSeconds(10), () -> SimHarness.count(schema,
                     "SELECT count(*) FROM webhooks WHERE status <> 'processed'") == 0);
             assertThat(signals.signals().stream().filter(s -> s instanceof TaskSignal.PersonCommented).count())
                     .isEqualTo(1);
@@ -162,7 +163,7 @@ class SyncIntegrationTest {
 
     @Test
     void theCliRegistersWebhooksWhileTheDaemonAnswersTheHandshake() throws Exception {
-        int port = SimHarness.freePort();
+        int port = Eventually.freePort();
         AegisConfig config = SimHarness.config(schema, sim, port, true);
         try (TestApp app = SimHarness.start(config, SimHarness.settings(Map.of()), false)) {
             Settings env = env(Optional.of(port));
