@@ -151,7 +151,7 @@ class MigrationTest {
                     "tasks_parent_idx", "tasks_modified_idx", "tasks_completed_at_idx",
                     "comments_task_idx", "prompt_templates_one_active", "agents_status_idx",
                     "task_executions_one_open", "task_executions_task_idx", "task_executions_claim_idx",
-                    "task_executions_lease_idx", "task_executions_status_idx",
+                    "task_executions_lease_idx", "task_executions_agent_idx",
                     "task_executions_finished_idx", "agent_events_execution_idx",
                     "agent_events_agent_idx", "agent_events_created_idx", "webhooks_pending_idx",
                     "webhooks_processed_idx", "webhook_subscriptions_project_idx", "api_keys_active_idx");
