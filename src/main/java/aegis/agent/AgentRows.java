@@ -62,53 +62,69 @@ public final class AgentRows {
         }
     }
 
+    /**
+     * A worker's row after an attempt: its totals added, {@code completed}/{@code failed} counted
+     * when {@code %3$s} holds, then busy when {@code %1$s} holds (with task {@code %2$s}) or idle.
+     * Parameters: completed, failed (as 0/1), duration, input and output tokens, cost, agent id.
+     */
+    private static final String ENDED = """
+            UPDATE agents
+               SET status = CASE WHEN %1$s THEN 'busy' ELSE 'idle' END, current_task_id = %2$s,
+                   last_active_at = now(),
+                   tasks_completed = tasks_completed + CASE WHEN %3$s THEN ? ELSE 0 END,
+                   tasks_failed = tasks_failed + CASE WHEN %3$s THEN ? ELSE 0 END,
+                   total_duration_ms = total_duration_ms + ?,
+                   total_input_tokens = total_input_tokens + ?, total_output_tokens = total_output_tokens + ?,
+                   total_cost_usd = total_cost_usd + ?
+             WHERE id = ?""";
+
     /** Back to idle, adding one attempt's totals; {@code completed}/{@code failed} count finished executions. */
     public void idle(long agentId, boolean completed, boolean failed, long durationMs, long inputTokens,
                      long outputTokens, BigDecimal costUsd) {
         jdbc.withConnection(c -> {
-            idleIn(c, agentId, completed, failed, durationMs, inputTokens, outputTokens, costUsd);
+            try (PreparedStatement ps = c.prepareStatement(ENDED.formatted("false", "NULL", "true"))) {
+                bindEnded(ps, 1, agentId, completed, failed, durationMs, inputTokens, outputTokens, costUsd);
+                ps.executeUpdate();
+            }
             return null;
         });
     }
 
-    /** {@link #idle} on the caller's connection and transaction. */
-    public static void idleIn(Connection c, long agentId, boolean completed, boolean failed, long durationMs,
-                              long inputTokens, long outputTokens, BigDecimal costUsd) throws SQLException {
-        endedIn(c, agentId, completed, failed, durationMs, inputTokens, outputTokens, costUsd, null);
+    /**
+     * The worker's row as part of the statement ending its execution: one attempt's totals added
+     * ({@code completed}/{@code failed} counted only when the execution ended there, i.e. {@code done}
+     * has its row), then busy with the execution {@code claimed} in the same statement, or idle.
+     */
+    public static aegis.dispatch.StatementPart endedPart(long agentId, boolean completed, boolean failed,
+                                                         long durationMs, long inputTokens, long outputTokens,
+                                                         BigDecimal costUsd) {
+        String cte = "worker AS (\n" + ENDED.formatted("EXISTS (SELECT 1 FROM claimed)",
+                "(SELECT task_id FROM claimed)", "EXISTS (SELECT 1 FROM done)") + ")";
+        return new aegis.dispatch.StatementPart() {
+            @Override
+            public String cte() {
+                return cte;
+            }
+
+            @Override
+            public int bind(PreparedStatement ps, int first) throws SQLException {
+                return bindEnded(ps, first, agentId, completed, failed, durationMs, inputTokens, outputTokens,
+                        costUsd);
+            }
+        };
     }
 
-    /**
-     * One attempt's totals added; the worker then idle, or, with {@code nextTaskId}, already busy
-     * with its next task (one row version instead of two).
-     */
-    public static void endedIn(Connection c, long agentId, boolean completed, boolean failed, long durationMs,
-                               long inputTokens, long outputTokens, BigDecimal costUsd, Long nextTaskId)
+    private static int bindEnded(PreparedStatement ps, int first, long agentId, boolean completed, boolean failed,
+                                 long durationMs, long inputTokens, long outputTokens, BigDecimal costUsd)
             throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("""
-                UPDATE agents
-                   SET status = CASE WHEN ?::bigint IS NULL THEN 'idle' ELSE 'busy' END, current_task_id = ?,
-                       last_active_at = now(),
-                       tasks_completed = tasks_completed + ?, tasks_failed = tasks_failed + ?,
-                       total_duration_ms = total_duration_ms + ?,
-                       total_input_tokens = total_input_tokens + ?, total_output_tokens = total_output_tokens + ?,
-                       total_cost_usd = total_cost_usd + ?
-                 WHERE id = ?""")) {
-            if (nextTaskId == null) {
-                ps.setNull(1, java.sql.Types.BIGINT);
-                ps.setNull(2, java.sql.Types.BIGINT);
-            } else {
-                ps.setLong(1, nextTaskId);
-                ps.setLong(2, nextTaskId);
-            }
-            ps.setInt(3, completed ? 1 : 0);
-            ps.setInt(4, failed ? 1 : 0);
-            ps.setLong(5, durationMs);
-            ps.setLong(6, inputTokens);
-            ps.setLong(7, outputTokens);
-            ps.setBigDecimal(8, costUsd == null ? BigDecimal.ZERO : costUsd);
-            ps.setLong(9, agentId);
-            ps.executeUpdate();
-        }
+        ps.setInt(first, completed ? 1 : 0);
+        ps.setInt(first + 1, failed ? 1 : 0);
+        ps.setLong(first + 2, durationMs);
+        ps.setLong(first + 3, inputTokens);
+        ps.setLong(first + 4, outputTokens);
+        ps.setBigDecimal(first + 5, costUsd == null ? BigDecimal.ZERO : costUsd);
+        ps.setLong(first + 6, agentId);
+        return first + 7;
     }
 
     public void setStatus(List<Long> agentIds, String status) {

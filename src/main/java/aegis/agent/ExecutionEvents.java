@@ -33,7 +33,10 @@ public final class ExecutionEvents {
                        Map<String, ?> data) {
         Pending event = prepare(type, level, message, data);
         try {
-            jdbc.withConnection(c -> insert(c, agentId, executionId, java.util.List.of(event)));
+            jdbc.withConnection(c -> {
+                insert(c, agentId, executionId, java.util.List.of(event));
+                return null;
+            });
         } catch (RuntimeException e) {
             // Events are a record, not the work: losing one must not fail the execution.
             LOG.warn("event=agent_event_not_recorded execution={} type={} error={}", executionId, type, e.getMessage());
@@ -53,27 +56,53 @@ public final class ExecutionEvents {
         return new Pending(type, lvl, msg, body, Instant.now());
     }
 
-    private static int[] insert(Connection c, Long agentId, long executionId, java.util.List<Pending> batch)
+    /**
+     * The batch as rows of one INSERT (arrays unnested in order): an execution's events cost one
+     * statement, not one each. Parameters: agent, execution, then five arrays.
+     */
+    private static final String INSERT = """
+            INSERT INTO agent_events (agent_id, execution_id, event_type, level, message, data, created_at)
+            SELECT ?, ?, e.type, e.level, e.message, e.data::jsonb, e.at::timestamptz
+              FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[])
+                   WITH ORDINALITY AS e (type, level, message, data, at, n)
+             ORDER BY e.n""";
+
+    private static void insert(Connection c, Long agentId, long executionId, java.util.List<Pending> batch)
             throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("""
-                INSERT INTO agent_events (agent_id, execution_id, event_type, level, message, data, created_at)
-                VALUES (?, ?, ?, ?, ?, ?::jsonb, ?)""")) {
-            for (Pending p : batch) {
-                if (agentId == null) {
-                    ps.setNull(1, Types.BIGINT);
-                } else {
-                    ps.setLong(1, agentId);
-                }
-                ps.setLong(2, executionId);
-                ps.setString(3, p.type());
-                ps.setString(4, p.level());
-                ps.setString(5, p.message());
-                ps.setString(6, p.data());
-                ps.setTimestamp(7, java.sql.Timestamp.from(p.at()));
-                ps.addBatch();
-            }
-            return ps.executeBatch();
+        try (PreparedStatement ps = c.prepareStatement(INSERT)) {
+            bind(ps, 1, c, agentId, executionId, batch);
+            ps.executeUpdate();
         }
+    }
+
+    private static int bind(PreparedStatement ps, int first, Connection c, Long agentId, long executionId,
+                            java.util.List<Pending> batch) throws SQLException {
+        int n = batch.size();
+        String[] types = new String[n];
+        String[] levels = new String[n];
+        String[] messages = new String[n];
+        String[] data = new String[n];
+        String[] at = new String[n];
+        for (int i = 0; i < n; i++) {
+            Pending p = batch.get(i);
+            types[i] = p.type();
+            levels[i] = p.level();
+            messages[i] = p.message();
+            data[i] = p.data();
+            at[i] = p.at().toString();
+        }
+        if (agentId == null) {
+            ps.setNull(first, Types.BIGINT);
+        } else {
+            ps.setLong(first, agentId);
+        }
+        ps.setLong(first + 1, executionId);
+        ps.setArray(first + 2, c.createArrayOf("text", types));
+        ps.setArray(first + 3, c.createArrayOf("text", levels));
+        ps.setArray(first + 4, c.createArrayOf("text", messages));
+        ps.setArray(first + 5, c.createArrayOf("text", data));
+        ps.setArray(first + 6, c.createArrayOf("text", at));
+        return first + 7;
     }
 
     /**
@@ -122,7 +151,10 @@ public final class ExecutionEvents {
                 return;
             }
             try {
-                jdbc.withConnection(c -> insert(c, batch));
+                jdbc.withConnection(c -> {
+                    insert(c, batch);
+                    return null;
+                });
             } catch (RuntimeException e) {
                 LOG.warn("event=agent_events_not_recorded execution={} count={} error={}", executionId, batch.size(),
                         e.getMessage());
@@ -130,23 +162,12 @@ public final class ExecutionEvents {
         }
 
         /**
-         * Writes the buffered events on {@code c}, inside the caller's transaction (an execution's
-         * state change), so they need no commit of their own. Should the insert fail, they stay
-         * buffered for the next flush.
+         * Takes the buffered events as a part of an execution's transition statement
+         * ({@code events AS (INSERT …)}), so they need no statement or commit of their own.
+         * Should that statement fail, {@link Taken#giveBack()} buffers them again for the next flush.
          */
-        public void writeIn(Connection c) throws SQLException {
-            java.util.List<Pending> batch = drain();
-            if (batch.isEmpty()) {
-                return;
-            }
-            try {
-                insert(c, batch);
-            } catch (SQLException | RuntimeException e) {
-                synchronized (pending) {
-                    pending.addAll(0, batch);
-                }
-                throw e;
-            }
+        public Taken take() {
+            return new Taken(this, drain());
         }
 
         private java.util.List<Pending> drain() {
@@ -160,8 +181,42 @@ public final class ExecutionEvents {
             }
         }
 
-        private int[] insert(Connection c, java.util.List<Pending> batch) throws SQLException {
-            return ExecutionEvents.insert(c, agentId, executionId, batch);
+        private void insert(Connection c, java.util.List<Pending> batch) throws SQLException {
+            ExecutionEvents.insert(c, agentId, executionId, batch);
+        }
+    }
+
+    /** Events taken from a buffer to be written by a transition's statement. */
+    public static final class Taken implements aegis.dispatch.StatementPart {
+        /** No events. */
+        public static final Taken NONE = new Taken(null, java.util.List.of());
+
+        private final Buffered from;
+        private final java.util.List<Pending> batch;
+
+        private Taken(Buffered from, java.util.List<Pending> batch) {
+            this.from = from;
+            this.batch = batch;
+        }
+
+        @Override
+        public String cte() {
+            return batch.isEmpty() ? "" : "events AS (\n" + INSERT + ")";
+        }
+
+        @Override
+        public int bind(PreparedStatement ps, int first) throws SQLException {
+            return batch.isEmpty() ? first : ExecutionEvents.bind(ps, first, ps.getConnection(), from.agentId,
+                    from.executionId, batch);
+        }
+
+        /** The statement failed: the events go back to the front of the buffer. */
+        public void giveBack() {
+            if (!batch.isEmpty()) {
+                synchronized (from.pending) {
+                    from.pending.addAll(0, batch);
+                }
+            }
         }
     }
 }

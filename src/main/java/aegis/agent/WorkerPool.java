@@ -340,7 +340,8 @@ public final class WorkerPool implements AutoCloseable {
             String reason = "no agent of kind '" + e.agentType() + "' is configured";
             return new Attempt(giveUp(e, r, "failed", reason, Accounting.none(0), false), Usage.NONE);
         }
-        Optional<TaskSnapshot> snap = tasks.task(e.taskId());
+        Optional<TaskReader.Loaded> loaded = tasks.taskWithThread(e.taskId());
+        Optional<TaskSnapshot> snap = loaded.map(TaskReader.Loaded::task);
         String bot = botGid.get();
         if (snap.isEmpty() || !snap.get().wantsBot(bot)) {
             if (store.cancelOwn(e.id(), owner, "the task no longer asks the bot for work")) {
@@ -349,7 +350,7 @@ public final class WorkerPool implements AutoCloseable {
             events.record(slot.agentId(), e.id(), "cancelled", "info", "task withdrawn before the run", Map.of());
             return new Attempt(Ended.CANCELLED, Usage.NONE);
         }
-        TaskReader.Thread thread = tasks.thread(e.taskId());
+        TaskReader.Thread thread = loaded.get().thread();
         r.lastCommentId = thread.lastCommentId();
         ExecutionEvents.Buffered ctx = events.contextFor(slot.agentId(), e.id(), r.deadline);
         r.events = ctx;
@@ -454,8 +455,7 @@ public final class WorkerPool implements AutoCloseable {
 
     /** Records a final failure as the owed answer, then reports it. */
     private Ended giveUp(Execution e, Running r, String outcome, String reason, Accounting acc, boolean timedOut) {
-        if (!store.recordOutcome(e.id(), e.leaseOwner(), outcome, null, reason, e.agentType(), acc,
-                r.lastCommentId, (c, applied) -> eventsIn(r, c))) {
+        if (!recordOutcome(e, r, outcome, null, reason, acc)) {
             return Ended.CANCELLED;
         }
         return report(e, r, "failed", new ResultReporter.Answer.Failed(reason, Math.max(1, e.attempt()), timedOut),
@@ -464,11 +464,23 @@ public final class WorkerPool implements AutoCloseable {
 
     private Ended answer(Execution e, Running r, String outcome, String result, String error, Accounting acc,
                          ResultReporter.Answer answer) {
-        if (!store.recordOutcome(e.id(), e.leaseOwner(), outcome, result, error, e.agentType(), acc,
-                r.lastCommentId, (c, applied) -> eventsIn(r, c))) {
+        if (!recordOutcome(e, r, outcome, result, error, acc)) {
             return Ended.CANCELLED;
         }
         return report(e, r, "completed", answer, false);
+    }
+
+    /** The outcome, with the attempt's events buffered so far, in one statement. */
+    private boolean recordOutcome(Execution e, Running r, String outcome, String result, String error,
+                                  Accounting acc) {
+        ExecutionEvents.Taken events = take(r);
+        try {
+            return store.recordOutcome(e.id(), e.leaseOwner(), outcome, result, error, e.agentType(), acc,
+                    r.lastCommentId, events);
+        } catch (RuntimeException ex) {
+            events.giveBack();
+            throw ex;
+        }
     }
 
     private Ended reportOwed(Execution e, Running r) {
@@ -517,15 +529,8 @@ public final class WorkerPool implements AutoCloseable {
         }
         r.settled = true;
         boolean completed = "completed".equals(status);
-        boolean finished;
-        try {
-            finished = store.finish(e.id(), e.leaseOwner(), status, story,
-                    (c, applied) -> endWrites(c, r, applied && completed, applied && !completed));
-        } catch (RuntimeException ex) {
-            // Rolled back: the next execution was not claimed after all.
-            r.next = null;
-            throw ex;
-        }
+        boolean finished = end(r, completed, !completed,
+                (next, also) -> store.finish(e.id(), e.leaseOwner(), status, story, next, also));
         r.agentRowDone = true;
         if (!finished) {
             return Ended.CANCELLED;
@@ -551,14 +556,8 @@ public final class WorkerPool implements AutoCloseable {
     private Ended abandonReport(Execution e, Running r, String status, String why) {
         r.settled = true;
         boolean failed = "failed".equals(status);
-        boolean ended;
-        try {
-            ended = store.abandonReport(e.id(), e.leaseOwner(), status, why,
-                    (c, applied) -> endWrites(c, r, false, applied && failed));
-        } catch (RuntimeException ex) {
-            r.next = null;
-            throw ex;
-        }
+        boolean ended = end(r, false, failed,
+                (next, also) -> store.abandonReport(e.id(), e.leaseOwner(), status, why, next, also));
         r.agentRowDone = true;
         if (!ended) {
             return Ended.CANCELLED;
@@ -573,33 +572,45 @@ public final class WorkerPool implements AutoCloseable {
         return failed ? Ended.FAILED : Ended.CANCELLED;
     }
 
-    /**
-     * In the transaction that ends an execution: its last events, the worker's row back to idle
-     * with the run's totals, and the slot's next execution claimed — one commit instead of four.
-     */
-    private void endWrites(java.sql.Connection c, Running r, boolean completed, boolean failed)
-            throws java.sql.SQLException {
-        eventsIn(r, c);
-        r.next = null;
-        if (r.slot.agentId() == null) {
-            return;
-        }
-        if (!stopping) {
-            long leaseFrom = System.nanoTime();
-            List<Execution> got = ExecutionStore.claimIn(c, settings.instanceId(), r.slot.kind(), List.of(), 1,
-                    settings.lease());
-            r.next = got.isEmpty() ? null : new Claimed(got.get(0), leaseFrom);
-        }
-        Usage u = r.usage;
-        AgentRows.endedIn(c, r.slot.agentId(), completed, failed, (System.nanoTime() - r.startNanos) / 1_000_000,
-                u.inputTokens(), u.outputTokens(), u.costUsd(), r.next == null ? null : r.next.execution().taskId());
+    /** One of the store's ending statements, given the next claim and what rides along. */
+    @FunctionalInterface
+    private interface Ending {
+        ExecutionStore.Ending run(ExecutionStore.ClaimNext next, aegis.dispatch.StatementPart also);
     }
 
-    private static void eventsIn(Running r, java.sql.Connection c) throws java.sql.SQLException {
-        ExecutionEvents.Buffered b = r.events;
-        if (b != null) {
-            b.writeIn(c);
+    /**
+     * Ends an execution in one statement with its last events, the worker's row (totals added;
+     * {@code completed}/{@code failed} counted if the ending applied) and, unless stopping, the
+     * slot's next execution claimed: one round trip and one commit instead of five. Returns
+     * whether the ending applied; the claim lands in {@code r.next}.
+     */
+    private boolean end(Running r, boolean completed, boolean failed, Ending ending) {
+        r.next = null;
+        ExecutionEvents.Taken events = take(r);
+        boolean worker = r.slot.agentId() != null;
+        ExecutionStore.ClaimNext next = worker && !stopping
+                ? new ExecutionStore.ClaimNext(settings.instanceId(), r.slot.kind(), settings.lease()) : null;
+        Usage u = r.usage;
+        aegis.dispatch.StatementPart row = worker
+                ? AgentRows.endedPart(r.slot.agentId(), completed, failed, (System.nanoTime() - r.startNanos) / 1_000_000,
+                        u.inputTokens(), u.outputTokens(), u.costUsd())
+                : aegis.dispatch.StatementPart.NONE;
+        long leaseFrom = System.nanoTime();
+        ExecutionStore.Ending done;
+        try {
+            done = ending.run(next, aegis.dispatch.StatementPart.of(events, row));
+        } catch (RuntimeException ex) {
+            events.giveBack();
+            throw ex;
         }
+        r.next = done.next().map(x -> new Claimed(x, leaseFrom)).orElse(null);
+        return done.ended();
+    }
+
+    /** The events buffered for {@code r} so far, to be written by a transition's statement. */
+    private static ExecutionEvents.Taken take(Running r) {
+        ExecutionEvents.Buffered b = r.events;
+        return b == null ? ExecutionEvents.Taken.NONE : b.take();
     }
 
     private static void flush(Running r) {

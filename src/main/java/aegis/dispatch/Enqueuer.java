@@ -46,13 +46,14 @@ public class Enqueuer {
 
     /** Enqueues work for the task if it is open, assigned to the bot and has no open execution. */
     public Optional<Long> enqueue(long taskId, String requestedByGid, String triggerCommentGid) {
-        Optional<TaskSnapshot> snap = tasks.task(taskId);
+        Optional<TaskReader.Loaded> loaded = tasks.taskWithThread(taskId);
+        Optional<TaskSnapshot> snap = loaded.map(TaskReader.Loaded::task);
         if (snap.isEmpty() || !snap.get().wantsBot(bot.gid())) {
             return Optional.empty();
         }
         boolean followUp = store.latestForTask(taskId).isPresent();
         String agentType = selector.kindFor(snap.get().task(), snap.get().project());
-        TaskReader.Thread thread = tasks.thread(taskId);
+        TaskReader.Thread thread = loaded.get().thread();
         int priority = PriorityScore.score(facts(snap.get(), tasks.createdAt(taskId).orElse(null)), Instant.now());
         ObjectNode ctx = json.createObjectNode();
         ctx.put("last_comment_id", thread.lastCommentId());

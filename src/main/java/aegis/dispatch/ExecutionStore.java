@@ -126,33 +126,23 @@ public final class ExecutionStore {
 
     /**
      * The claim, on the caller's connection and in its transaction: a worker ending one
-     * execution claims its next in the same commit.
+     * execution claims its next in the same commit. The limit is written into the statement
+     * (one prepared statement per limit): with {@code LIMIT ?} the server cannot cost a
+     * generic plan and plans the claim again on every call, which cost as much as running it.
      */
     public static List<Execution> claimIn(Connection c, String owner, String agentType, List<String> knownTypes,
                                           int limit, Duration lease) throws SQLException {
+        if (limit <= 0) {
+            return List.of();
+        }
         String typeFilter = agentType != null ? "agent_type = ?" : "(agent_type IS NULL OR NOT (agent_type = ANY (?)))";
-        try (PreparedStatement ps = c.prepareStatement("""
-                WITH due AS (
-                  SELECT id FROM task_executions
-                   WHERE status = 'pending' AND not_before <= now() AND %s
-                   ORDER BY priority DESC, not_before, id
-                   LIMIT ?
-                   FOR UPDATE SKIP LOCKED)
-                UPDATE task_executions e
-                   SET status = 'running', lease_until = now() + ?::interval,
-                       lease_owner = ? || ':' || substr(md5(random()::text || clock_timestamp()::text), 1, 12),
-                       attempt = e.attempt + CASE WHEN e.outcome IS NULL THEN 1 ELSE 0 END,
-                       started_at = now()
-                  FROM due WHERE e.id = due.id
-                RETURNING %s""".formatted(typeFilter, COLUMNS))) {
+        try (PreparedStatement ps = c.prepareStatement("WITH " + claimCtes(typeFilter, limit) + "\nSELECT * FROM claimed")) {
             if (agentType != null) {
                 ps.setString(1, agentType);
             } else {
                 ps.setArray(1, c.createArrayOf("text", knownTypes.toArray()));
             }
-            ps.setInt(2, limit);
-            ps.setString(3, interval(lease));
-            ps.setString(4, owner);
+            bindClaim(ps, 2, owner, lease);
             List<Execution> out = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -161,6 +151,37 @@ public final class ExecutionStore {
             }
             return out;
         }
+    }
+
+    /**
+     * {@code due} (up to {@code limit} due executions passing {@code typeFilter}, whose one
+     * parameter comes first, locked) and {@code claimed} (those made running under a new lease
+     * token; parameters: the lease, then the owner). The limit is written into the statement
+     * (one prepared statement per limit): with {@code LIMIT ?} the server cannot cost a generic
+     * plan and plans the claim again on every call, which cost as much as running it.
+     */
+    private static String claimCtes(String typeFilter, int limit) {
+        return """
+                due AS (
+                  SELECT id FROM task_executions
+                   WHERE status = 'pending' AND not_before <= now() AND %s
+                   ORDER BY priority DESC, not_before, id
+                   LIMIT %d
+                   FOR UPDATE SKIP LOCKED),
+                claimed AS (
+                  UPDATE task_executions e
+                     SET status = 'running', lease_until = now() + ?::interval,
+                         lease_owner = ? || ':' || substr(md5(random()::text || clock_timestamp()::text), 1, 12),
+                         attempt = e.attempt + CASE WHEN e.outcome IS NULL THEN 1 ELSE 0 END,
+                         started_at = now()
+                    FROM due WHERE e.id = due.id
+                  RETURNING %s)""".formatted(typeFilter, limit, COLUMNS);
+    }
+
+    private static int bindClaim(PreparedStatement ps, int i, String owner, Duration lease) throws SQLException {
+        ps.setString(i, interval(lease));
+        ps.setString(i + 1, owner);
+        return i + 2;
     }
 
     /** Extends the lease; false means the execution is no longer ours to run (cancelled or rescued). */
@@ -226,51 +247,67 @@ public final class ExecutionStore {
      */
     public boolean recordOutcome(long id, String owner, String outcome, String result, String error,
                                  String agentType, Accounting a, long lastCommentId) {
-        return recordOutcome(id, owner, outcome, result, error, agentType, a, lastCommentId, AlsoWrite.NOTHING);
+        return recordOutcome(id, owner, outcome, result, error, agentType, a, lastCommentId, StatementPart.NONE);
     }
 
     /**
-     * Writes that belong with a transition (the attempt's events, the worker's row): made in
-     * its transaction, so they cost no commit of their own; {@code transitioned} says whether
-     * the transition applied. Told nothing when the transaction fails.
+     * {@link #recordOutcome(long, String, String, String, String, String, Accounting, long)}, with
+     * {@code also} (the attempt's events) in the same statement: one round trip, one commit.
      */
-    @FunctionalInterface
-    public interface AlsoWrite {
-        AlsoWrite NOTHING = (c, transitioned) -> { };
-
-        void write(Connection c, boolean transitioned) throws SQLException;
+    public boolean recordOutcome(long id, String owner, String outcome, String result, String error,
+                                 String agentType, Accounting a, long lastCommentId, StatementPart also) {
+        String sql = """
+                WITH done AS (
+                  UPDATE task_executions
+                     SET outcome = ?, result = ?, error = ?, agent_type = coalesce(?, agent_type),
+                         context = context || jsonb_build_object('last_comment_id',
+                             greatest(?, coalesce((context->>'last_comment_id')::bigint, 0))),
+                         %s
+                   WHERE id = ? AND status = 'running' AND lease_owner = ?
+                  RETURNING id)%s
+                SELECT count(*) FROM done""".formatted(ACCOUNTING, also.cte().isEmpty() ? "" : ",\n" + also.cte());
+        return jdbc.withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setString(1, outcome);
+                ps.setString(2, result);
+                ps.setString(3, error);
+                ps.setString(4, agentType);
+                ps.setLong(5, lastCommentId);
+                int i = setAccounting(ps, 6, a);
+                ps.setLong(i, id);
+                ps.setString(i + 1, owner);
+                also.bind(ps, i + 2);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1) == 1;
+                }
+            }
+        });
     }
 
-    /** {@link #recordOutcome(long, String, String, String, String, String, Accounting, long)} with {@code also}. */
-    public boolean recordOutcome(long id, String owner, String outcome, String result, String error,
-                                 String agentType, Accounting a, long lastCommentId, AlsoWrite also) {
-        return transition("""
-                UPDATE task_executions
-                   SET outcome = ?, result = ?, error = ?, agent_type = coalesce(?, agent_type),
-                       context = context || jsonb_build_object('last_comment_id',
-                           greatest(?, coalesce((context->>'last_comment_id')::bigint, 0))),
-                       %s
-                 WHERE id = ? AND status = 'running' AND lease_owner = ?""".formatted(ACCOUNTING),
-                ps -> {
-                    ps.setString(1, outcome);
-                    ps.setString(2, result);
-                    ps.setString(3, error);
-                    ps.setString(4, agentType);
-                    ps.setLong(5, lastCommentId);
-                    int i = setAccounting(ps, 6, a);
-                    ps.setLong(i, id);
-                    ps.setString(i + 1, owner);
-                }, also);
+    /**
+     * What the statement ending an execution claims next for the worker's slot: an execution of
+     * {@code agentType} under a lease for {@code owner}; {@code null} in its place claims nothing.
+     */
+    public record ClaimNext(String owner, String agentType, Duration lease) {
+    }
+
+    /** How an ending statement went: whether it ended the execution, and what it claimed next. */
+    public record Ending(boolean ended, Optional<Execution> next) {
     }
 
     /** The outcome is reported: the execution ends ({@code completed} or {@code failed}). */
     public boolean finish(long id, String owner, String status, String answerStoryGid) {
-        return finish(id, owner, status, answerStoryGid, AlsoWrite.NOTHING);
+        return finish(id, owner, status, answerStoryGid, null, StatementPart.NONE).ended();
     }
 
-    /** {@link #finish(long, String, String, String)} with {@code also} in the same transaction. */
-    public boolean finish(long id, String owner, String status, String answerStoryGid, AlsoWrite also) {
-        return transition("""
+    /**
+     * {@link #finish(long, String, String, String)}, in one statement with the slot's next claim
+     * ({@code next}, may be null) and {@code also} (which may read {@code done} and {@code claimed}).
+     */
+    public Ending finish(long id, String owner, String status, String answerStoryGid, ClaimNext next,
+                         StatementPart also) {
+        return end("""
                 UPDATE task_executions
                    SET status = ?, finished_at = now(), lease_owner = NULL, lease_until = NULL,
                        answer_story_gid = coalesce(?, answer_story_gid),
@@ -281,16 +318,19 @@ public final class ExecutionStore {
                     ps.setString(2, answerStoryGid);
                     ps.setLong(3, id);
                     ps.setString(4, owner);
-                }, also);
+                    return 5;
+                }, next, also);
     }
 
     /**
      * The owed answer can never be posted (the task was deleted, the bot may not comment, or
      * reporting was deferred too often): the execution ends as {@code status} ({@code failed}
-     * or {@code cancelled}) with {@code error} saying why.
+     * or {@code cancelled}) with {@code error} saying why; with the next claim and {@code also}
+     * as in {@link #finish(long, String, String, String, ClaimNext, StatementPart)}.
      */
-    public boolean abandonReport(long id, String owner, String status, String error, AlsoWrite also) {
-        return transition("""
+    public Ending abandonReport(long id, String owner, String status, String error, ClaimNext next,
+                                StatementPart also) {
+        return end("""
                 UPDATE task_executions
                    SET status = ?, outcome = CASE WHEN ? = 'cancelled' THEN 'cancelled' ELSE outcome END,
                        error = ?, finished_at = now(), lease_owner = NULL, lease_until = NULL
@@ -301,7 +341,36 @@ public final class ExecutionStore {
                     ps.setString(3, error);
                     ps.setLong(4, id);
                     ps.setString(5, owner);
-                }, also);
+                    return 6;
+                }, next, also);
+    }
+
+    private interface IndexedBinder {
+        /** Binds from index 1; returns the next free index. */
+        int bind(PreparedStatement ps) throws SQLException;
+    }
+
+    /** {@code update} (the ending) as {@code done}, the next claim and {@code also}: one statement. */
+    private Ending end(String update, IndexedBinder binder, ClaimNext next, StatementPart also) {
+        String sql = "WITH done AS (\n" + update + "\nRETURNING id),\n"
+                + claimCtes("agent_type = ?", next == null ? 0 : 1)
+                + (also.cte().isEmpty() ? "" : ",\n" + also.cte())
+                + "\nSELECT (SELECT count(*) FROM done) AS ended, claimed.* FROM (SELECT 1) AS one LEFT JOIN claimed ON true";
+        return jdbc.withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                int i = binder.bind(ps);
+                ps.setString(i, next == null ? null : next.agentType());
+                i = bindClaim(ps, i + 1, next == null ? "" : next.owner(),
+                        next == null ? Duration.ZERO : next.lease());
+                also.bind(ps, i);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    boolean ended = rs.getLong("ended") == 1;
+                    rs.getLong("id");
+                    return new Ending(ended, rs.wasNull() ? Optional.empty() : Optional.of(read(rs)));
+                }
+            }
+        });
     }
 
     /** A transient failure with attempts left: back to pending until {@code notBefore}. */
@@ -531,21 +600,6 @@ public final class ExecutionStore {
 
     private interface Binder {
         void bind(PreparedStatement ps) throws SQLException;
-    }
-
-    private boolean transition(String sql, Binder binder, AlsoWrite also) {
-        if (also == AlsoWrite.NOTHING) {
-            return update(sql, binder) == 1;
-        }
-        return jdbc.inTransaction(c -> {
-            boolean applied;
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                binder.bind(ps);
-                applied = ps.executeUpdate() == 1;
-            }
-            also.write(c, applied);
-            return applied;
-        });
     }
 
     private int update(String sql, Binder binder) {

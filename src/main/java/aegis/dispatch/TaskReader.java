@@ -3,10 +3,14 @@ package aegis.dispatch;
 import aegis.agent.AgentRequest;
 import aegis.config.Jdbc;
 import aegis.config.ProjectSettings;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.inject.Singleton;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Timestamp;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -14,6 +18,8 @@ import java.util.Optional;
 /** Reads tracked tasks, their projects and their comment threads (read-only; sync owns these tables). */
 @Singleton
 public final class TaskReader {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private final Jdbc jdbc;
     private final ProjectSettings.All projects;
 
@@ -23,6 +29,27 @@ public final class TaskReader {
     }
 
     public Optional<TaskSnapshot> task(long taskId) {
+        return read(taskId, false).map(Loaded::task);
+    }
+
+    /** The task with its comment thread, read in one statement. */
+    public record Loaded(TaskSnapshot task, Thread thread) {
+    }
+
+    /** {@link #task(long)} and {@link #thread(long)} in one round trip. */
+    public Optional<Loaded> taskWithThread(long taskId) {
+        return read(taskId, true);
+    }
+
+    /** A task's comments as one JSON array, oldest first; {@code %s}: the task id expression. */
+    private static final String THREAD_JSON = """
+            (SELECT coalesce(json_agg(json_build_object('id', c.id, 'gid', c.asana_gid, 'author_gid', c.author_gid,
+                                                        'author', c.author_name, 'text', c.text,
+                                                        'at', c.asana_created_at, 'bot', c.is_from_bot)
+                                      ORDER BY c.asana_created_at NULLS LAST, c.id), '[]')::text
+               FROM comments c WHERE c.task_id = %s)""";
+
+    private Optional<Loaded> read(long taskId, boolean withThread) {
         return jdbc.withConnection(c -> {
             try (PreparedStatement ps = c.prepareStatement("""
                     SELECT t.id, t.asana_gid, t.name, t.notes, t.permalink_url, t.due_on, t.due_at,
@@ -30,9 +57,10 @@ public final class TaskReader {
                            t.assignee_gid, t.completed, t.deleted, t.custom_fields::text AS custom_fields,
                            t.asana_created_at,
                            p.id AS project_id, p.asana_gid AS project_gid, p.name AS project_name,
-                           p.code_path, p.archived AS project_archived
+                           p.code_path, p.archived AS project_archived,
+                           %s AS thread
                       FROM tasks t JOIN projects p ON p.id = t.project_id
-                     WHERE t.id = ?""")) {
+                     WHERE t.id = ?""".formatted(withThread ? THREAD_JSON.formatted("t.id") : "NULL::text"))) {
                 ps.setLong(1, taskId);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next()) {
@@ -56,9 +84,11 @@ public final class TaskReader {
                             .or(() -> Optional.ofNullable(storedPath));
                     var project = new AgentRequest.ProjectView(rs.getLong("project_id"), projectGid,
                             rs.getString("project_name"), codePath);
-                    return Optional.of(new TaskSnapshot(task, project, rs.getString("assignee_gid"),
+                    var snapshot = new TaskSnapshot(task, project, rs.getString("assignee_gid"),
                             rs.getBoolean("completed"), rs.getBoolean("deleted"), rs.getBoolean("project_archived"),
-                            rs.getString("custom_fields")));
+                            rs.getString("custom_fields"));
+                    String thread = rs.getString("thread");
+                    return Optional.of(new Loaded(snapshot, thread == null ? null : parseThread(thread)));
                 }
             }
         });
@@ -83,24 +113,36 @@ public final class TaskReader {
 
     public Thread thread(long taskId) {
         return jdbc.withConnection(c -> {
-            try (PreparedStatement ps = c.prepareStatement("""
-                    SELECT id, asana_gid, author_gid, author_name, text, asana_created_at, is_from_bot
-                      FROM comments WHERE task_id = ?
-                     ORDER BY asana_created_at NULLS LAST, id""")) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + THREAD_JSON.formatted("?"))) {
                 ps.setLong(1, taskId);
-                List<AgentRequest.CommentView> out = new ArrayList<>();
-                long last = 0;
                 try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        Timestamp at = rs.getTimestamp("asana_created_at");
-                        out.add(new AgentRequest.CommentView(rs.getString("asana_gid"), rs.getString("author_gid"),
-                                rs.getString("author_name"), rs.getString("text"),
-                                at == null ? null : at.toInstant(), rs.getBoolean("is_from_bot")));
-                        last = Math.max(last, rs.getLong("id"));
-                    }
+                    rs.next();
+                    return parseThread(rs.getString(1));
                 }
-                return new Thread(List.copyOf(out), last);
             }
         });
+    }
+
+    private static Thread parseThread(String json) {
+        try {
+            List<AgentRequest.CommentView> out = new ArrayList<>();
+            long last = 0;
+            for (JsonNode n : JSON.readTree(json)) {
+                String at = text(n, "at");
+                out.add(new AgentRequest.CommentView(text(n, "gid"), text(n, "author_gid"), text(n, "author"),
+                        text(n, "text"), at == null ? null : OffsetDateTime.parse(at).toInstant(),
+                        n.path("bot").asBoolean(false)));
+                last = Math.max(last, n.path("id").asLong());
+            }
+            return new Thread(List.copyOf(out), last);
+        } catch (JsonProcessingException | java.time.format.DateTimeParseException e) {
+            throw new IllegalStateException("the comment thread read from the database is not understood: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static String text(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        return v == null || v.isNull() ? null : v.asText();
     }
 }
