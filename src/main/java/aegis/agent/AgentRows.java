@@ -77,12 +77,15 @@ public final class AgentRows {
                    total_input_tokens = total_input_tokens + ?, total_output_tokens = total_output_tokens + ?,
                    total_cost_usd = total_cost_usd + ?
              WHERE id = ?""";
+    private static final String IDLE = ENDED.formatted("false", "NULL", "true");
+    private static final String WORKER_CTE = "worker AS (\n" + ENDED.formatted("EXISTS (SELECT 1 FROM claimed)",
+            "(SELECT task_id FROM claimed)", "EXISTS (SELECT 1 FROM done)") + ")";
 
     /** Back to idle, adding one attempt's totals; {@code completed}/{@code failed} count finished executions. */
     public void idle(long agentId, boolean completed, boolean failed, long durationMs, long inputTokens,
                      long outputTokens, BigDecimal costUsd) {
         jdbc.withConnection(c -> {
-            try (PreparedStatement ps = c.prepareStatement(ENDED.formatted("false", "NULL", "true"))) {
+            try (PreparedStatement ps = c.prepareStatement(IDLE)) {
                 bindEnded(ps, 1, agentId, completed, failed, durationMs, inputTokens, outputTokens, costUsd);
                 ps.executeUpdate();
             }
@@ -98,12 +101,10 @@ public final class AgentRows {
     public static aegis.dispatch.StatementPart endedPart(long agentId, boolean completed, boolean failed,
                                                          long durationMs, long inputTokens, long outputTokens,
                                                          BigDecimal costUsd) {
-        String cte = "worker AS (\n" + ENDED.formatted("EXISTS (SELECT 1 FROM claimed)",
-                "(SELECT task_id FROM claimed)", "EXISTS (SELECT 1 FROM done)") + ")";
         return new aegis.dispatch.StatementPart() {
             @Override
             public String cte() {
-                return cte;
+                return WORKER_CTE;
             }
 
             @Override

@@ -66,6 +66,7 @@ public final class ExecutionEvents {
               FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[])
                    WITH ORDINALITY AS e (type, level, message, data, at, n)
              ORDER BY e.n""";
+    private static final String CTE = "events AS (\n" + INSERT + ")";
 
     private static void insert(Connection c, Long agentId, long executionId, java.util.List<Pending> batch)
             throws SQLException {
@@ -201,7 +202,7 @@ public final class ExecutionEvents {
 
         @Override
         public String cte() {
-            return batch.isEmpty() ? "" : "events AS (\n" + INSERT + ")";
+            return batch.isEmpty() ? "" : CTE;
         }
 
         @Override

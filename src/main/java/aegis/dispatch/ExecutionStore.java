@@ -160,6 +160,9 @@ public final class ExecutionStore {
      * (one prepared statement per limit): with {@code LIMIT ?} the server cannot cost a generic
      * plan and plans the claim again on every call, which cost as much as running it.
      */
+    /** The ending statement's claim of nothing, and of one: built once, not per call. */
+    private static final String[] CLAIM_NEXT = {claimCtes("agent_type = ?", 0), claimCtes("agent_type = ?", 1)};
+
     private static String claimCtes(String typeFilter, int limit) {
         return """
                 due AS (
@@ -241,6 +244,17 @@ public final class ExecutionStore {
                 }) == 1;
     }
 
+    /** An outcome recorded, as {@code done}; parts and the final SELECT follow. */
+    private static final String RECORD_OUTCOME = """
+            WITH done AS (
+              UPDATE task_executions
+                 SET outcome = ?, result = ?, error = ?, agent_type = coalesce(?, agent_type),
+                     context = context || jsonb_build_object('last_comment_id',
+                         greatest(?, coalesce((context->>'last_comment_id')::bigint, 0))),
+                     %s
+               WHERE id = ? AND status = 'running' AND lease_owner = ?
+              RETURNING id)""".formatted(ExecutionStore.ACCOUNTING);
+
     /**
      * Stores an attempt's outcome before anything is said in Asana, so that a crash
      * between the two leaves an answer owed rather than a second agent run.
@@ -256,16 +270,7 @@ public final class ExecutionStore {
      */
     public boolean recordOutcome(long id, String owner, String outcome, String result, String error,
                                  String agentType, Accounting a, long lastCommentId, StatementPart also) {
-        String sql = """
-                WITH done AS (
-                  UPDATE task_executions
-                     SET outcome = ?, result = ?, error = ?, agent_type = coalesce(?, agent_type),
-                         context = context || jsonb_build_object('last_comment_id',
-                             greatest(?, coalesce((context->>'last_comment_id')::bigint, 0))),
-                         %s
-                   WHERE id = ? AND status = 'running' AND lease_owner = ?
-                  RETURNING id)%s
-                SELECT count(*) FROM done""".formatted(ACCOUNTING, also.cte().isEmpty() ? "" : ",\n" + also.cte());
+        String sql = RECORD_OUTCOME + (also.cte().isEmpty() ? "" : ",\n" + also.cte()) + "\nSELECT count(*) FROM done";
         return jdbc.withConnection(c -> {
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 ps.setString(1, outcome);
@@ -353,7 +358,7 @@ public final class ExecutionStore {
     /** {@code update} (the ending) as {@code done}, the next claim and {@code also}: one statement. */
     private Ending end(String update, IndexedBinder binder, ClaimNext next, StatementPart also) {
         String sql = "WITH done AS (\n" + update + "\nRETURNING id),\n"
-                + claimCtes("agent_type = ?", next == null ? 0 : 1)
+                + CLAIM_NEXT[next == null ? 0 : 1]
                 + (also.cte().isEmpty() ? "" : ",\n" + also.cte())
                 + "\nSELECT (SELECT count(*) FROM done) AS ended, claimed.* FROM (SELECT 1) AS one LEFT JOIN claimed ON true";
         return jdbc.withConnection(c -> {

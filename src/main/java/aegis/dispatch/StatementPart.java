@@ -11,6 +11,8 @@ import java.util.List;
  * attempt's events, the worker's row) cost one round trip and one commit. A part may read
  * {@code done} (the transitioned row's {@code id}, present only when the transition applied)
  * and, in a statement that claims, {@code claimed} (the execution claimed next, if any).
+ * A part must not change the rows those change: PostgreSQL applies only one of two changes
+ * made to a row by one statement.
  */
 public interface StatementPart {
     StatementPart NONE = new StatementPart() {

@@ -49,18 +49,24 @@ public final class TaskReader {
                                       ORDER BY c.asana_created_at NULLS LAST, c.id), '[]')::text
                FROM comments c WHERE c.task_id = %s)""";
 
+    /** The task and its project; {@code %s}: the thread's column (or NULL). */
+    private static final String TASK = """
+            SELECT t.id, t.asana_gid, t.name, t.notes, t.permalink_url, t.due_on, t.due_at,
+                   (SELECT coalesce(array_agg(x->>'name'), '{}') FROM jsonb_array_elements(t.tags) x) AS tags,
+                   t.assignee_gid, t.completed, t.deleted, t.custom_fields::text AS custom_fields,
+                   t.asana_created_at,
+                   p.id AS project_id, p.asana_gid AS project_gid, p.name AS project_name,
+                   p.code_path, p.archived AS project_archived,
+                   %s AS thread
+              FROM tasks t JOIN projects p ON p.id = t.project_id
+             WHERE t.id = ?""";
+    private static final String TASK_ALONE = TASK.formatted("NULL::text");
+    private static final String TASK_WITH_THREAD = TASK.formatted(THREAD_JSON.formatted("t.id"));
+    private static final String THREAD = "SELECT " + THREAD_JSON.formatted("?");
+
     private Optional<Loaded> read(long taskId, boolean withThread) {
         return jdbc.withConnection(c -> {
-            try (PreparedStatement ps = c.prepareStatement("""
-                    SELECT t.id, t.asana_gid, t.name, t.notes, t.permalink_url, t.due_on, t.due_at,
-                           (SELECT coalesce(array_agg(x->>'name'), '{}') FROM jsonb_array_elements(t.tags) x) AS tags,
-                           t.assignee_gid, t.completed, t.deleted, t.custom_fields::text AS custom_fields,
-                           t.asana_created_at,
-                           p.id AS project_id, p.asana_gid AS project_gid, p.name AS project_name,
-                           p.code_path, p.archived AS project_archived,
-                           %s AS thread
-                      FROM tasks t JOIN projects p ON p.id = t.project_id
-                     WHERE t.id = ?""".formatted(withThread ? THREAD_JSON.formatted("t.id") : "NULL::text"))) {
+            try (PreparedStatement ps = c.prepareStatement(withThread ? TASK_WITH_THREAD : TASK_ALONE)) {
                 ps.setLong(1, taskId);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next()) {
@@ -113,7 +119,7 @@ public final class TaskReader {
 
     public Thread thread(long taskId) {
         return jdbc.withConnection(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + THREAD_JSON.formatted("?"))) {
+            try (PreparedStatement ps = c.prepareStatement(THREAD)) {
                 ps.setLong(1, taskId);
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();

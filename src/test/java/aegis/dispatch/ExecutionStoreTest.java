@@ -81,6 +81,61 @@ class ExecutionStoreTest {
     }
 
     @Test
+    void anEndingClaimsTheNextExecutionAndRunsItsPartsInOneStatement() throws Exception {
+        List<Long> ts = tasks(2);
+        long first = store.enqueue(QueueFixtures.pending(ts.get(0), 5, "echo")).orElseThrow();
+        long second = store.enqueue(QueueFixtures.pending(ts.get(1), 1, "echo")).orElseThrow();
+        Execution running = store.claim("a", "echo", List.of(), 1, Duration.ofMinutes(1)).get(0);
+        assertThat(running.id()).isEqualTo(first);
+        assertThat(store.recordOutcome(first, running.leaseOwner(), "done", "ok", null, "echo", acc(), 0)).isTrue();
+        // A part that records what it saw of done and claimed, to show it ran in the same statement.
+        StatementPart seen = new StatementPart() {
+            @Override
+            public String cte() {
+                return """
+                        seen AS (
+                          UPDATE tasks SET name = (SELECT count(*) FROM done)::text || '/'
+                                 || coalesce((SELECT id FROM claimed)::text, 'none')
+                           WHERE id = ?)""";
+            }
+
+            @Override
+            public int bind(PreparedStatement ps, int i) throws java.sql.SQLException {
+                ps.setLong(i, ts.get(0));
+                return i + 1;
+            }
+        };
+        // Wrong token: nothing ends, but the next execution is still claimed (the slot is free either way).
+        ExecutionStore.Ending lost = store.finish(first, "a:wrong", "completed", "s",
+                new ExecutionStore.ClaimNext("a", "echo", Duration.ofMinutes(1)), StatementPart.NONE);
+        assertThat(lost.ended()).isFalse();
+        assertThat(lost.next()).map(Execution::id).contains(second);
+        assertThat(store.release(second, lost.next().get().leaseOwner())).isTrue();
+
+        ExecutionStore.Ending ended = store.finish(first, running.leaseOwner(), "completed", "story",
+                new ExecutionStore.ClaimNext("a", "echo", Duration.ofMinutes(1)), seen);
+        assertThat(ended.ended()).isTrue();
+        Execution next = ended.next().orElseThrow();
+        assertThat(next.id()).isEqualTo(second);
+        assertThat(next.leaseOwner()).startsWith("a:").isNotEqualTo(running.leaseOwner());
+        assertThat(next.taskGid()).isNotNull();
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT e.status, t.name, e.answer_story_gid FROM task_executions e JOIN tasks t ON t.id = e.task_id"
+                        + " WHERE e.id = ?")) {
+            ps.setLong(1, first);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                assertThat(rs.getString(1)).isEqualTo("completed");
+                assertThat(rs.getString(2)).isEqualTo("1/" + second);
+                assertThat(rs.getString(3)).isEqualTo("story");
+            }
+        }
+        // Nothing left to claim, and none asked for: no next.
+        assertThat(store.finish(second, next.leaseOwner(), "completed", "s2", null, StatementPart.NONE).next())
+                .isEmpty();
+    }
+
+    @Test
     void twoClaimersNeverGetTheSameExecution() throws Exception {
         List<Long> ts = tasks(400);
         for (long t : ts) {
