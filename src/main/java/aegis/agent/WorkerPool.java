@@ -600,6 +600,8 @@ public final class WorkerPool implements AutoCloseable {
         try {
             done = ending.run(next, aegis.dispatch.StatementPart.of(events, row));
         } catch (RuntimeException ex) {
+            // Should the connection drop just after the server committed, the events are written
+            // twice and the claim is rescued when its lease runs out: a duplicate beats a loss.
             events.giveBack();
             throw ex;
         }

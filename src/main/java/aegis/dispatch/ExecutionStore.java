@@ -124,12 +124,7 @@ public final class ExecutionStore {
         });
     }
 
-    /**
-     * The claim, on the caller's connection and in its transaction: a worker ending one
-     * execution claims its next in the same commit. The limit is written into the statement
-     * (one prepared statement per limit): with {@code LIMIT ?} the server cannot cost a
-     * generic plan and plans the claim again on every call, which cost as much as running it.
-     */
+    /** The claim, on the caller's connection and in its transaction. */
     public static List<Execution> claimIn(Connection c, String owner, String agentType, List<String> knownTypes,
                                           int limit, Duration lease) throws SQLException {
         if (limit <= 0) {
@@ -160,9 +155,6 @@ public final class ExecutionStore {
      * (one prepared statement per limit): with {@code LIMIT ?} the server cannot cost a generic
      * plan and plans the claim again on every call, which cost as much as running it.
      */
-    /** The ending statement's claim of nothing, and of one: built once, not per call. */
-    private static final String[] CLAIM_NEXT = {claimCtes("agent_type = ?", 0), claimCtes("agent_type = ?", 1)};
-
     private static String claimCtes(String typeFilter, int limit) {
         return """
                 due AS (
@@ -180,6 +172,9 @@ public final class ExecutionStore {
                     FROM due WHERE e.id = due.id
                   RETURNING %s)""".formatted(typeFilter, limit, COLUMNS);
     }
+
+    /** The ending statement's claim of nothing, and of one: built once, not per call. */
+    private static final String[] CLAIM_NEXT = {claimCtes("agent_type = ?", 0), claimCtes("agent_type = ?", 1)};
 
     private static int bindClaim(PreparedStatement ps, int i, String owner, Duration lease) throws SQLException {
         ps.setString(i, interval(lease));

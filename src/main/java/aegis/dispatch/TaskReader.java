@@ -32,8 +32,11 @@ public final class TaskReader {
         return read(taskId, false).map(Loaded::task);
     }
 
-    /** The task with its comment thread, read in one statement. */
-    public record Loaded(TaskSnapshot task, Thread thread) {
+    /** The task with its comment thread, read in one statement; the thread is parsed when asked for. */
+    public record Loaded(TaskSnapshot task, String threadJson) {
+        public Thread thread() {
+            return parseThread(threadJson == null ? "[]" : threadJson);
+        }
     }
 
     /** {@link #task(long)} and {@link #thread(long)} in one round trip. */
@@ -93,8 +96,7 @@ public final class TaskReader {
                     var snapshot = new TaskSnapshot(task, project, rs.getString("assignee_gid"),
                             rs.getBoolean("completed"), rs.getBoolean("deleted"), rs.getBoolean("project_archived"),
                             rs.getString("custom_fields"));
-                    String thread = rs.getString("thread");
-                    return Optional.of(new Loaded(snapshot, thread == null ? null : parseThread(thread)));
+                    return Optional.of(new Loaded(snapshot, rs.getString("thread")));
                 }
             }
         });
@@ -134,16 +136,26 @@ public final class TaskReader {
             List<AgentRequest.CommentView> out = new ArrayList<>();
             long last = 0;
             for (JsonNode n : JSON.readTree(json)) {
-                String at = text(n, "at");
                 out.add(new AgentRequest.CommentView(text(n, "gid"), text(n, "author_gid"), text(n, "author"),
-                        text(n, "text"), at == null ? null : OffsetDateTime.parse(at).toInstant(),
-                        n.path("bot").asBoolean(false)));
+                        text(n, "text"), instant(text(n, "at")), n.path("bot").asBoolean(false)));
                 last = Math.max(last, n.path("id").asLong());
             }
             return new Thread(List.copyOf(out), last);
-        } catch (JsonProcessingException | java.time.format.DateTimeParseException e) {
+        } catch (JsonProcessingException e) {
             throw new IllegalStateException("the comment thread read from the database is not understood: "
                     + e.getMessage(), e);
+        }
+    }
+
+    /** A comment's time as PostgreSQL writes it in JSON; one it cannot place in time (infinity) is none. */
+    private static java.time.Instant instant(String at) {
+        if (at == null) {
+            return null;
+        }
+        try {
+            return OffsetDateTime.parse(at).toInstant();
+        } catch (java.time.format.DateTimeParseException e) {
+            return null;
         }
     }
 

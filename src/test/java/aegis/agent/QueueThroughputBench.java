@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * minute) would measure Asana, not the queue.
  */
 class QueueThroughputBench {
-    private static final int N = Integer.getInteger("bench.executions", 3000);
+    private static final int N = Integer.getInteger("bench.executions", 10000);
     private static final int WORKERS = Integer.getInteger("bench.workers", 8);
     /** Executions run first and not measured: a daemon runs with its code compiled, not interpreted. */
     private static final int WARMUP = Integer.getInteger("bench.warmup", 1000);

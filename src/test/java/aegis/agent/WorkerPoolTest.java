@@ -70,6 +70,9 @@ class WorkerPoolTest {
                 assertThat(scalar(c, "SELECT count(DISTINCT instance_id) FROM agents WHERE tasks_completed > 0"))
                         .as("both instances took work").isEqualTo(2);
                 assertThat(scalar(c, "SELECT count(*) FROM task_executions WHERE output_tokens = 0")).isZero();
+                assertThat(scalar(c, "SELECT sum(total_output_tokens) FROM agents"))
+                        .as("the workers' rows add up what their executions used")
+                        .isEqualTo(scalar(c, "SELECT sum(output_tokens) FROM task_executions"));
             }
         }
         try (Connection c = schema.connect()) {

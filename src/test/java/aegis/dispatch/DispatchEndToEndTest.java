@@ -134,7 +134,8 @@ class DispatchEndToEndTest {
             try (Connection c = schema.connect(); var st = c.createStatement();
                  ResultSet rs = st.executeQuery("SELECT string_agg(event_type, ',' ORDER BY id) FROM agent_events WHERE execution_id = " + e.id())) {
                 rs.next();
-                assertThat(rs.getString(1)).contains("started", "prompt_rendered", "completed");
+                assertThat(rs.getString(1)).as("every event, in the order it happened")
+                        .isEqualTo("started,prompt_rendered,process_started,output,completed");
             }
             // The daemon's periodic reconcile must not answer it again.
             assertThat(app.context().getBean(Reconciler.class).reconcile()).isZero();
