@@ -1,6 +1,7 @@
 package aegis.agent;
 
 import aegis.config.Jdbc;
+import aegis.dispatch.StatementPart;
 import jakarta.inject.Singleton;
 import java.math.BigDecimal;
 import java.sql.Connection;
@@ -98,10 +99,10 @@ public final class AgentRows {
      * ({@code completed}/{@code failed} counted only when the execution ended there, i.e. {@code done}
      * has its row), then busy with the execution {@code claimed} in the same statement, or idle.
      */
-    public static aegis.dispatch.StatementPart endedPart(long agentId, boolean completed, boolean failed,
+    public static StatementPart endedPart(long agentId, boolean completed, boolean failed,
                                                          long durationMs, long inputTokens, long outputTokens,
                                                          BigDecimal costUsd) {
-        return new aegis.dispatch.StatementPart() {
+        return new StatementPart() {
             @Override
             public String cte() {
                 return WORKER_CTE;

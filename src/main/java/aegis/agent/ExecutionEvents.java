@@ -1,6 +1,7 @@
 package aegis.agent;
 
 import aegis.config.Jdbc;
+import aegis.dispatch.StatementPart;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.inject.Singleton;
@@ -188,7 +189,7 @@ public final class ExecutionEvents {
     }
 
     /** Events taken from a buffer to be written by a transition's statement. */
-    public static final class Taken implements aegis.dispatch.StatementPart {
+    public static final class Taken implements StatementPart {
         /** No events. */
         public static final Taken NONE = new Taken(null, java.util.List.of());
 

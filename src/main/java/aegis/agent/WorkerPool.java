@@ -7,6 +7,7 @@ import aegis.dispatch.Execution;
 import aegis.dispatch.ExecutionStore;
 import aegis.dispatch.QueueSignals;
 import aegis.dispatch.RetryPolicy;
+import aegis.dispatch.StatementPart;
 import aegis.dispatch.TaskReader;
 import aegis.dispatch.TaskSnapshot;
 import aegis.status.Metrics;
@@ -575,7 +576,7 @@ public final class WorkerPool implements AutoCloseable {
     /** One of the store's ending statements, given the next claim and what rides along. */
     @FunctionalInterface
     private interface Ending {
-        ExecutionStore.Ending run(ExecutionStore.ClaimNext next, aegis.dispatch.StatementPart also);
+        ExecutionStore.Ending run(ExecutionStore.ClaimNext next, StatementPart also);
     }
 
     /**
@@ -591,14 +592,14 @@ public final class WorkerPool implements AutoCloseable {
         ExecutionStore.ClaimNext next = worker && !stopping
                 ? new ExecutionStore.ClaimNext(settings.instanceId(), r.slot.kind(), settings.lease()) : null;
         Usage u = r.usage;
-        aegis.dispatch.StatementPart row = worker
+        StatementPart row = worker
                 ? AgentRows.endedPart(r.slot.agentId(), completed, failed, (System.nanoTime() - r.startNanos) / 1_000_000,
                         u.inputTokens(), u.outputTokens(), u.costUsd())
-                : aegis.dispatch.StatementPart.NONE;
+                : StatementPart.NONE;
         long leaseFrom = System.nanoTime();
         ExecutionStore.Ending done;
         try {
-            done = ending.run(next, aegis.dispatch.StatementPart.of(events, row));
+            done = ending.run(next, StatementPart.of(events, row));
         } catch (RuntimeException ex) {
             // Should the connection drop just after the server committed, the events are written
             // twice and the claim is rescued when its lease runs out: a duplicate beats a loss.
