@@ -148,10 +148,6 @@ class MetricsActivityTest {
     }
 
     private HttpResponse<String> post(UUID id, byte[] body, Map<String, String> headers) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(app.uri("/webhooks/asana/" + id))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-        headers.forEach(b::header);
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return app.postWebhook(id, body, headers);
     }
 }

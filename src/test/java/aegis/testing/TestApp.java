@@ -6,13 +6,18 @@ import aegis.config.Settings;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 
 /** A daemon context with its HTTP server on a free port, on a test's own schema. */
 public record TestApp(ApplicationContext context, EmbeddedServer server) implements AutoCloseable {
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     public static AegisConfig config(AegisConfig.Database db, URI asanaBaseUrl) {
         return new AegisConfig(db, new AegisConfig.Asana(asanaBaseUrl, "test-token", "1",
@@ -33,6 +38,15 @@ public record TestApp(ApplicationContext context, EmbeddedServer server) impleme
 
     public URI uri(String path) {
         return URI.create("http://127.0.0.1:" + server.getPort() + path);
+    }
+
+    /** Posts {@code body} to subscription {@code id}'s webhook endpoint, as Asana would, with {@code headers}. */
+    public HttpResponse<String> postWebhook(UUID id, byte[] body, Map<String, String> headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri("/webhooks/asana/" + id))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        headers.forEach(b::header);
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     @Override
