@@ -42,15 +42,20 @@ public class SubscriptionRepository {
         });
     }
 
-    public void createPending(UUID id, String resourceGid, Long projectId, String target) {
-        jdbc.withConnection(c -> {
+    /**
+     * Writes a pending subscription; false when the project already has a pending or active one
+     * (another instance registering at the same moment: the database holds one per project).
+     */
+    public boolean createPending(UUID id, String resourceGid, Long projectId, String target) {
+        return jdbc.withConnection(c -> {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO webhook_subscriptions "
-                    + "(id, resource_gid, project_id, target, status) VALUES (?, ?, ?, ?, 'pending')")) {
+                    + "(id, resource_gid, project_id, target, status) VALUES (?, ?, ?, ?, 'pending') "
+                    + "ON CONFLICT (project_id) WHERE status IN ('pending', 'active') DO NOTHING")) {
                 ps.setObject(1, id);
                 ps.setString(2, resourceGid);
                 ps.setObject(3, projectId);
                 ps.setString(4, target);
-                return ps.executeUpdate();
+                return ps.executeUpdate() == 1;
             }
         });
     }

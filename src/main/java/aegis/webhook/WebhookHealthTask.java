@@ -6,6 +6,7 @@ import aegis.jobs.PeriodicTask;
 import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,7 +14,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps one working webhook per tracked project: a webhook Asana deleted or deactivated,
  * or one that has gone silent (no heartbeat, no delivery), is retired and registered anew;
- * a handshake that never came is marked failed. Outcomes are visible in
+ * a handshake that never came is marked failed; a webhook aimed at this daemon that no live
+ * subscription owns (a create that failed after Asana made it) is deleted. Outcomes are visible in
  * webhook_subscriptions.status / last_error.
  */
 @Singleton
@@ -48,7 +50,9 @@ public class WebhookHealthTask implements PeriodicTask {
         }
         Instant now = Instant.now();
         Map<String, Webhook> asana = registrar.inAsana();
-        for (Subscription s : subscriptions.live()) {
+        List<Subscription> live = subscriptions.live();
+        registrar.deleteUnowned(asana, live);
+        for (Subscription s : live) {
             if (WebhookRegistrar.stalePending(s, now, settings.handshakeTimeout())) {
                 subscriptions.fail(s.id(), "handshake never completed");
                 continue;

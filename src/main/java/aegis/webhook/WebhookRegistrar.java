@@ -75,8 +75,12 @@ public class WebhookRegistrar {
                 "is required to register webhooks: set it to the externally reachable base URL of this "
                         + "daemon (Asana posts to ${AEGIS_PUBLIC_URL}/webhooks/asana/<id>)"));
         UUID id = UUID.randomUUID();
-        String target = base.toString() + "/webhooks/asana/" + id;
-        subscriptions.createPending(id, p.gid(), p.id(), target);
+        String target = targetPrefix(base) + id;
+        if (!subscriptions.createPending(id, p.gid(), p.id(), target)) {
+            // Another instance registered one a moment ago: the project is covered.
+            LOG.info("event=webhook_already_registering project={}", p.gid());
+            return new Outcome(p.gid(), null, null, "covered", null);
+        }
         try {
             Webhook w = asana.createWebhook(p.gid(), target, FILTERS);
             subscriptions.activate(id, w.gid());
@@ -124,6 +128,62 @@ public class WebhookRegistrar {
         secrets.forget(s.id());
         LOG.info("event=webhook_deleted project={} subscription={} reason=\"{}\"", s.resourceGid(), s.id(), why);
         return new Outcome(s.resourceGid(), s.id(), s.asanaWebhookGid(), "deleted", null);
+    }
+
+    /**
+     * Deletes, in Asana, the webhooks aimed at this daemon's receiver that no pending or active
+     * subscription owns: one whose create call failed or timed out after Asana had made it, one
+     * whose delete failed, an older duplicate. Left alone, they would deliver every event again,
+     * for ever. {@code listed} (Asana's) must be read before {@code live} (ours): a subscription's row
+     * is written before its webhook is created, so a webhook being registered is always owned.
+     */
+    public List<Outcome> deleteUnowned(java.util.Map<String, Webhook> listed, List<Subscription> live) {
+        Optional<URI> base = config.publicUrl();
+        if (base.isEmpty()) {
+            return List.of();
+        }
+        String prefix = targetPrefix(base.get());
+        java.util.Set<String> owned = new java.util.HashSet<>();
+        for (Subscription s : live) {
+            if ("active".equals(s.status()) || "pending".equals(s.status())) {
+                owned.add(s.target());
+                if (s.asanaWebhookGid() != null) {
+                    owned.add(s.asanaWebhookGid());
+                }
+            }
+        }
+        List<Outcome> out = new ArrayList<>();
+        for (Webhook w : listed.values()) {
+            if (w.target() == null || !w.target().startsWith(prefix) || owned.contains(w.gid())
+                    || owned.contains(w.target())) {
+                continue;
+            }
+            Optional<Subscription> row = live.stream()
+                    .filter(s -> w.gid().equals(s.asanaWebhookGid()) || w.target().equals(s.target())).findFirst();
+            try {
+                asana.deleteWebhook(w.gid());
+            } catch (AsanaException.NotFound e) {
+                // gone meanwhile
+            } catch (AsanaException e) {
+                LOG.warn("event=webhook_orphan_not_deleted webhook={} project={} error=\"{}\"", w.gid(),
+                        w.resourceGid(), e.getMessage());
+                out.add(new Outcome(w.resourceGid(), row.map(Subscription::id).orElse(null), w.gid(), "failed",
+                        e.getMessage()));
+                continue;
+            }
+            row.ifPresent(s -> {
+                subscriptions.markDeleted(s.id(), "its webhook was left in Asana and is deleted");
+                secrets.forget(s.id());
+            });
+            LOG.warn("event=webhook_orphan_deleted webhook={} project={} subscription={}", w.gid(), w.resourceGid(),
+                    row.map(Subscription::id).orElse(null));
+            out.add(new Outcome(w.resourceGid(), row.map(Subscription::id).orElse(null), w.gid(), "deleted", null));
+        }
+        return out;
+    }
+
+    private static String targetPrefix(URI base) {
+        return base.toString() + "/webhooks/asana/";
     }
 
     /** Asana's view of our webhooks, by Asana gid. */

@@ -189,6 +189,42 @@ class SyncIntegrationTest {
     }
 
     @Test
+    void aWebhookNoSubscriptionOwnsIsDeletedAndEachProjectKeepsOne() throws Exception {
+        int port = Eventually.freePort();
+        AegisConfig config = SimHarness.config(schema, sim, port, true);
+        try (TestApp app = SimHarness.start(config, SimHarness.settings(Map.of()), false)) {
+            Settings env = env(Optional.of(port));
+            assertThat(cli(env, "sync", "--once").exit()).isZero();
+            assertThat(cli(env, "webhooks", "register").exit()).isZero();
+            assertThat(sim.webhooks()).hasSize(2);
+            // As if the create call had timed out after Asana made the webhook: the row says failed.
+            String project = world.projects().get(0);
+            SimHarness.count(schema, "WITH f AS (UPDATE webhook_subscriptions SET status = 'failed', "
+                    + "last_error = 'register: timed out' WHERE resource_gid = '" + project + "' RETURNING 1) "
+                    + "SELECT count(*) FROM f");
+            // Two instances registering the same project at once: the database lets one through.
+            var repo = app.context().getBean(aegis.webhook.SubscriptionRepository.class);
+            long projectId = SimHarness.count(schema, "SELECT id FROM projects WHERE asana_gid = '" + project + "'");
+            java.util.UUID first = java.util.UUID.randomUUID();
+            assertThat(repo.createPending(first, project, projectId, "http://127.0.0.1:9/x")).isTrue();
+            assertThat(repo.createPending(java.util.UUID.randomUUID(), project, projectId, "http://127.0.0.1:9/y"))
+                    .isFalse();
+            repo.markDeleted(first, "test");
+
+            app.context().getBean(aegis.webhook.WebhookHealthTask.class).run();
+
+            List<Map<String, Object>> hooks = sim.webhooks();
+            assertThat(hooks).as("the orphan deleted, a new one registered").hasSize(2);
+            assertThat(hooks.stream().map(h -> String.valueOf(((Map<?, ?>) h.get("resource")).get("gid"))))
+                    .containsExactlyInAnyOrder(world.projects().get(0), world.projects().get(1));
+            assertThat(SimHarness.count(schema, "SELECT count(*) FROM webhook_subscriptions WHERE status = 'active'"))
+                    .isEqualTo(2);
+            assertThat(SimHarness.count(schema, "SELECT count(*) FROM webhook_subscriptions WHERE status = 'failed'"))
+                    .as("the failed row is retired with its webhook").isZero();
+        }
+    }
+
+    @Test
     void theEventsPollIsTheBackstopAndA412RunsAFullSync() throws Exception {
         AegisConfig config = SimHarness.config(schema, sim, 0, false);
         try (TestApp app = SimHarness.start(config, SimHarness.settings(Map.of()), false)) {
