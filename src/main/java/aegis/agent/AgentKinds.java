@@ -5,7 +5,6 @@ import aegis.config.ProjectSettings;
 import jakarta.inject.Singleton;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -49,10 +48,6 @@ public final class AgentKinds {
             throw new IllegalArgumentException("unknown agent kind '" + kind + "'; known kinds: " + byKind.keySet());
         }
         return a;
-    }
-
-    public Optional<Agent> find(String kind) {
-        return Optional.ofNullable(byKind.get(kind));
     }
 
     public java.util.Set<String> kinds() {

@@ -41,13 +41,6 @@ public final class AgentRows {
         });
     }
 
-    public void busy(long agentId, long taskId) {
-        jdbc.withConnection(c -> {
-            busyIn(c, List.of(agentId), List.of(taskId));
-            return null;
-        });
-    }
-
     /** Marks workers busy with tasks (pairwise), on the caller's connection and transaction. */
     public static void busyIn(Connection c, List<Long> agentIds, List<Long> taskIds) throws SQLException {
         if (agentIds.isEmpty()) {

@@ -25,10 +25,6 @@ public record Execution(
         String leaseOwner,
         Instant createdAt) {
 
-    public boolean isFollowUp() {
-        return "follow_up".equals(kind);
-    }
-
     /** The marker that ends the comment answering this execution. */
     public String marker() {
         return marker(id);

@@ -524,16 +524,6 @@ public final class ExecutionStore {
         });
     }
 
-    /** Raises the priority of pending work as due dates approach (scores are computed at enqueue). */
-    public int reprioritize(long id, int priority) {
-        return update("UPDATE task_executions SET priority = ? WHERE id = ? AND status = 'pending' AND priority <> ?",
-                ps -> {
-                    ps.setInt(1, priority);
-                    ps.setLong(2, id);
-                    ps.setInt(3, priority);
-                });
-    }
-
     /** The most recent execution of a task, if any. */
     public Optional<Execution> latestForTask(long taskId) {
         return jdbc.withConnection(c -> {
@@ -544,15 +534,6 @@ public final class ExecutionStore {
                     return rs.next() ? Optional.of(read(rs)) : Optional.empty();
                 }
             }
-        });
-    }
-
-    /** Wakes the workers of every instance (after work became due without an enqueue). */
-    public void notifyNew() {
-        String ch = channel();
-        jdbc.withConnection(c -> {
-            notify(c, ch, "new");
-            return null;
         });
     }
 
