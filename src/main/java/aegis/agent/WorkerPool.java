@@ -5,6 +5,7 @@ import aegis.dispatch.Accounting;
 import aegis.dispatch.DispatchSettings;
 import aegis.dispatch.Execution;
 import aegis.dispatch.ExecutionStore;
+import aegis.dispatch.ExponentialBackoff;
 import aegis.dispatch.QueueSignals;
 import aegis.dispatch.RetryPolicy;
 import aegis.dispatch.StatementPart;
@@ -45,7 +46,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class WorkerPool implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerPool.class);
-    /** Reporting put off this often (Asana failing each time) ends the execution as failed. */
+    /**
+     * Reporting put off this often (Asana failing each time) ends the execution as failed. The
+     * tries are spaced like retries, doubling from the dispatch backoff up to its cap: with the
+     * defaults (30 s, 1 h) an answer outlives about four hours of Asana being unavailable.
+     */
     static final int MAX_REPORT_DEFERRALS = 10;
 
     private final ExecutionStore store;
@@ -60,6 +65,7 @@ public final class WorkerPool implements AutoCloseable {
     private final QueueSignals signals;
     private final Supplier<String> botGid;
     private final Metrics metrics;
+    private final ExponentialBackoff reportBackoff;
 
     private final Map<String, ConcurrentLinkedQueue<Slot>> freeSlots = new LinkedHashMap<>();
     private final List<Long> agentIds = new ArrayList<>();
@@ -90,8 +96,10 @@ public final class WorkerPool implements AutoCloseable {
         volatile Usage usage = Usage.NONE;
         /** The worker's row was brought up to date with the execution's end, in its transaction. */
         volatile boolean agentRowDone;
-        /** The slot's next execution, claimed in the transaction that finished this one. */
+        /** The slot's next execution, claimed in the statement that ended this one. */
         volatile Claimed next;
+        /** That statement asked for a next execution (and {@link #next} is what it found). */
+        volatile boolean askedNext;
         volatile long lastCommentId;
         volatile ExecutionEvents.Buffered events;
         volatile boolean lost;
@@ -126,6 +134,9 @@ public final class WorkerPool implements AutoCloseable {
         this.signals = signals;
         this.botGid = botGid;
         this.metrics = metrics;
+        Duration reportBase = settings.backoffBase().isZero() ? Duration.ofSeconds(1) : settings.backoffBase();
+        this.reportBackoff = new ExponentialBackoff(reportBase,
+                settings.backoffMax().compareTo(reportBase) < 0 ? reportBase : settings.backoffMax());
         AtomicInteger n = new AtomicInteger();
         this.workers = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "aegis-worker-" + n.incrementAndGet());
@@ -162,11 +173,6 @@ public final class WorkerPool implements AutoCloseable {
         dispatcher.start();
         LOG.info("event=pool_started instance={} workers={} kinds={}", settings.instanceId(), settings.workers(),
                 freeSlots.keySet());
-    }
-
-    /** How many executions run in this instance now. */
-    public int running() {
-        return runningCount.get();
     }
 
     private void dispatchLoop() {
@@ -256,8 +262,10 @@ public final class WorkerPool implements AutoCloseable {
         try {
             Claimed next = first;
             while (next != null) {
-                next = run(next, slot);
-                if (next == null && !stopping && slot.agentId() != null) {
+                Running ran = run(next, slot);
+                next = ran.next;
+                // An ending that already asked for the next execution and found none: asking again is waste.
+                if (next == null && !ran.askedNext && !stopping && slot.agentId() != null) {
                     try {
                         long leaseFrom = System.nanoTime();
                         List<Execution> got = store.claim(settings.instanceId(), slot.kind(), List.of(), 1,
@@ -281,8 +289,8 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
-    /** Runs one execution; answers the next one when it was claimed along with this one's end. */
-    private Claimed run(Claimed claimed, Slot slot) {
+    /** Runs one execution; its {@code next} is the one claimed along with its end, if any. */
+    private Running run(Claimed claimed, Slot slot) {
         Execution e = claimed.execution();
         Thread.interrupted();
         Running r = new Running(e, slot, Thread.currentThread(), Instant.now().plus(settings.agentTimeout()),
@@ -300,7 +308,7 @@ public final class WorkerPool implements AutoCloseable {
         try {
             if (e.owedOutcome() != null) {
                 ended = reportOwed(e, r);
-                return r.next;
+                return r;
             }
             Attempt a = attempt(e, r, slot);
             usage = a.usage();
@@ -326,7 +334,7 @@ public final class WorkerPool implements AutoCloseable {
             }
             metrics.registry().counter("aegis_dispatch_attempts_total", "ended", ended.name().toLowerCase()).increment();
         }
-        return r.next;
+        return r;
     }
 
     enum Ended { NOT_YET, COMPLETED, FAILED, RETRY, CANCELLED, RELEASED }
@@ -518,7 +526,7 @@ public final class WorkerPool implements AutoCloseable {
                 return abandonReport(e, r, "failed", "the answer could not be posted after "
                         + (e.reportDeferrals() + 1) + " tries: " + ex.getMessage());
             }
-            Instant again = Instant.now().plus(settings.backoffBase().isZero() ? Duration.ofSeconds(1) : settings.backoffBase());
+            Instant again = Instant.now().plus(reportBackoff.delay(e.reportDeferrals() + 1));
             LOG.warn("event=report_failed execution={} retry_at={} error={}", e.id(), again, ex.getMessage());
             if (r.shutdown) {
                 store.release(e.id(), e.leaseOwner());
@@ -607,6 +615,7 @@ public final class WorkerPool implements AutoCloseable {
             throw ex;
         }
         r.next = done.next().map(x -> new Claimed(x, leaseFrom)).orElse(null);
+        r.askedNext = next != null;
         return done.ended();
     }
 
