@@ -178,7 +178,8 @@ public class EventApplier {
                 isBot = botGid.equals(t.assignee() == null ? null : t.assignee().gid()) && !t.completed();
             }
             boolean newStories = !p.storyGids.isEmpty() && !local.comments().containsAll(p.storyGids);
-            if (isBot && (!wasBot || newStories) && (k != null || t != null)) {
+            // A task Asana just answered 404 for has no stories to read either.
+            if (isBot && (!wasBot || newStories) && (k != null || t != null) && !deleted.contains(gid)) {
                 try (Stream<Story> s = asana.stories(gid)) {
                     stories.put(gid, s.toList());
                     storyFetches++;
