@@ -71,16 +71,4 @@ public class InboxRows {
             }
         });
     }
-
-    /** Rows waiting: pending or processing. */
-    public long backlog() {
-        return jdbc.withConnection(c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT count(*) FROM webhooks WHERE status IN ('pending', 'processing')");
-                 ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        });
-    }
 }

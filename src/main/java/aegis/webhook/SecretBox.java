@@ -22,6 +22,9 @@ public final class SecretBox {
     private static final int NONCE = 12;
     private static final int TAG_BITS = 128;
 
+    /** How to make a key, for the errors that ask for one. */
+    static final String MAKE_ONE = "generate one with: head -c 32 /dev/urandom | base64";
+
     private final SecretKeySpec key;
     private final SecureRandom random = new SecureRandom();
 
@@ -37,23 +40,17 @@ public final class SecretBox {
         return settings.string(SETTING).map(SecretBox::parse);
     }
 
-    /** The box, or a ConfigException saying how to make a key. */
-    public static SecretBox required(Settings settings, String why) {
-        return fromSettings(settings).orElseThrow(() -> new ConfigException(SETTING,
-                "is required " + why + "; generate one with: head -c 32 /dev/urandom | base64"));
-    }
-
     static SecretBox parse(String value) {
         byte[] raw;
         try {
             raw = Base64.getDecoder().decode(value.trim());
         } catch (IllegalArgumentException e) {
             throw new ConfigException(SETTING, "must be base64 of 32 random bytes (it is not valid base64); "
-                    + "generate one with: head -c 32 /dev/urandom | base64");
+                    + MAKE_ONE);
         }
         if (raw.length != 32) {
             throw new ConfigException(SETTING, "must be base64 of exactly 32 bytes, it decodes to "
-                    + raw.length + "; generate one with: head -c 32 /dev/urandom | base64");
+                    + raw.length + "; " + MAKE_ONE);
         }
         return new SecretBox(raw);
     }

@@ -125,10 +125,6 @@ public class SubscriptionRepository {
                 + "ORDER BY created_at", null);
     }
 
-    public List<Subscription> all() {
-        return query("SELECT " + COLS + " FROM webhook_subscriptions ORDER BY created_at", null);
-    }
-
     private List<Subscription> query(String sql, UUID id) {
         return jdbc.withConnection(c -> {
             List<Subscription> out = new ArrayList<>();

@@ -18,17 +18,12 @@ public final class WebhookSecrets {
         this.box = SecretBox.fromSettings(settings);
         if (box.isEmpty() && config.publicUrl().isPresent()) {
             throw new aegis.config.ConfigException(SecretBox.SETTING, "is required when AEGIS_PUBLIC_URL is set "
-                    + "(webhook secrets are stored encrypted under it); generate one with: "
-                    + "head -c 32 /dev/urandom | base64");
+                    + "(webhook secrets are stored encrypted under it); " + SecretBox.MAKE_ONE);
         }
-    }
-
-    public Optional<SecretBox> box() {
-        return box;
     }
 
     public SecretBox required(String why) {
         return box.orElseThrow(() -> new aegis.config.ConfigException(SecretBox.SETTING,
-                "is required " + why + "; generate one with: head -c 32 /dev/urandom | base64"));
+                "is required " + why + "; " + SecretBox.MAKE_ONE));
     }
 }
