@@ -7,6 +7,8 @@ import java.time.Instant;
  * attempt already reached an outcome that was not yet reported in Asana (the worker died
  * in between): the worker then reports it instead of running the agent again.
  * {@code leaseOwner} is this claim's lease token: every write the worker makes is guarded on it.
+ * {@code reportDeferrals}: how many times reporting the outcome was put off (Asana failing),
+ * kept in the execution's context; the rest of the context (the thread at enqueue) is not read.
  */
 public record Execution(
         long id,
@@ -21,25 +23,13 @@ public record Execution(
         String owedOutcome,
         String result,
         String error,
-        String contextJson,
+        int reportDeferrals,
         String leaseOwner,
         Instant createdAt) {
 
     /** The marker that ends the comment answering this execution. */
     public String marker() {
         return marker(id);
-    }
-
-    private static final java.util.regex.Pattern DEFERRALS =
-            java.util.regex.Pattern.compile("\"report_deferrals\"\\s*:\\s*(\\d+)");
-
-    /** How many times reporting this execution's outcome was put off (Asana failing). */
-    public int reportDeferrals() {
-        if (contextJson == null) {
-            return 0;
-        }
-        var m = DEFERRALS.matcher(contextJson);
-        return m.find() ? Integer.parseInt(m.group(1)) : 0;
     }
 
     /** The instance id within a lease token ({@code instanceId:random}); a bare id is returned as is. */

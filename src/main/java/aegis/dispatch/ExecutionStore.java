@@ -32,7 +32,8 @@ import java.util.Optional;
 public final class ExecutionStore {
     static final String COLUMNS = "e.id, e.task_id, (SELECT t.asana_gid FROM tasks t WHERE t.id = e.task_id) AS task_gid, "
             + "e.kind, e.agent_type, e.attempt, e.max_attempts, e.requested_by_gid, e.trigger_comment_gid, "
-            + "e.outcome, e.result, e.error, e.context::text AS context, e.lease_owner, e.created_at";
+            + "e.outcome, e.result, e.error, coalesce((e.context->>'report_deferrals')::int, 0) AS report_deferrals, "
+            + "e.lease_owner, e.created_at";
 
     private final Jdbc jdbc;
     private volatile String channel;
@@ -597,7 +598,7 @@ public final class ExecutionStore {
         return new Execution(rs.getLong("id"), rs.getLong("task_id"), rs.getString("task_gid"),
                 rs.getString("kind"), rs.getString("agent_type"), rs.getInt("attempt"), rs.getInt("max_attempts"),
                 rs.getString("requested_by_gid"), rs.getString("trigger_comment_gid"), rs.getString("outcome"),
-                rs.getString("result"), rs.getString("error"), rs.getString("context"), rs.getString("lease_owner"),
+                rs.getString("result"), rs.getString("error"), rs.getInt("report_deferrals"), rs.getString("lease_owner"),
                 created == null ? null : created.toInstant());
     }
 }
