@@ -52,6 +52,11 @@ public final class AsanaModel {
             String permalinkUrl,
             Instant createdAt,
             Instant modifiedAt) {
+
+        /** Open and assigned to {@code userGid} (the bot: the task asks it for work). */
+        public boolean openAndAssignedTo(String userGid) {
+            return !completed && assignee != null && userGid != null && userGid.equals(assignee.gid());
+        }
     }
 
     /** A story; comments have {@code resourceSubtype = "comment_added"}. */

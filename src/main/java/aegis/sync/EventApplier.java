@@ -175,7 +175,7 @@ public class EventApplier {
                     continue;
                 }
                 rows.add(row);
-                isBot = botGid.equals(t.assignee() == null ? null : t.assignee().gid()) && !t.completed();
+                isBot = t.openAndAssignedTo(botGid);
             }
             boolean newStories = !p.storyGids.isEmpty() && !local.comments().containsAll(p.storyGids);
             // A task Asana just answered 404 for has no stories to read either.

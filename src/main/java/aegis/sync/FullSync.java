@@ -148,7 +148,7 @@ public class FullSync {
                 // Per task is per page in effect: the next page is requested only after this check.
                 checkStop();
                 seen.add(t.gid());
-                if (wantsBot(t, botGid)) {
+                if (t.openAndAssignedTo(botGid)) {
                     openBot.add(t.gid());
                 }
                 batch.add(new Row(p.id(), p.gid(), t));
@@ -181,7 +181,7 @@ public class FullSync {
                     seen.add(s.gid());
                     rows.add(new Row(p.id(), p.gid(), s));
                     subtaskCount++;
-                    if (wantsBot(s, botGid)) {
+                    if (s.openAndAssignedTo(botGid)) {
                         threads.put(s.gid(), thread(s.gid()));
                     }
                 }
@@ -251,9 +251,5 @@ public class FullSync {
         } catch (AsanaException.InvalidSyncToken e) {
             return e.freshToken();
         }
-    }
-
-    private static boolean wantsBot(Task t, String botGid) {
-        return t.assignee() != null && botGid.equals(t.assignee().gid()) && !t.completed();
     }
 }
