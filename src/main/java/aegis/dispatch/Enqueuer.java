@@ -51,10 +51,10 @@ public class Enqueuer {
         if (snap.isEmpty() || !snap.get().wantsBot(bot.gid())) {
             return Optional.empty();
         }
-        boolean followUp = store.latestForTask(taskId).isPresent();
+        boolean followUp = store.hasExecution(taskId);
         String agentType = selector.kindFor(snap.get().task(), snap.get().project());
         TaskReader.Thread thread = loaded.get().thread();
-        int priority = PriorityScore.score(facts(snap.get(), tasks.createdAt(taskId).orElse(null)), Instant.now());
+        int priority = PriorityScore.score(facts(snap.get(), snap.get().createdAt()), Instant.now());
         ObjectNode ctx = json.createObjectNode();
         ctx.put("last_comment_id", thread.lastCommentId());
         ArrayNode comments = ctx.putArray("thread");

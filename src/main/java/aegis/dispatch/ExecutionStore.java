@@ -525,14 +525,15 @@ public final class ExecutionStore {
         });
     }
 
-    /** The most recent execution of a task, if any. */
-    public Optional<Execution> latestForTask(long taskId) {
+    /** Whether the task has had an execution (a new one for it is then a follow-up). */
+    public boolean hasExecution(long taskId) {
         return jdbc.withConnection(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS
-                    + " FROM task_executions e WHERE e.task_id = ? ORDER BY e.created_at DESC, e.id DESC LIMIT 1")) {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT EXISTS (SELECT 1 FROM task_executions WHERE task_id = ?)")) {
                 ps.setLong(1, taskId);
                 try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? Optional.of(read(rs)) : Optional.empty();
+                    rs.next();
+                    return rs.getBoolean(1);
                 }
             }
         });

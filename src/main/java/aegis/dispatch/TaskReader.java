@@ -57,7 +57,7 @@ public final class TaskReader {
             SELECT t.id, t.asana_gid, t.name, t.notes, t.permalink_url, t.due_on, t.due_at,
                    (SELECT coalesce(array_agg(x->>'name'), '{}') FROM jsonb_array_elements(t.tags) x) AS tags,
                    t.assignee_gid, t.completed, t.deleted, t.custom_fields::text AS custom_fields,
-                   t.asana_created_at,
+                   coalesce(t.asana_created_at, t.created_at) AS created_at,
                    p.id AS project_id, p.asana_gid AS project_gid, p.name AS project_name,
                    p.code_path, p.archived AS project_archived,
                    %s AS thread
@@ -95,21 +95,8 @@ public final class TaskReader {
                             rs.getString("project_name"), codePath);
                     var snapshot = new TaskSnapshot(task, project, rs.getString("assignee_gid"),
                             rs.getBoolean("completed"), rs.getBoolean("deleted"), rs.getBoolean("project_archived"),
-                            rs.getString("custom_fields"));
+                            rs.getString("custom_fields"), rs.getTimestamp("created_at").toInstant());
                     return Optional.of(new Loaded(snapshot, rs.getString("thread")));
-                }
-            }
-        });
-    }
-
-    /** Created time in Asana (for the age part of the priority). */
-    public Optional<java.time.Instant> createdAt(long taskId) {
-        return jdbc.withConnection(c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT coalesce(asana_created_at, created_at) FROM tasks WHERE id = ?")) {
-                ps.setLong(1, taskId);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? Optional.of(rs.getTimestamp(1).toInstant()) : Optional.empty();
                 }
             }
         });
