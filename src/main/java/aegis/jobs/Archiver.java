@@ -194,6 +194,8 @@ public final class Archiver {
                             updated_at = now())
                     SELECT count(*) FROM gone""".formatted(OLD_EVENTS);
             case EXECUTIONS -> {
+                // The archive's totals move with its rows, in the same statement: system_state's
+                // totals then never need to scan the archive, and never count a row twice or not at all.
                 String cols = String.join(", ", executionColumns());
                 yield """
                         WITH moved AS (
@@ -201,7 +203,13 @@ public final class Archiver {
                             SELECT t.id %s LIMIT ? FOR UPDATE OF t SKIP LOCKED)
                           RETURNING %s),
                         kept AS (
-                          INSERT INTO task_executions_archive (%s) SELECT %s FROM moved)
+                          INSERT INTO task_executions_archive (%s) SELECT %s FROM moved),
+                        totalled AS (
+                          UPDATE system_state
+                             SET archived_executions = archived_executions + (SELECT count(*) FROM moved),
+                                 archived_cost_usd = archived_cost_usd
+                                                     + (SELECT coalesce(sum(cost_usd), 0) FROM moved)
+                           WHERE id = 1 AND EXISTS (SELECT 1 FROM moved))
                         SELECT count(*) FROM moved""".formatted(OLD_EXECUTIONS, cols, cols, cols);
             }
             case INBOX -> """

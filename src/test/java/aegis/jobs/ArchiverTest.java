@@ -3,7 +3,9 @@ package aegis.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import aegis.config.Jdbc;
+import aegis.status.Instance;
 import aegis.status.Metrics;
+import aegis.status.SystemStateRefresh;
 import aegis.testing.TestDatabase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micronaut.jdbc.DataSourceResolver;
@@ -11,6 +13,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -49,6 +52,8 @@ class ArchiverTest {
         sql("""
             TRUNCATE projects, tasks, task_executions, task_executions_archive, agents, agent_events,
                      agent_event_daily_counts, webhooks CASCADE;
+            UPDATE system_state SET archived_executions = 0, archived_cost_usd = 0, total_executions = 0,
+                                    total_cost_usd = 0 WHERE id = 1;
             INSERT INTO projects (asana_gid, name) VALUES ('p1', 'P');
             INSERT INTO agents (name, agent_type) VALUES ('a1', 'command'), ('a2', 'command');
             -- tasks: 1 open; 2 completed and untouched for 400 days; 3 completed recently; 4 completed, old, but modified lately
@@ -182,6 +187,27 @@ class ArchiverTest {
                 .as("what stops an open task being answered again").containsExactly("open latest");
         assertThat(rows("SELECT result FROM task_executions_archive WHERE result NOT LIKE 'old %' ORDER BY result"))
                 .containsExactly("done latest", "done older", "gone latest", "gone older", "open older");
+    }
+
+    @Test
+    void totalsStayTheSameWhenExecutionsMoveAndTheRefreshLeavesTheArchiveAlone() throws Exception {
+        SystemStateRefresh refresh = new SystemStateRefresh(jdbc, new Instance("test-node", 1, Instant.now()));
+        refresh.run();
+        assertThat(rows("SELECT total_executions || ':' || total_cost_usd FROM system_state"))
+                .containsExactly("14:5.000000");
+
+        archiver(4).run();
+        assertThat(rows("SELECT archived_executions || ':' || archived_cost_usd FROM system_state"))
+                .as("the move keeps the archive's totals").containsExactly("9:4.500000");
+        refresh.run();
+        assertThat(rows("SELECT total_executions || ':' || total_cost_usd FROM system_state"))
+                .containsExactly("14:5.000000");
+
+        // The refresh takes the archive's part from system_state: rows it would have counted change nothing.
+        sql("DELETE FROM task_executions_archive");
+        refresh.run();
+        assertThat(rows("SELECT total_executions || ':' || total_cost_usd FROM system_state"))
+                .containsExactly("14:5.000000");
     }
 
     @Test
