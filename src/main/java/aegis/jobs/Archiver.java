@@ -50,6 +50,8 @@ public final class Archiver {
     private final Jdbc jdbc;
     private final RetentionPolicy policy;
     private final Metrics metrics;
+    /** Set once the daemon is stopping; never cleared, as a stopping daemon starts no new work. */
+    private volatile boolean stopping;
 
     public Archiver(Jdbc jdbc, RetentionPolicy policy, Metrics metrics) {
         this.jdbc = jdbc;
@@ -122,7 +124,10 @@ public final class Archiver {
         return new Report(out, true);
     }
 
-    /** One run: every category, batch after batch, until none is left or the time budget is spent. */
+    /**
+     * One run: every category, batch after batch, until none is left, the time budget is spent
+     * or {@link #stop()} is called.
+     */
     public Report run() {
         long deadline = System.nanoTime() + policy.maxRun().toNanos();
         Map<Category, Long> out = new LinkedHashMap<>();
@@ -133,7 +138,7 @@ public final class Archiver {
                 String sql = statement(cat);
                 int n;
                 do {
-                    if (System.nanoTime() > deadline) {
+                    if (stopping || System.nanoTime() > deadline) {
                         complete = false;
                         break;
                     }
@@ -144,10 +149,19 @@ public final class Archiver {
             out.put(cat, total);
         }
         Report r = new Report(out, complete);
-        LOG.info("event=retention_done agent_events={} executions={} inbox={} tasks={} complete={}",
+        LOG.info("event=retention_done agent_events={} executions={} inbox={} tasks={} complete={} stopped={}",
                 out.get(Category.AGENT_EVENTS), out.get(Category.EXECUTIONS), out.get(Category.INBOX),
-                out.get(Category.TASKS), complete);
+                out.get(Category.TASKS), complete, stopping);
         return r;
+    }
+
+    /**
+     * The daemon is stopping: a run under way ends after its current batch (each batch commits
+     * on its own, so nothing is left half done), and later runs start none. A run may otherwise
+     * last {@code AEGIS_ARCHIVE_MAX_RUN}, far longer than shutdown waits for running jobs.
+     */
+    public void stop() {
+        stopping = true;
     }
 
     /** One batch of one category (tests show the bound); rows handled. */

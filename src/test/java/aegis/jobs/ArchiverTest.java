@@ -16,6 +16,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -208,6 +212,47 @@ class ArchiverTest {
         refresh.run();
         assertThat(rows("SELECT total_executions || ':' || total_cost_usd FROM system_state"))
                 .containsExactly("14:5.000000");
+    }
+
+    @Test
+    void stoppingTheTaskEndsTheRunAfterTheBatchUnderWay() throws Exception {
+        Archiver a = archiver(3);
+        RetentionTask task = new RetentionTask(a);
+        ExecutorService runs = Executors.newSingleThreadExecutor();
+        try (Connection holder = schema.connect(); Statement st = holder.createStatement()) {
+            holder.setAutoCommit(false);
+            // An executions batch adds to system_state's archive totals: holding that row holds
+            // the first executions batch half way, after the events batches are done.
+            st.execute("SELECT 1 FROM system_state WHERE id = 1 FOR UPDATE");
+            long holderPid;
+            try (ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
+                rs.next();
+                holderPid = rs.getLong(1);
+            }
+            Future<Archiver.Report> run = runs.submit(a::run);
+            long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (longOf("SELECT count(*) FROM pg_stat_activity WHERE " + holderPid + " = ANY(pg_blocking_pids(pid))") == 0) {
+                assertThat(System.nanoTime()).as("the executions batch waits on system_state").isLessThan(until);
+                assertThat(run.isDone()).as("the run is still under way").isFalse();
+                Thread.sleep(20);
+            }
+            task.stop();
+            holder.rollback();
+
+            Archiver.Report r = run.get(20, TimeUnit.SECONDS);
+            assertThat(r.complete()).isFalse();
+            assertThat(r.rows()).containsEntry(Archiver.Category.AGENT_EVENTS, 6L)
+                    .as("the batch under way finishes, no other starts")
+                    .containsEntry(Archiver.Category.EXECUTIONS, 3L)
+                    .containsEntry(Archiver.Category.INBOX, 0L)
+                    .containsEntry(Archiver.Category.TASKS, 0L);
+        } finally {
+            runs.shutdownNow();
+        }
+        assertThat(count("task_executions_archive")).isEqualTo(3);
+        assertThat(longOf("SELECT archived_executions FROM system_state")).isEqualTo(3);
+        assertThat(a.run().total()).as("a stopping daemon starts no more batches").isZero();
+        assertThat(count("task_executions_archive")).isEqualTo(3);
     }
 
     @Test
