@@ -59,10 +59,6 @@ public final class Archiver {
         this.metrics = metrics;
     }
 
-    public RetentionPolicy policy() {
-        return policy;
-    }
-
     private int days(Category c) {
         return switch (c) {
             case AGENT_EVENTS -> policy.agentEventsDays();

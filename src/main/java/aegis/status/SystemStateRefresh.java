@@ -54,9 +54,7 @@ public final class SystemStateRefresh implements PeriodicTask {
                                          + (SELECT archived_executions FROM system_state WHERE id = 1),
                       total_cost_usd = (SELECT coalesce(sum(cost_usd), 0) FROM task_executions)
                                        + (SELECT archived_cost_usd FROM system_state WHERE id = 1),
-                      active_agents = (SELECT count(*) FROM agents WHERE status IN ('idle', 'busy')),
-                      data = data || jsonb_build_object('nodes',
-                               (SELECT count(*) FROM qrtz_scheduler_state WHERE sched_name = 'aegis'))
+                      active_agents = (SELECT count(*) FROM agents WHERE status IN ('idle', 'busy'))
                     WHERE id = 1""")) {
                 ps.setString(1, instance.id());
                 ps.setString(2, instance.id());
