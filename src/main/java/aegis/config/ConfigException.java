@@ -2,14 +2,7 @@ package aegis.config;
 
 /** A missing or malformed setting. The message names the setting and how to set it. */
 public final class ConfigException extends RuntimeException {
-    private final String setting;
-
     public ConfigException(String setting, String problem) {
         super(setting + ": " + problem);
-        this.setting = setting;
-    }
-
-    public String setting() {
-        return setting;
     }
 }

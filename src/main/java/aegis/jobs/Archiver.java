@@ -50,15 +50,13 @@ public final class Archiver {
     private final Jdbc jdbc;
     private final RetentionPolicy policy;
     private final Metrics metrics;
+    /** Set once the daemon is stopping; never cleared, as a stopping daemon starts no new work. */
+    private volatile boolean stopping;
 
     public Archiver(Jdbc jdbc, RetentionPolicy policy, Metrics metrics) {
         this.jdbc = jdbc;
         this.policy = policy;
         this.metrics = metrics;
-    }
-
-    public RetentionPolicy policy() {
-        return policy;
     }
 
     private int days(Category c) {
@@ -122,7 +120,10 @@ public final class Archiver {
         return new Report(out, true);
     }
 
-    /** One run: every category, batch after batch, until none is left or the time budget is spent. */
+    /**
+     * One run: every category, batch after batch, until none is left, the time budget is spent
+     * or {@link #stop()} is called.
+     */
     public Report run() {
         long deadline = System.nanoTime() + policy.maxRun().toNanos();
         Map<Category, Long> out = new LinkedHashMap<>();
@@ -133,7 +134,7 @@ public final class Archiver {
                 String sql = statement(cat);
                 int n;
                 do {
-                    if (System.nanoTime() > deadline) {
+                    if (stopping || System.nanoTime() > deadline) {
                         complete = false;
                         break;
                     }
@@ -144,10 +145,19 @@ public final class Archiver {
             out.put(cat, total);
         }
         Report r = new Report(out, complete);
-        LOG.info("event=retention_done agent_events={} executions={} inbox={} tasks={} complete={}",
+        LOG.info("event=retention_done agent_events={} executions={} inbox={} tasks={} complete={} stopped={}",
                 out.get(Category.AGENT_EVENTS), out.get(Category.EXECUTIONS), out.get(Category.INBOX),
-                out.get(Category.TASKS), complete);
+                out.get(Category.TASKS), complete, stopping);
         return r;
+    }
+
+    /**
+     * The daemon is stopping: a run under way ends after its current batch (each batch commits
+     * on its own, so nothing is left half done), and later runs start none. A run may otherwise
+     * last {@code AEGIS_ARCHIVE_MAX_RUN}, far longer than shutdown waits for running jobs.
+     */
+    public void stop() {
+        stopping = true;
     }
 
     /** One batch of one category (tests show the bound); rows handled. */
@@ -194,6 +204,8 @@ public final class Archiver {
                             updated_at = now())
                     SELECT count(*) FROM gone""".formatted(OLD_EVENTS);
             case EXECUTIONS -> {
+                // The archive's totals move with its rows, in the same statement: system_state's
+                // totals then never need to scan the archive, and never count a row twice or not at all.
                 String cols = String.join(", ", executionColumns());
                 yield """
                         WITH moved AS (
@@ -201,7 +213,13 @@ public final class Archiver {
                             SELECT t.id %s LIMIT ? FOR UPDATE OF t SKIP LOCKED)
                           RETURNING %s),
                         kept AS (
-                          INSERT INTO task_executions_archive (%s) SELECT %s FROM moved)
+                          INSERT INTO task_executions_archive (%s) SELECT %s FROM moved),
+                        totalled AS (
+                          UPDATE system_state
+                             SET archived_executions = archived_executions + (SELECT count(*) FROM moved),
+                                 archived_cost_usd = archived_cost_usd
+                                                     + (SELECT coalesce(sum(cost_usd), 0) FROM moved)
+                           WHERE id = 1 AND EXISTS (SELECT 1 FROM moved))
                         SELECT count(*) FROM moved""".formatted(OLD_EXECUTIONS, cols, cols, cols);
             }
             case INBOX -> """

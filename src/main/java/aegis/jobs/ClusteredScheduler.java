@@ -117,11 +117,6 @@ public final class ClusteredScheduler {
                 s.getSchedulerInstanceId(), schedules, threads);
     }
 
-    /** This node's Quartz instance id (unique per process start). */
-    public synchronized String instanceId() throws SchedulerException {
-        return scheduler == null ? null : scheduler.getSchedulerInstanceId();
-    }
-
     private static Properties properties(String dataSourceName, int threads) {
         Properties p = new Properties();
         p.setProperty("org.quartz.scheduler.instanceName", CLUSTER_NAME);

@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,10 +32,6 @@ public final class PeriodicTaskRunner {
 
     public Map<String, PeriodicTask> tasks() {
         return byName;
-    }
-
-    public Optional<PeriodicTask> task(String name) {
-        return Optional.ofNullable(byName.get(name));
     }
 
     /** Runs the named task once; false when it failed (the failure is logged, not thrown). */

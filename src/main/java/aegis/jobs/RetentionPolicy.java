@@ -1,5 +1,6 @@
 package aegis.jobs;
 
+import aegis.config.ConfigException;
 import aegis.config.Settings;
 import java.time.Duration;
 
@@ -20,14 +21,10 @@ import java.time.Duration;
 public record RetentionPolicy(int executionsDays, int agentEventsDays, int inboxDays, int tasksDays,
                               int batchSize, Duration maxRun) {
 
+    static final String MAX_RUN = "AEGIS_ARCHIVE_MAX_RUN";
+
     public static RetentionPolicy from(Settings s) {
-        Duration maxRun = s.string("AEGIS_ARCHIVE_MAX_RUN")
-                .map(v -> Schedule.parse("AEGIS_ARCHIVE_MAX_RUN", v))
-                .map(sch -> sch instanceof Schedule.Every e ? e.period() : null)
-                .orElse(Duration.ofMinutes(10));
-        if (maxRun == null) {
-            throw new aegis.config.ConfigException("AEGIS_ARCHIVE_MAX_RUN", "must be a duration such as 10m or PT10M");
-        }
+        Duration maxRun = s.string(MAX_RUN).map(RetentionPolicy::maxRun).orElse(Duration.ofMinutes(10));
         return new RetentionPolicy(
                 s.integer("AEGIS_RETENTION_EXECUTIONS_DAYS", 90, 0, 100_000),
                 s.integer("AEGIS_RETENTION_AGENT_EVENTS_DAYS", 30, 0, 100_000),
@@ -35,5 +32,24 @@ public record RetentionPolicy(int executionsDays, int agentEventsDays, int inbox
                 s.integer("AEGIS_RETENTION_TASKS_DAYS", 365, 0, 100_000),
                 s.integer("AEGIS_ARCHIVE_BATCH_SIZE", 1000, 1, 100_000),
                 maxRun);
+    }
+
+    /**
+     * A run's time budget. The schedule syntax also accepts cron, which means nothing for a
+     * length of time: refused here by name rather than read as the default.
+     */
+    private static Duration maxRun(String raw) {
+        Schedule parsed;
+        try {
+            parsed = Schedule.parse(MAX_RUN, raw);
+        } catch (ConfigException e) {
+            parsed = null;
+        }
+        if (parsed instanceof Schedule.Every every) {
+            return every.period();
+        }
+        throw new ConfigException(MAX_RUN, "must be a duration such as 10m, 1h or PT10M (at least 100ms): how "
+                + "long one retention run may take" + (parsed instanceof Schedule.Cron ? "; a cron expression names "
+                + "times, not a length of time" : "") + "; got '" + raw.trim() + "'");
     }
 }

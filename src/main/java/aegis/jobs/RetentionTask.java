@@ -26,4 +26,9 @@ public final class RetentionTask implements PeriodicTask {
     public void run() {
         archiver.run();
     }
+
+    @Override
+    public void stop() {
+        archiver.stop();
+    }
 }

@@ -1,6 +1,7 @@
 package aegis.status;
 
 import aegis.config.Jdbc;
+import aegis.jobs.ClusteredScheduler;
 import jakarta.inject.Singleton;
 import java.math.BigDecimal;
 import java.sql.Connection;
@@ -108,7 +109,7 @@ public final class StatusReader {
             List<Status.Node> nodes = new ArrayList<>();
             query(c, """
                     SELECT instance_name, last_checkin_time, checkin_interval FROM qrtz_scheduler_state
-                     WHERE sched_name = 'aegis' ORDER BY instance_name""", rs -> {
+                     WHERE sched_name = '%s' ORDER BY instance_name""".formatted(ClusteredScheduler.CLUSTER_NAME), rs -> {
                 Instant at = Instant.ofEpochMilli(rs.getLong(2));
                 boolean alive = at.plusMillis(2 * rs.getLong(3) + 7_500).isAfter(Instant.now());
                 nodes.add(new Status.Node(rs.getString(1), at.toString(), alive));

@@ -12,6 +12,11 @@ import java.time.Duration;
  * default): the node that refreshes it, its pid and start, the latest syncs, totals over live
  * and archived executions, and the agents that are up. Sync may also write the last-sync
  * columns directly; the refresh only ever moves them forward.
+ *
+ * <p>The archive's part of the totals is the one the archiver keeps in system_state as it moves
+ * rows. It is read by subquery, not as the row's column: the statement's one snapshot then sees
+ * a batch either still live or already archived, where the row re-read after waiting on an
+ * archiver's lock would count it twice.
  */
 @Singleton
 public final class SystemStateRefresh implements PeriodicTask {
@@ -46,12 +51,10 @@ public final class SystemStateRefresh implements PeriodicTask {
                       last_webhook_at = GREATEST(last_webhook_at,
                                                  (SELECT max(last_delivery_at) FROM webhook_subscriptions)),
                       total_executions = (SELECT count(*) FROM task_executions)
-                                         + (SELECT count(*) FROM task_executions_archive),
+                                         + (SELECT archived_executions FROM system_state WHERE id = 1),
                       total_cost_usd = (SELECT coalesce(sum(cost_usd), 0) FROM task_executions)
-                                       + (SELECT coalesce(sum(cost_usd), 0) FROM task_executions_archive),
-                      active_agents = (SELECT count(*) FROM agents WHERE status IN ('idle', 'busy')),
-                      data = data || jsonb_build_object('nodes',
-                               (SELECT count(*) FROM qrtz_scheduler_state WHERE sched_name = 'aegis'))
+                                       + (SELECT archived_cost_usd FROM system_state WHERE id = 1),
+                      active_agents = (SELECT count(*) FROM agents WHERE status IN ('idle', 'busy'))
                     WHERE id = 1""")) {
                 ps.setString(1, instance.id());
                 ps.setString(2, instance.id());

@@ -3,7 +3,9 @@ package aegis.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import aegis.config.Jdbc;
+import aegis.status.Instance;
 import aegis.status.Metrics;
+import aegis.status.SystemStateRefresh;
 import aegis.testing.TestDatabase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micronaut.jdbc.DataSourceResolver;
@@ -11,8 +13,13 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -49,6 +56,8 @@ class ArchiverTest {
         sql("""
             TRUNCATE projects, tasks, task_executions, task_executions_archive, agents, agent_events,
                      agent_event_daily_counts, webhooks CASCADE;
+            UPDATE system_state SET archived_executions = 0, archived_cost_usd = 0, total_executions = 0,
+                                    total_cost_usd = 0 WHERE id = 1;
             INSERT INTO projects (asana_gid, name) VALUES ('p1', 'P');
             INSERT INTO agents (name, agent_type) VALUES ('a1', 'command'), ('a2', 'command');
             -- tasks: 1 open; 2 completed and untouched for 400 days; 3 completed recently; 4 completed, old, but modified lately
@@ -182,6 +191,68 @@ class ArchiverTest {
                 .as("what stops an open task being answered again").containsExactly("open latest");
         assertThat(rows("SELECT result FROM task_executions_archive WHERE result NOT LIKE 'old %' ORDER BY result"))
                 .containsExactly("done latest", "done older", "gone latest", "gone older", "open older");
+    }
+
+    @Test
+    void totalsStayTheSameWhenExecutionsMoveAndTheRefreshLeavesTheArchiveAlone() throws Exception {
+        SystemStateRefresh refresh = new SystemStateRefresh(jdbc, new Instance("test-node", 1, Instant.now()));
+        refresh.run();
+        assertThat(rows("SELECT total_executions || ':' || total_cost_usd FROM system_state"))
+                .containsExactly("14:5.000000");
+
+        archiver(4).run();
+        assertThat(rows("SELECT archived_executions || ':' || archived_cost_usd FROM system_state"))
+                .as("the move keeps the archive's totals").containsExactly("9:4.500000");
+        refresh.run();
+        assertThat(rows("SELECT total_executions || ':' || total_cost_usd FROM system_state"))
+                .containsExactly("14:5.000000");
+
+        // The refresh takes the archive's part from system_state: rows it would have counted change nothing.
+        sql("DELETE FROM task_executions_archive");
+        refresh.run();
+        assertThat(rows("SELECT total_executions || ':' || total_cost_usd FROM system_state"))
+                .containsExactly("14:5.000000");
+    }
+
+    @Test
+    void stoppingTheTaskEndsTheRunAfterTheBatchUnderWay() throws Exception {
+        Archiver a = archiver(3);
+        RetentionTask task = new RetentionTask(a);
+        ExecutorService runs = Executors.newSingleThreadExecutor();
+        try (Connection holder = schema.connect(); Statement st = holder.createStatement()) {
+            holder.setAutoCommit(false);
+            // An executions batch adds to system_state's archive totals: holding that row holds
+            // the first executions batch half way, after the events batches are done.
+            st.execute("SELECT 1 FROM system_state WHERE id = 1 FOR UPDATE");
+            long holderPid;
+            try (ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
+                rs.next();
+                holderPid = rs.getLong(1);
+            }
+            Future<Archiver.Report> run = runs.submit(a::run);
+            long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (longOf("SELECT count(*) FROM pg_stat_activity WHERE " + holderPid + " = ANY(pg_blocking_pids(pid))") == 0) {
+                assertThat(System.nanoTime()).as("the executions batch waits on system_state").isLessThan(until);
+                assertThat(run.isDone()).as("the run is still under way").isFalse();
+                Thread.sleep(20);
+            }
+            task.stop();
+            holder.rollback();
+
+            Archiver.Report r = run.get(20, TimeUnit.SECONDS);
+            assertThat(r.complete()).isFalse();
+            assertThat(r.rows()).containsEntry(Archiver.Category.AGENT_EVENTS, 6L)
+                    .as("the batch under way finishes, no other starts")
+                    .containsEntry(Archiver.Category.EXECUTIONS, 3L)
+                    .containsEntry(Archiver.Category.INBOX, 0L)
+                    .containsEntry(Archiver.Category.TASKS, 0L);
+        } finally {
+            runs.shutdownNow();
+        }
+        assertThat(count("task_executions_archive")).isEqualTo(3);
+        assertThat(longOf("SELECT archived_executions FROM system_state")).isEqualTo(3);
+        assertThat(a.run().total()).as("a stopping daemon starts no more batches").isZero();
+        assertThat(count("task_executions_archive")).isEqualTo(3);
     }
 
     @Test
