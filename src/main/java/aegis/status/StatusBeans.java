@@ -1,14 +1,16 @@
 package aegis.status;
 
 import aegis.config.Settings;
+import aegis.dispatch.DispatchSettings;
 import io.micronaut.context.annotation.Factory;
 import jakarta.inject.Singleton;
 
 @Factory
 class StatusBeans {
     @Singleton
-    Instance instance() {
-        return Instance.current();
+    Instance instance(DispatchSettings dispatch) {
+        // One id for this process everywhere: /status, system_state, leases and agents rows.
+        return Instance.current(dispatch.instanceId());
     }
 
     @Singleton

@@ -84,6 +84,9 @@ class StatusEndpointsTest {
         JsonNode s = json.readTree(r.body());
 
         assertThat(s.path("orchestrator").path("status").asText()).isEqualTo("running");
+        String id = app.context().getBean(aegis.dispatch.DispatchSettings.class).instanceId();
+        assertThat(s.path("instance").asText()).as("the id this process's leases and agents rows carry").isEqualTo(id);
+        assertThat(s.path("orchestrator").path("instance_id").asText()).isEqualTo(id);
         assertThat(s.path("orchestrator").path("total_executions").asLong()).isEqualTo(longOf("SELECT count(*) FROM task_executions"));
         assertThat(new BigDecimal(s.path("orchestrator").path("total_cost_usd").asText()))
                 .isEqualByComparingTo(decimalOf("SELECT sum(cost_usd) FROM task_executions"));
