@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 /** The {@code aegis} entry point. Exit codes: 0 success, 1 runtime failure, 2 bad usage or configuration. */
 @Command(name = "aegis",
         mixinStandardHelpOptions = true,
-        version = "aegis 0.1.0",
+        versionProvider = Main.VersionProvider.class,
         description = "Asana as the control plane for AI agents.",
         subcommands = {
             RunCommand.class,
@@ -23,6 +23,14 @@ import picocli.CommandLine.Command;
             WebhooksCommand.class,
         })
 public final class Main implements Runnable {
+    /** {@code aegis --version}: the version the build put in the jar, as /health reports it. */
+    static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"aegis " + aegis.status.Version.current()};
+        }
+    }
+
     public static final int OK = 0;
     public static final int FAILURE = 1;
     public static final int USAGE = 2;

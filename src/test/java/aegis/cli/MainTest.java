@@ -40,6 +40,13 @@ class MainTest {
     }
 
     @Test
+    void versionIsTheBuildsVersion() {
+        Run r = run(Map.of(), "--version");
+        assertThat(r.exit()).isZero();
+        assertThat(r.out().trim()).isEqualTo("aegis " + aegis.status.Version.current());
+    }
+
+    @Test
     void noCommandIsBadUsage() {
         Run r = run(Map.of());
         assertThat(r.exit()).isEqualTo(2);
