@@ -2,6 +2,7 @@ package aegis.sync;
 
 import aegis.asana.AsanaModel.Project;
 import aegis.config.Jdbc;
+import aegis.webhook.TrackedProjects;
 import jakarta.inject.Singleton;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -14,7 +15,7 @@ import java.util.Optional;
 
 /** SQL of the projects table and of system_state's sync fields. */
 @Singleton
-public class ProjectRepository {
+public class ProjectRepository implements TrackedProjects {
     private final Jdbc jdbc;
 
     public ProjectRepository(Jdbc jdbc) {
@@ -94,6 +95,11 @@ public class ProjectRepository {
     public List<StoredProject> active() {
         return list("SELECT id, asana_gid, name, archived, events_sync_token, last_synced_at, last_events_at "
                 + "FROM projects WHERE NOT archived ORDER BY id", null);
+    }
+
+    @Override
+    public List<TrackedProjects.TrackedProject> tracked() {
+        return active().stream().map(p -> new TrackedProjects.TrackedProject(p.id(), p.gid(), p.name())).toList();
     }
 
     public Optional<StoredProject> byGid(String gid) {

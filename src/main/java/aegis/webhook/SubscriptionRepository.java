@@ -24,24 +24,6 @@ public class SubscriptionRepository {
         this.jdbc = jdbc;
     }
 
-    /** A tracked project a webhook can be registered for. */
-    public record TrackedProject(long id, String gid, String name) {
-    }
-
-    public List<TrackedProject> trackedProjects() {
-        return jdbc.withConnection(c -> {
-            List<TrackedProject> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT id, asana_gid, name FROM projects WHERE NOT archived ORDER BY id");
-                 ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(new TrackedProject(rs.getLong(1), rs.getString(2), rs.getString(3)));
-                }
-            }
-            return out;
-        });
-    }
-
     /**
      * Writes a pending subscription; false when the project already has a pending or active one
      * (another instance registering at the same moment: the database holds one per project).

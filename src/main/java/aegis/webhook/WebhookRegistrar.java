@@ -38,9 +38,11 @@ public class WebhookRegistrar {
     private final AegisConfig config;
     private final SubscriptionRepository subscriptions;
     private final SubscriptionSecrets secrets;
+    private final TrackedProjects projects;
 
     public WebhookRegistrar(AsanaClient asana, AegisConfig config, SubscriptionRepository subscriptions,
-                            SubscriptionSecrets secrets) {
+                            SubscriptionSecrets secrets, TrackedProjects projects) {
+        this.projects = projects;
         this.asana = asana;
         this.config = config;
         this.subscriptions = subscriptions;
@@ -60,7 +62,7 @@ public class WebhookRegistrar {
     public List<Outcome> registerMissing() {
         List<Subscription> live = subscriptions.live();
         List<Outcome> out = new ArrayList<>();
-        for (SubscriptionRepository.TrackedProject p : subscriptions.trackedProjects()) {
+        for (TrackedProjects.TrackedProject p : projects.tracked()) {
             boolean covered = live.stream().anyMatch(s -> p.id() == (s.projectId() == null ? -1 : s.projectId())
                     && ("active".equals(s.status()) || "pending".equals(s.status())));
             if (!covered) {
@@ -70,7 +72,7 @@ public class WebhookRegistrar {
         return out;
     }
 
-    public Outcome register(SubscriptionRepository.TrackedProject p) {
+    public Outcome register(TrackedProjects.TrackedProject p) {
         URI base = config.publicUrl().orElseThrow(() -> new ConfigException("AEGIS_PUBLIC_URL",
                 "is required to register webhooks: set it to the externally reachable base URL of this "
                         + "daemon (Asana posts to ${AEGIS_PUBLIC_URL}/webhooks/asana/<id>)"));
