@@ -1,6 +1,6 @@
 package aegis.agent;
 
-import aegis.config.Jdbc;
+import aegis.db.Jdbc;
 import aegis.dispatch.StatementPart;
 import jakarta.inject.Singleton;
 import java.math.BigDecimal;

@@ -1,6 +1,6 @@
 package aegis.agent;
 
-import aegis.config.Jdbc;
+import aegis.db.Jdbc;
 import aegis.config.ProjectSettings;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

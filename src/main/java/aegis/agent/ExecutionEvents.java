@@ -1,6 +1,6 @@
 package aegis.agent;
 
-import aegis.config.Jdbc;
+import aegis.db.Jdbc;
 import aegis.dispatch.StatementPart;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,6 +1,6 @@
 package aegis.agent;
 
-import aegis.config.Jdbc;
+import aegis.db.Jdbc;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.inject.Singleton;

@@ -11,7 +11,7 @@ import aegis.dispatch.RetryPolicy;
 import aegis.dispatch.StatementPart;
 import aegis.dispatch.TaskReader;
 import aegis.dispatch.TaskSnapshot;
-import aegis.status.Metrics;
+import aegis.metrics.Metrics;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,7 +1,7 @@
 package aegis.asana;
 
 import aegis.config.AegisConfig;
-import aegis.status.Metrics;
+import aegis.metrics.Metrics;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
 import jakarta.inject.Singleton;

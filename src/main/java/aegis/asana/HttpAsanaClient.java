@@ -9,7 +9,7 @@ import aegis.asana.AsanaModel.TaskUpdate;
 import aegis.asana.AsanaModel.User;
 import aegis.asana.AsanaModel.Webhook;
 import aegis.asana.AsanaModel.WebhookFilter;
-import aegis.status.Metrics;
+import aegis.metrics.Metrics;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;

@@ -3,7 +3,7 @@ package aegis.cli;
 import aegis.config.Settings;
 import aegis.jobs.Archiver;
 import aegis.jobs.RetentionPolicy;
-import aegis.status.Metrics;
+import aegis.metrics.Metrics;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -2,7 +2,7 @@ package aegis.cli;
 
 import aegis.config.AegisConfig;
 import aegis.config.ContextFactory;
-import aegis.config.Migrator;
+import aegis.db.Migrator;
 import aegis.config.Settings;
 import io.micronaut.context.ApplicationContext;
 import java.util.Map;

@@ -1,7 +1,7 @@
 package aegis.cli;
 
 import aegis.config.AegisConfig;
-import aegis.config.Jdbc;
+import aegis.db.Jdbc;
 import aegis.config.Settings;
 import io.micronaut.jdbc.DataSourceResolver;
 import org.postgresql.ds.PGSimpleDataSource;

@@ -1,7 +1,7 @@
 package aegis.cli;
 
 import aegis.config.AegisConfig;
-import aegis.config.Migrator;
+import aegis.db.Migrator;
 import aegis.config.Settings;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

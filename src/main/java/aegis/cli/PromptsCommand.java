@@ -4,7 +4,7 @@ import aegis.agent.PromptStore;
 import aegis.agent.PromptTemplate;
 import aegis.agent.TemplateFile;
 import aegis.agent.TemplateRenderer;
-import aegis.config.Jdbc;
+import aegis.db.Jdbc;
 import aegis.config.Settings;
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -9,7 +9,7 @@ import aegis.agent.ResultReporter;
 import aegis.agent.WorkerPool;
 import aegis.config.AegisConfig;
 import aegis.config.Settings;
-import aegis.status.Metrics;
+import aegis.metrics.Metrics;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
 import jakarta.inject.Singleton;

@@ -1,6 +1,6 @@
 package aegis.dispatch;
 
-import aegis.config.Jdbc;
+import aegis.db.Jdbc;
 import jakarta.inject.Singleton;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -1,7 +1,7 @@
 package aegis.dispatch;
 
 import aegis.asana.BotIdentity;
-import aegis.config.Jdbc;
+import aegis.db.Jdbc;
 import aegis.jobs.PeriodicTask;
 import jakarta.inject.Singleton;
 import java.sql.PreparedStatement;

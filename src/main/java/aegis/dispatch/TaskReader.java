@@ -1,7 +1,7 @@
 package aegis.dispatch;
 
 import aegis.agent.AgentRequest;
-import aegis.config.Jdbc;
+import aegis.db.Jdbc;
 import aegis.config.ProjectSettings;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;

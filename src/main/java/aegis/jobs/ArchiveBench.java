@@ -1,10 +1,10 @@
 package aegis.jobs;
 
 import aegis.config.AegisConfig;
-import aegis.config.Jdbc;
-import aegis.config.Migrator;
+import aegis.db.Jdbc;
+import aegis.db.Migrator;
 import aegis.config.Settings;
-import aegis.status.Metrics;
+import aegis.metrics.Metrics;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.micronaut.jdbc.DataSourceResolver;

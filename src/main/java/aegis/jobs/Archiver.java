@@ -1,7 +1,7 @@
 package aegis.jobs;
 
-import aegis.config.Jdbc;
-import aegis.status.Metrics;
+import aegis.db.Jdbc;
+import aegis.metrics.Metrics;
 import jakarta.inject.Singleton;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -1,6 +1,6 @@
 package aegis.jobs;
 
-import aegis.config.Jdbc;
+import aegis.db.Jdbc;
 import aegis.config.Settings;
 import io.micronaut.context.annotation.Requires;
 import io.micronaut.context.event.StartupEvent;

@@ -1,6 +1,6 @@
 package aegis.jobs;
 
-import aegis.status.Metrics;
+import aegis.metrics.Metrics;
 import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.LinkedHashMap;

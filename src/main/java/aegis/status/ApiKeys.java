@@ -1,6 +1,6 @@
 package aegis.status;
 
-import aegis.config.Jdbc;
+import aegis.db.Jdbc;
 import jakarta.inject.Singleton;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

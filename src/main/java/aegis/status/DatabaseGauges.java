@@ -1,6 +1,7 @@
 package aegis.status;
 
-import aegis.config.Jdbc;
+import aegis.metrics.Metrics;
+import aegis.db.Jdbc;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.inject.Singleton;

@@ -1,6 +1,6 @@
 package aegis.status;
 
-import aegis.config.Jdbc;
+import aegis.db.Jdbc;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.annotation.Controller;

@@ -1,6 +1,6 @@
 package aegis.status;
 
-import aegis.config.Jdbc;
+import aegis.db.Jdbc;
 import aegis.jobs.ClusteredScheduler;
 import jakarta.inject.Singleton;
 import java.math.BigDecimal;

@@ -1,6 +1,6 @@
 package aegis.status;
 
-import aegis.config.Jdbc;
+import aegis.db.Jdbc;
 import io.micronaut.context.annotation.Requires;
 import io.micronaut.context.event.StartupEvent;
 import io.micronaut.runtime.event.annotation.EventListener;

@@ -1,6 +1,6 @@
 package aegis.status;
 
-import aegis.config.Jdbc;
+import aegis.db.Jdbc;
 import aegis.jobs.PeriodicTask;
 import jakarta.inject.Singleton;
 import java.sql.PreparedStatement;

@@ -7,7 +7,7 @@ import aegis.asana.AsanaModel.Membership;
 import aegis.asana.AsanaModel.Story;
 import aegis.asana.AsanaModel.Task;
 import aegis.asana.BotIdentity;
-import aegis.config.Jdbc;
+import aegis.db.Jdbc;
 import aegis.sync.TaskStore.Known;
 import aegis.sync.TaskStore.Row;
 import jakarta.inject.Singleton;

@@ -81,7 +81,7 @@ public class EventsPoll implements PeriodicTask {
             try {
                 poll(p);
                 polled++;
-            } catch (AsanaException | aegis.config.Jdbc.DataAccessException e) {
+            } catch (AsanaException | aegis.db.Jdbc.DataAccessException e) {
                 LOG.warn("event=events_poll_failed project={} error=\"{}\"", p.gid(), e.getMessage());
             }
         }

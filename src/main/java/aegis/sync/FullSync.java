@@ -5,7 +5,7 @@ import aegis.asana.AsanaException;
 import aegis.asana.AsanaModel.Story;
 import aegis.asana.AsanaModel.Task;
 import aegis.asana.BotIdentity;
-import aegis.status.Metrics;
+import aegis.metrics.Metrics;
 import aegis.sync.ProjectRepository.StoredProject;
 import aegis.sync.TaskStore.Row;
 import jakarta.annotation.PreDestroy;
@@ -110,7 +110,7 @@ public class FullSync {
                 failed.add(p.gid());
                 LOG.info("event=full_sync_stopped project={}", p.gid());
                 break;
-            } catch (AsanaException | aegis.config.Jdbc.DataAccessException e) {
+            } catch (AsanaException | aegis.db.Jdbc.DataAccessException e) {
                 failed.add(p.gid());
                 LOG.warn("event=full_sync_failed project={} error=\"{}\"", p.gid(), e.getMessage());
             }

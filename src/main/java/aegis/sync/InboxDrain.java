@@ -2,7 +2,7 @@ package aegis.sync;
 
 import aegis.asana.AsanaModel.Event;
 import aegis.sync.InboxRows.Claimed;
-import aegis.status.Metrics;
+import aegis.metrics.Metrics;
 import jakarta.inject.Singleton;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,13 +2,13 @@ package aegis.sync;
 
 import aegis.asana.AsanaModel.Story;
 import aegis.asana.AsanaModel.Task;
-import aegis.config.Jdbc;
+import aegis.db.Jdbc;
 import aegis.sync.TaskStore.Change;
 import aegis.sync.TaskStore.CommentRow;
 import aegis.sync.TaskStore.Known;
 import aegis.sync.TaskStore.NewComment;
 import aegis.sync.TaskStore.Row;
-import aegis.status.Metrics;
+import aegis.metrics.Metrics;
 import io.micronaut.context.event.ApplicationEventPublisher;
 import jakarta.inject.Singleton;
 import java.sql.PreparedStatement;

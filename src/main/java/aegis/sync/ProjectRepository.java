@@ -1,7 +1,7 @@
 package aegis.sync;
 
 import aegis.asana.AsanaModel.Project;
-import aegis.config.Jdbc;
+import aegis.db.Jdbc;
 import aegis.webhook.TrackedProjects;
 import jakarta.inject.Singleton;
 import java.sql.PreparedStatement;

@@ -1,6 +1,6 @@
 package aegis.webhook;
 
-import aegis.config.Jdbc;
+import aegis.db.Jdbc;
 import jakarta.inject.Singleton;
 import java.sql.PreparedStatement;
 import java.util.UUID;

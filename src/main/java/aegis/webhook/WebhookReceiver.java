@@ -3,13 +3,13 @@ package aegis.webhook;
 import aegis.asana.WebhookSignature;
 
 import aegis.config.ConfigException;
-import aegis.config.Jdbc;
+import aegis.db.Jdbc;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
-import aegis.status.Metrics;
+import aegis.metrics.Metrics;
 import io.micrometer.core.instrument.Counter;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpResponse;

@@ -1,7 +1,7 @@
 package aegis.agent;
 
 import aegis.config.AegisConfig;
-import aegis.config.Jdbc;
+import aegis.db.Jdbc;
 import aegis.config.ProjectSettings;
 import aegis.dispatch.DispatchSettings;
 import aegis.dispatch.Execution;
@@ -58,7 +58,7 @@ public final class PoolHarness implements AutoCloseable {
         TaskReader tasks = new TaskReader(jdbc, new ProjectSettings.All(Map.of(), Optional.empty(), Optional.empty()));
         pool = new WorkerPool(store, tasks, new AgentRows(jdbc), new ExecutionEvents(jdbc), agents,
                 new TaskTextPrompts(), reporter, new ExponentialBackoff(s.backoffBase(), s.backoffMax()), s, signals,
-                () -> "bot", new aegis.status.Metrics(registry));
+                () -> "bot", new aegis.metrics.Metrics(registry));
     }
 
     /** While set, every connection the pool asks for throws this instead (fault injection). */

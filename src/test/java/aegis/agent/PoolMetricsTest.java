@@ -4,7 +4,7 @@ import aegis.testing.Eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import aegis.dispatch.QueueFixtures;
-import aegis.status.Metrics;
+import aegis.metrics.Metrics;
 import aegis.testing.TestDatabase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.math.BigDecimal;

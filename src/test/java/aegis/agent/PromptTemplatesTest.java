@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import aegis.cli.Main;
-import aegis.config.Jdbc;
+import aegis.db.Jdbc;
 import aegis.config.Settings;
 import aegis.testing.TestDatabase;
 import io.micronaut.jdbc.DataSourceResolver;

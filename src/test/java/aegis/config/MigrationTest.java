@@ -1,5 +1,6 @@
 package aegis.config;
 
+import aegis.db.Migrator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

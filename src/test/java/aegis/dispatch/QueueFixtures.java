@@ -1,6 +1,6 @@
 package aegis.dispatch;
 
-import aegis.config.Jdbc;
+import aegis.db.Jdbc;
 import aegis.testing.TestDatabase;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;

@@ -2,9 +2,9 @@ package aegis.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import aegis.config.Jdbc;
+import aegis.db.Jdbc;
 import aegis.status.Instance;
-import aegis.status.Metrics;
+import aegis.metrics.Metrics;
 import aegis.status.SystemStateRefresh;
 import aegis.testing.TestDatabase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

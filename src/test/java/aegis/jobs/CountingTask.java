@@ -1,6 +1,6 @@
 package aegis.jobs;
 
-import aegis.config.Jdbc;
+import aegis.db.Jdbc;
 import io.micronaut.context.annotation.Requires;
 import io.micronaut.context.annotation.Value;
 import jakarta.inject.Singleton;

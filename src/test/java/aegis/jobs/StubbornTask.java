@@ -1,6 +1,6 @@
 package aegis.jobs;
 
-import aegis.config.Jdbc;
+import aegis.db.Jdbc;
 import io.micronaut.context.annotation.Requires;
 import jakarta.inject.Singleton;
 import java.time.Duration;

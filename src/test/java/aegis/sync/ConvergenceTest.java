@@ -7,7 +7,7 @@ import aegis.config.AegisConfig;
 import aegis.sim.AsanaSimulator;
 import aegis.sim.SimFaults;
 import aegis.sim.SimOptions;
-import aegis.status.Metrics;
+import aegis.metrics.Metrics;
 import aegis.testing.TestApp;
 import aegis.testing.TestDatabase;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -2,7 +2,7 @@ package aegis.sync;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import aegis.config.Jdbc;
+import aegis.db.Jdbc;
 import aegis.testing.TestDatabase;
 import io.micronaut.jdbc.DataSourceResolver;
 import java.sql.Connection;

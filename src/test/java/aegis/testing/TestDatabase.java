@@ -1,7 +1,7 @@
 package aegis.testing;
 
 import aegis.config.AegisConfig;
-import aegis.config.Migrator;
+import aegis.db.Migrator;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;

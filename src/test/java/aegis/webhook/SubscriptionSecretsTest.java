@@ -2,7 +2,7 @@ package aegis.webhook;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import aegis.config.Jdbc;
+import aegis.db.Jdbc;
 import aegis.config.Settings;
 import aegis.testing.TestApp;
 import aegis.testing.TestDatabase;

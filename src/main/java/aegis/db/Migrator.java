@@ -1,5 +1,6 @@
-package aegis.config;
+package aegis.db;
 
+import aegis.config.AegisConfig;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.output.MigrateResult;
 

@@ -1,4 +1,4 @@
-package aegis.config;
+package aegis.db;
 
 import io.micronaut.jdbc.DataSourceResolver;
 import jakarta.inject.Singleton;

@@ -1,4 +1,4 @@
-package aegis.status;
+package aegis.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
