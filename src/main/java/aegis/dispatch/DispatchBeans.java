@@ -1,18 +1,17 @@
 package aegis.dispatch;
 
-import aegis.asana.BotIdentity;
+import aegis.agent.Agent;
 import aegis.agent.AgentKinds;
-import aegis.agent.AgentRows;
-import aegis.agent.ExecutionEvents;
+import aegis.asana.BotIdentity;
 import aegis.agent.Prompts;
-import aegis.agent.ResultReporter;
-import aegis.agent.WorkerPool;
 import aegis.config.AegisConfig;
 import aegis.config.Settings;
 import aegis.metrics.Metrics;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
 import jakarta.inject.Singleton;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 /** The queue's beans built from settings. */
 @Factory
@@ -38,7 +37,8 @@ class DispatchBeans {
     WorkerPool workerPool(ExecutionStore store, TaskReader tasks, AgentRows rows, ExecutionEvents events,
                           AgentKinds kinds, Prompts prompts, ResultReporter reporter, RetryPolicy retry,
                           DispatchSettings settings, QueueSignals signals, BotIdentity bot, Metrics metrics) {
-        return new WorkerPool(store, tasks, rows, events, kinds.kinds().stream().collect(java.util.stream.Collectors.toMap(k -> k, kinds::forKind)), prompts, reporter, retry, settings, signals,
-                bot::gid, metrics);
+        Map<String, Agent> agents = kinds.kinds().stream().collect(Collectors.toMap(k -> k, kinds::forKind));
+        return WorkerPool.of(store, tasks, rows, events, agents, prompts, reporter, retry, settings, signals, bot::gid,
+                metrics);
     }
 }

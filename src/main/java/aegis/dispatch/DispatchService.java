@@ -1,6 +1,5 @@
 package aegis.dispatch;
 
-import aegis.agent.WorkerPool;
 import io.micronaut.context.annotation.Requires;
 import io.micronaut.context.event.StartupEvent;
 import io.micronaut.runtime.event.annotation.EventListener;

@@ -9,6 +9,7 @@ import java.time.Instant;
  * {@code leaseOwner} is this claim's lease token: every write the worker makes is guarded on it.
  * {@code reportDeferrals}: how many times reporting the outcome was put off (Asana failing),
  * kept in the execution's context; the rest of the context (the thread at enqueue) is not read.
+ * {@code agentId}: the worker ({@code agents} row) this claim was made for, if any.
  */
 public record Execution(
         long id,
@@ -25,6 +26,7 @@ public record Execution(
         String error,
         int reportDeferrals,
         String leaseOwner,
+        Long agentId,
         Instant createdAt) {
 
     /** The marker that ends the comment answering this execution. */

@@ -33,7 +33,7 @@ public final class ExecutionStore {
     static final String COLUMNS = "e.id, e.task_id, (SELECT t.asana_gid FROM tasks t WHERE t.id = e.task_id) AS task_gid, "
             + "e.kind, e.agent_type, e.attempt, e.max_attempts, e.requested_by_gid, e.trigger_comment_gid, "
             + "e.outcome, e.result, e.error, coalesce((e.context->>'report_deferrals')::int, 0) AS report_deferrals, "
-            + "e.lease_owner, e.created_at";
+            + "e.lease_owner, e.agent_id, e.created_at";
 
     private final Jdbc jdbc;
     private volatile String channel;
@@ -94,67 +94,68 @@ public final class ExecutionStore {
 
     /**
      * Claims up to {@code limit} due executions of {@code agentType} (or, with a null type,
-     * of any type not in {@code knownTypes}), highest priority first. SKIP LOCKED lets
-     * concurrent claimers pass each other; the attempt is counted here, except for an
-     * execution whose outcome is only waiting to be reported. Each claim holds its own lease
-     * token ({@code owner:random}, in {@link Execution#leaseOwner()}): the same instance
-     * claiming an execution again after a rescue must not pass the first claim's guards.
+     * of any type not in {@code knownTypes}), highest priority first, for no worker slot in
+     * particular. SKIP LOCKED lets concurrent claimers pass each other; the attempt is counted
+     * here, except for an execution whose outcome is only waiting to be reported. Each claim
+     * holds its own lease token ({@code owner:random}, in {@link Execution#leaseOwner()}): the
+     * same instance claiming an execution again after a rescue must not pass the first claim's guards.
      */
     public List<Execution> claim(String owner, String agentType, List<String> knownTypes, int limit, Duration lease) {
-        return claim(owner, agentType, knownTypes, limit, lease, (c, claimed) -> { });
-    }
-
-    /** Writes that go with a claim (the workers' rows), in its transaction. */
-    @FunctionalInterface
-    public interface ClaimAlso {
-        void write(Connection c, List<Execution> claimed) throws SQLException;
-    }
-
-    /** {@link #claim(String, String, List, int, Duration)}, with {@code also} in the claim's transaction. */
-    public List<Execution> claim(String owner, String agentType, List<String> knownTypes, int limit, Duration lease,
-                                 ClaimAlso also) {
-        if (limit <= 0) {
-            return List.of();
-        }
-        return jdbc.inTransaction(c -> {
-            List<Execution> out = claimIn(c, owner, agentType, knownTypes, limit, lease);
-            if (!out.isEmpty()) {
-                also.write(c, out);
-            }
-            return out;
-        });
-    }
-
-    /** The claim, on the caller's connection and in its transaction. */
-    public static List<Execution> claimIn(Connection c, String owner, String agentType, List<String> knownTypes,
-                                          int limit, Duration lease) throws SQLException {
         if (limit <= 0) {
             return List.of();
         }
         String typeFilter = agentType != null ? "agent_type = ?" : "(agent_type IS NULL OR NOT (agent_type = ANY (?)))";
-        try (PreparedStatement ps = c.prepareStatement("WITH " + claimCtes(typeFilter, limit) + "\nSELECT * FROM claimed")) {
-            if (agentType != null) {
-                ps.setString(1, agentType);
-            } else {
-                ps.setArray(1, c.createArrayOf("text", knownTypes.toArray()));
-            }
-            bindClaim(ps, 2, owner, lease);
-            List<Execution> out = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(read(rs));
+        return jdbc.withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement("WITH " + claimCtes(typeFilter, limit) + "\nSELECT * FROM claimed")) {
+                if (agentType != null) {
+                    ps.setString(1, agentType);
+                } else {
+                    ps.setArray(1, c.createArrayOf("text", knownTypes.toArray()));
                 }
+                bindClaim(ps, 2, owner, lease, null);
+                return readAll(ps);
             }
-            return out;
+        });
+    }
+
+    /**
+     * Claims an execution of {@code agentType} for each worker in {@code agentIds} (at most),
+     * each written into the execution it got ({@code agent_id}), in one statement with
+     * {@code also} (which may read {@code claimed}): the workers' rows turn busy in the claim itself.
+     */
+    public List<Execution> claimFor(String owner, String agentType, List<Long> agentIds, Duration lease,
+                                    StatementPart also) {
+        if (agentIds.isEmpty()) {
+            return List.of();
         }
+        String sql = "WITH " + claimCtes("agent_type = ?", agentIds.size())
+                + (also.cte().isEmpty() ? "" : ",\n" + also.cte()) + "\nSELECT * FROM claimed";
+        return jdbc.withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setString(1, agentType);
+                also.bind(ps, bindClaim(ps, 2, owner, lease, agentIds));
+                return readAll(ps);
+            }
+        });
+    }
+
+    private static List<Execution> readAll(PreparedStatement ps) throws SQLException {
+        List<Execution> out = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(read(rs));
+            }
+        }
+        return out;
     }
 
     /**
      * {@code due} (up to {@code limit} due executions passing {@code typeFilter}, whose one
-     * parameter comes first, locked) and {@code claimed} (those made running under a new lease
-     * token; parameters: the lease, then the owner). The limit is written into the statement
-     * (one prepared statement per limit): with {@code LIMIT ?} the server cannot cost a generic
-     * plan and plans the claim again on every call, which cost as much as running it.
+     * parameter comes first, locked), {@code slots} (each numbered) and {@code claimed} (those
+     * made running under a new lease token, the n-th given the n-th worker of an array;
+     * parameters: the lease, the owner, the workers' ids or null). The limit is written into the
+     * statement (one prepared statement per limit): with {@code LIMIT ?} the server cannot cost a
+     * generic plan and plans the claim again on every call, which cost as much as running it.
      */
     private static String claimCtes(String typeFilter, int limit) {
         return """
@@ -164,23 +165,30 @@ public final class ExecutionStore {
                    ORDER BY priority DESC, not_before, id
                    LIMIT %d
                    FOR UPDATE SKIP LOCKED),
+                slots AS (SELECT id, row_number() OVER (ORDER BY id) AS n FROM due),
                 claimed AS (
                   UPDATE task_executions e
                      SET status = 'running', lease_until = now() + ?::interval,
                          lease_owner = ? || ':' || substr(md5(random()::text || clock_timestamp()::text), 1, 12),
                          attempt = e.attempt + CASE WHEN e.outcome IS NULL THEN 1 ELSE 0 END,
-                         started_at = now()
-                    FROM due WHERE e.id = due.id
+                         started_at = now(), agent_id = (?::bigint[])[slots.n]
+                    FROM slots WHERE e.id = slots.id
                   RETURNING %s)""".formatted(typeFilter, limit, COLUMNS);
     }
 
     /** The ending statement's claim of nothing, and of one: built once, not per call. */
     private static final String[] CLAIM_NEXT = {claimCtes("agent_type = ?", 0), claimCtes("agent_type = ?", 1)};
 
-    private static int bindClaim(PreparedStatement ps, int i, String owner, Duration lease) throws SQLException {
+    private static int bindClaim(PreparedStatement ps, int i, String owner, Duration lease, List<Long> agentIds)
+            throws SQLException {
         ps.setString(i, interval(lease));
         ps.setString(i + 1, owner);
-        return i + 2;
+        if (agentIds == null) {
+            ps.setNull(i + 2, java.sql.Types.ARRAY);
+        } else {
+            ps.setArray(i + 2, ps.getConnection().createArrayOf("bigint", agentIds.toArray()));
+        }
+        return i + 3;
     }
 
     /** Extends the lease; false means the execution is no longer ours to run (cancelled or rescued). */
@@ -288,9 +296,10 @@ public final class ExecutionStore {
 
     /**
      * What the statement ending an execution claims next for the worker's slot: an execution of
-     * {@code agentType} under a lease for {@code owner}; {@code null} in its place claims nothing.
+     * {@code agentType} under a lease for {@code owner}, for the worker {@code agentId}; {@code null}
+     * in its place claims nothing.
      */
-    public record ClaimNext(String owner, String agentType, Duration lease) {
+    public record ClaimNext(String owner, String agentType, Long agentId, Duration lease) {
     }
 
     /** How an ending statement went: whether it ended the execution, and what it claimed next. */
@@ -362,7 +371,8 @@ public final class ExecutionStore {
                 int i = binder.bind(ps);
                 ps.setString(i, next == null ? null : next.agentType());
                 i = bindClaim(ps, i + 1, next == null ? "" : next.owner(),
-                        next == null ? Duration.ZERO : next.lease());
+                        next == null ? Duration.ZERO : next.lease(),
+                        next == null || next.agentId() == null ? null : List.of(next.agentId()));
                 also.bind(ps, i);
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
@@ -600,6 +610,6 @@ public final class ExecutionStore {
                 rs.getString("kind"), rs.getString("agent_type"), rs.getInt("attempt"), rs.getInt("max_attempts"),
                 rs.getString("requested_by_gid"), rs.getString("trigger_comment_gid"), rs.getString("outcome"),
                 rs.getString("result"), rs.getString("error"), rs.getInt("report_deferrals"), rs.getString("lease_owner"),
-                created == null ? null : created.toInstant());
+                (Long) rs.getObject("agent_id"), created == null ? null : created.toInstant());
     }
 }

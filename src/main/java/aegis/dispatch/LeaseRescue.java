@@ -1,6 +1,5 @@
 package aegis.dispatch;
 
-import aegis.agent.AgentRows;
 import aegis.jobs.PeriodicTask;
 import jakarta.inject.Singleton;
 import java.time.Duration;

@@ -1,6 +1,5 @@
-package aegis.agent;
+package aegis.dispatch;
 
-import aegis.dispatch.Execution;
 import java.time.Instant;
 
 /** Tells the person in Asana how an execution ended. */

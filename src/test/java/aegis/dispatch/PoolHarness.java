@@ -1,15 +1,10 @@
-package aegis.agent;
+package aegis.dispatch;
 
+import aegis.agent.EchoAgent;
+import aegis.agent.Agent;
 import aegis.config.AegisConfig;
 import aegis.db.Jdbc;
 import aegis.config.ProjectSettings;
-import aegis.dispatch.DispatchSettings;
-import aegis.dispatch.Execution;
-import aegis.dispatch.ExecutionStore;
-import aegis.dispatch.ExponentialBackoff;
-import aegis.dispatch.QueueFixtures;
-import aegis.dispatch.QueueSignals;
-import aegis.dispatch.TaskReader;
 import aegis.testing.TestDatabase;
 import com.zaxxer.hikari.HikariDataSource;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -56,7 +51,7 @@ public final class PoolHarness implements AutoCloseable {
         AegisConfig.Database db = schema.database();
         signals = new QueueSignals(db, store.channel());
         TaskReader tasks = new TaskReader(jdbc, new ProjectSettings.All(Map.of(), Optional.empty(), Optional.empty()));
-        pool = new WorkerPool(store, tasks, new AgentRows(jdbc), new ExecutionEvents(jdbc), agents,
+        pool = WorkerPool.of(store, tasks, new AgentRows(jdbc), new ExecutionEvents(jdbc), agents,
                 new TaskTextPrompts(), reporter, new ExponentialBackoff(s.backoffBase(), s.backoffMax()), s, signals,
                 () -> "bot", new aegis.metrics.Metrics(registry));
     }

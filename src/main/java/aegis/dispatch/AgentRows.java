@@ -1,10 +1,8 @@
-package aegis.agent;
+package aegis.dispatch;
 
 import aegis.db.Jdbc;
-import aegis.dispatch.StatementPart;
 import jakarta.inject.Singleton;
 import java.math.BigDecimal;
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.ResultSet;
@@ -41,20 +39,21 @@ public final class AgentRows {
         });
     }
 
-    /** Marks workers busy with tasks (pairwise), on the caller's connection and transaction. */
-    public static void busyIn(Connection c, List<Long> agentIds, List<Long> taskIds) throws SQLException {
-        if (agentIds.isEmpty()) {
-            return;
+    /** The workers given an execution by a claim's {@code claimed} turn busy, in the claim's own statement. */
+    public static final StatementPart BUSY = new StatementPart() {
+        @Override
+        public String cte() {
+            return """
+                    busy AS (
+                      UPDATE agents a SET status = 'busy', current_task_id = c.task_id, last_active_at = now()
+                        FROM claimed c WHERE a.id = c.agent_id)""";
         }
-        try (PreparedStatement ps = c.prepareStatement("""
-                UPDATE agents a SET status = 'busy', current_task_id = w.task_id, last_active_at = now()
-                  FROM unnest(?::bigint[], ?::bigint[]) AS w (agent_id, task_id)
-                 WHERE a.id = w.agent_id""")) {
-            ps.setArray(1, c.createArrayOf("bigint", agentIds.toArray()));
-            ps.setArray(2, c.createArrayOf("bigint", taskIds.toArray()));
-            ps.executeUpdate();
+
+        @Override
+        public int bind(PreparedStatement ps, int first) {
+            return first;
         }
-    }
+    };
 
     /**
      * A worker's row after an attempt: its totals added, {@code completed}/{@code failed} counted

@@ -1,12 +1,10 @@
-package aegis.agent;
+package aegis.dispatch;
 
+import aegis.agent.AgentRequest;
 import aegis.asana.AsanaClient;
 import aegis.asana.AsanaModel;
 import aegis.config.ProjectSettings;
 import aegis.asana.BotIdentity;
-import aegis.dispatch.Execution;
-import aegis.dispatch.TaskReader;
-import aegis.dispatch.TaskSnapshot;
 import aegis.sync.MirrorWriter;
 import jakarta.inject.Singleton;
 import java.time.Instant;

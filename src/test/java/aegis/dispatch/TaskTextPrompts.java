@@ -1,4 +1,8 @@
-package aegis.agent;
+package aegis.dispatch;
+
+import aegis.agent.AgentRequest;
+import aegis.agent.Prompts;
+import aegis.agent.RenderedPrompt;
 
 import java.util.List;
 

@@ -1,12 +1,10 @@
-package aegis.agent;
+package aegis.dispatch;
 
+import aegis.agent.EchoAgent;
 import aegis.testing.Eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import aegis.asana.AsanaException;
-import aegis.dispatch.DispatchSettings;
-import aegis.dispatch.Execution;
-import aegis.dispatch.QueueFixtures;
 import aegis.testing.TestDatabase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.sql.Connection;
@@ -91,7 +89,7 @@ class ReportFailureTest {
             }
             assertThat(tries.get(deleted).get()).isEqualTo(1);
             assertThat(tries.get(forbidden).get()).isEqualTo(1);
-            assertThat(tries.get(flaky).get()).isEqualTo(1 + WorkerPool.MAX_REPORT_DEFERRALS);
+            assertThat(tries.get(flaky).get()).isEqualTo(1 + Finisher.MAX_REPORT_DEFERRALS);
         }
     }
 

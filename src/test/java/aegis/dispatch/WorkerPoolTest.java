@@ -1,8 +1,7 @@
-package aegis.agent;
+package aegis.dispatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import aegis.dispatch.QueueFixtures;
 import aegis.testing.TestDatabase;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -70,6 +69,12 @@ class WorkerPoolTest {
                 assertThat(scalar(c, "SELECT count(DISTINCT instance_id) FROM agents WHERE tasks_completed > 0"))
                         .as("both instances took work").isEqualTo(2);
                 assertThat(scalar(c, "SELECT count(*) FROM task_executions WHERE output_tokens = 0")).isZero();
+                assertThat(scalar(c, "SELECT count(*) FROM task_executions WHERE agent_id IS NULL"))
+                        .as("each execution names the worker that ran it").isZero();
+                assertThat(scalar(c, """
+                        SELECT count(*) FROM agents a
+                         WHERE a.tasks_completed <> (SELECT count(*) FROM task_executions e WHERE e.agent_id = a.id)"""))
+                        .as("each worker's count matches the executions that name it").isZero();
                 assertThat(scalar(c, "SELECT sum(total_output_tokens) FROM agents"))
                         .as("the workers' rows add up what their executions used")
                         .isEqualTo(scalar(c, "SELECT sum(output_tokens) FROM task_executions"));

@@ -1,9 +1,14 @@
-package aegis.agent;
+package aegis.dispatch;
 
+import aegis.agent.Usage;
+import aegis.agent.EchoAgent;
+import aegis.agent.AgentRequest;
+import aegis.agent.AgentOutcome;
+import aegis.agent.AgentContext;
+import aegis.agent.Agent;
 import aegis.testing.Eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import aegis.dispatch.QueueFixtures;
 import aegis.metrics.Metrics;
 import aegis.testing.TestDatabase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

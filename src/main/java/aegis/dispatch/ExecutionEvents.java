@@ -1,7 +1,7 @@
-package aegis.agent;
+package aegis.dispatch;
 
+import aegis.agent.AgentContext;
 import aegis.db.Jdbc;
-import aegis.dispatch.StatementPart;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.inject.Singleton;

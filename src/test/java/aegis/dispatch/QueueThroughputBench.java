@@ -1,7 +1,5 @@
-package aegis.agent;
+package aegis.dispatch;
 
-import aegis.dispatch.NewExecution;
-import aegis.dispatch.QueueFixtures;
 import aegis.testing.TestDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,0 +1,179 @@
+package aegis.dispatch;
+
+import aegis.agent.Agent;
+import aegis.agent.AgentOutcome;
+import aegis.agent.AgentRequest;
+import aegis.agent.Prompts;
+import aegis.agent.RenderedPrompt;
+import aegis.agent.Usage;
+import aegis.metrics.Metrics;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one attempt of a claimed execution, top to bottom: the task and its thread read, the
+ * prompt rendered, the agent run, and its outcome handed to the {@link Finisher} — answered,
+ * retried or given up. An execution whose earlier attempt already has an outcome is only
+ * reported. Stops early when the task no longer asks the bot for work.
+ */
+final class AttemptRunner {
+    private static final Logger LOG = LoggerFactory.getLogger(AttemptRunner.class);
+
+    private final Map<String, Agent> agents;
+    private final TaskReader tasks;
+    private final Prompts prompts;
+    private final ExecutionEvents events;
+    private final RetryPolicy retry;
+    private final Finisher finisher;
+    private final Supplier<String> botGid;
+    private final DispatchSettings settings;
+    private final Metrics metrics;
+
+    AttemptRunner(Map<String, Agent> agents, TaskReader tasks, Prompts prompts, ExecutionEvents events,
+                  RetryPolicy retry, Finisher finisher, Supplier<String> botGid, DispatchSettings settings,
+                  Metrics metrics) {
+        this.agents = Map.copyOf(agents);
+        this.tasks = tasks;
+        this.prompts = prompts;
+        this.events = events;
+        this.retry = retry;
+        this.finisher = finisher;
+        this.botGid = botGid;
+        this.settings = settings;
+        this.metrics = metrics;
+    }
+
+    java.util.Set<String> kinds() {
+        return agents.keySet();
+    }
+
+    Ended run(Run r) {
+        Execution e = r.execution;
+        if (e.owedOutcome() != null) {
+            return finisher.reportOwed(r);
+        }
+        Agent agent = agents.get(e.agentType());
+        if (agent == null) {
+            return finisher.gaveUp(r, "failed", "no agent of kind '" + e.agentType() + "' is configured",
+                    Accounting.none(0), false);
+        }
+        Optional<TaskReader.Loaded> loaded = tasks.taskWithThread(e.taskId());
+        if (loaded.isEmpty() || !loaded.get().task().wantsBot(botGid.get())) {
+            return finisher.withdrawn(r);
+        }
+        TaskSnapshot snap = loaded.get().task();
+        TaskReader.Thread thread = loaded.get().thread();
+        r.lastCommentId(thread.lastCommentId());
+        ExecutionEvents.Buffered ctx = events.contextFor(r.slot.agentId(), e.id(), r.deadline);
+        r.events(ctx);
+        ctx.event("started", "info", "attempt " + e.attempt() + " of " + e.maxAttempts(),
+                Map.of("attempt", e.attempt(), "kind", e.kind(), "agent_type", e.agentType(),
+                        "instance", settings.instanceId(), "last_comment_id", thread.lastCommentId()));
+        long t0 = System.nanoTime();
+        RenderedPrompt prompt;
+        try {
+            prompt = prompts.render(e.agentType(), snap.task(), thread.comments(), snap.project());
+        } catch (RuntimeException ex) {
+            ctx.event("error", "error", "prompt could not be rendered: " + ex.getMessage(), Map.of());
+            return finisher.gaveUp(r, "failed", "the prompt could not be rendered: " + ex.getMessage(),
+                    Accounting.none(0), false);
+        }
+        Map<String, Object> promptData = new LinkedHashMap<>();
+        promptData.put("template_id", prompt.templateId());
+        promptData.put("template", prompt.templateName());
+        promptData.put("version", prompt.version());
+        ctx.event("prompt_rendered", "info", null, promptData);
+        AgentRequest request = new AgentRequest(e.id(), e.attempt(), snap.task(), thread.comments(), snap.project(),
+                prompt);
+        AgentOutcome outcome;
+        try {
+            outcome = agent.run(request, ctx);
+        } catch (InterruptedException ie) {
+            return interrupted(r, ctx, prompt, millisSince(t0));
+        } catch (RuntimeException ex) {
+            outcome = new AgentOutcome.Failed(true, "the agent raised " + ex.getClass().getSimpleName() + ": "
+                    + ex.getMessage(), Usage.NONE, null, null);
+        }
+        Usage u = outcome.usage() == null ? Usage.NONE : outcome.usage();
+        if (r.state().gone()) {
+            ctx.event("cancelled", "info", "the execution was cancelled while the agent ran", Map.of());
+            return Ended.as(Ended.How.CANCELLED).withUsage(u);
+        }
+        Thread.interrupted();
+        r.usage(u);
+        return outcome(r, ctx, outcome, prompt, millisSince(t0)).withUsage(u);
+    }
+
+    /** A run that broke off on an unexpected error: recorded, and left to the lease rescue. */
+    void recordError(Run r, RuntimeException ex) {
+        events.record(r.slot.agentId(), r.execution.id(), "error", "error", "worker error: " + ex, Map.of());
+    }
+
+    /** What the agent came to, recorded and handed on. */
+    private Ended outcome(Run r, ExecutionEvents.Buffered ctx, AgentOutcome outcome, RenderedPrompt prompt, long ms) {
+        Execution e = r.execution;
+        Usage u = r.usage();
+        metrics.agentUsage(u.inputTokens(), u.outputTokens(), u.costUsd());
+        Accounting acc = new Accounting(u.inputTokens(), u.outputTokens(), u.costUsd(), ms,
+                prompt.templateId(), prompt.version(), outcome.exitCode(), outcome.outputExcerpt());
+        boolean success = !(outcome instanceof AgentOutcome.Failed);
+        if (prompt.templateId() != null) {
+            try {
+                prompts.recordUsage(prompt.templateId(), success, u.totalTokens());
+            } catch (RuntimeException ex) {
+                LOG.warn("event=prompt_usage_not_recorded template={} error={}", prompt.templateId(), ex.getMessage());
+            }
+        }
+        Map<String, Object> done = new LinkedHashMap<>();
+        done.put("outcome", outcome instanceof AgentOutcome.Done ? "done"
+                : outcome instanceof AgentOutcome.Question ? "question" : "failed");
+        done.put("input_tokens", u.inputTokens());
+        done.put("output_tokens", u.outputTokens());
+        done.put("cost_usd", u.costUsd());
+        done.put("duration_ms", acc.durationMs());
+        done.put("exit_code", outcome.exitCode());
+        ctx.event(success ? "completed" : "error", success ? "info" : "warn",
+                outcome instanceof AgentOutcome.Failed f ? f.reason() : null, done);
+        if (outcome instanceof AgentOutcome.Done d) {
+            return finisher.answered(r, "done", d.result(), acc, new ResultReporter.Answer.Done(d.result()));
+        }
+        if (outcome instanceof AgentOutcome.Question q) {
+            return finisher.answered(r, "question", q.question(), acc,
+                    new ResultReporter.Answer.Question(q.question()));
+        }
+        AgentOutcome.Failed f = (AgentOutcome.Failed) outcome;
+        String reason = f.reason() == null || f.reason().isBlank() ? "the agent gave no reason" : f.reason();
+        if (retry.afterFailure(e.attempt(), e.maxAttempts(), f.transientFailure(), Instant.now())
+                instanceof RetryPolicy.Decision.RetryAt at) {
+            return finisher.retryAt(r, at.at(), reason, acc);
+        }
+        return finisher.gaveUp(r, "failed", reason, acc, false);
+    }
+
+    /** The agent was interrupted: by its time limit, the daemon stopping, or the task withdrawn. */
+    private Ended interrupted(Run r, ExecutionEvents.Buffered ctx, RenderedPrompt prompt, long ms) {
+        Thread.interrupted();
+        if (r.is(RunState.TIMED_OUT)) {
+            String reason = "it ran longer than " + settings.agentTimeout().toSeconds() + " s";
+            ctx.event("timed_out", "error", reason, Map.of());
+            return finisher.gaveUp(r, "timed_out", reason, new Accounting(0, 0, BigDecimal.ZERO, ms,
+                    prompt.templateId(), prompt.version(), null, null), true);
+        }
+        if (r.is(RunState.STOPPING)) {
+            ctx.event("released", "warn", "the daemon is stopping; another worker will take over", Map.of());
+            return finisher.handBack(r);
+        }
+        ctx.event("cancelled", "info", "the execution was cancelled while the agent ran", Map.of());
+        return Ended.as(Ended.How.CANCELLED);
+    }
+
+    private static long millisSince(long t0) {
+        return (System.nanoTime() - t0) / 1_000_000;
+    }
+}

@@ -1,0 +1,246 @@
+package aegis.dispatch;
+
+import aegis.agent.Usage;
+import aegis.asana.AsanaException;
+import aegis.metrics.Metrics;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Ends an attempt: records its outcome (the answer owed, with the attempt's events, committed
+ * before anything is said in Asana), reports it in Asana, and ends the execution in one
+ * statement that also brings the worker's row up to date and claims the slot's next execution.
+ * When Asana fails, the report is put off and tried again later; when Asana refuses it for good,
+ * the execution ends without it. Retries and withdrawals end here too.
+ */
+final class Finisher {
+    private static final Logger LOG = LoggerFactory.getLogger(Finisher.class);
+    /**
+     * Reporting put off this often (Asana failing each time) ends the execution as failed. The
+     * tries are spaced like retries, doubling from the dispatch backoff up to its cap: with the
+     * defaults (30 s, 1 h) an answer outlives about four hours of Asana being unavailable.
+     */
+    static final int MAX_REPORT_DEFERRALS = 10;
+
+    private final ExecutionStore store;
+    private final ResultReporter reporter;
+    private final ExecutionEvents events;
+    private final DispatchSettings settings;
+    private final Metrics metrics;
+    private final ExponentialBackoff reportBackoff;
+    private volatile boolean claiming = true;
+
+    Finisher(ExecutionStore store, ResultReporter reporter, ExecutionEvents events, DispatchSettings settings,
+             Metrics metrics) {
+        this.store = store;
+        this.reporter = reporter;
+        this.events = events;
+        this.settings = settings;
+        this.metrics = metrics;
+        Duration base = settings.backoffBase().isZero() ? Duration.ofSeconds(1) : settings.backoffBase();
+        this.reportBackoff = new ExponentialBackoff(base,
+                settings.backoffMax().compareTo(base) < 0 ? base : settings.backoffMax());
+    }
+
+    /** The pool is draining: endings no longer claim a next execution. */
+    void stopClaiming() {
+        claiming = false;
+    }
+
+    /** The agent answered (done or a question): record it, then say it. */
+    Ended answered(Run r, String outcome, String result, Accounting acc, ResultReporter.Answer answer) {
+        if (!recordOutcome(r, outcome, result, null, acc)) {
+            return Ended.as(Ended.How.CANCELLED);
+        }
+        return report(r, "completed", answer, false);
+    }
+
+    /** A final failure: recorded as the answer owed, then reported. */
+    Ended gaveUp(Run r, String outcome, String reason, Accounting acc, boolean timedOut) {
+        if (!recordOutcome(r, outcome, null, reason, acc)) {
+            return Ended.as(Ended.How.CANCELLED);
+        }
+        Execution e = r.execution;
+        return report(r, "failed", new ResultReporter.Answer.Failed(reason, Math.max(1, e.attempt()), timedOut),
+                false);
+    }
+
+    /** An outcome recorded by an earlier attempt whose answer was not posted: post it now. */
+    Ended reportOwed(Run r) {
+        Execution e = r.execution;
+        ResultReporter.Answer answer = switch (e.owedOutcome()) {
+            case "done" -> new ResultReporter.Answer.Done(e.result());
+            case "question" -> new ResultReporter.Answer.Question(e.result());
+            default -> new ResultReporter.Answer.Failed(e.error() == null ? "unknown" : e.error(),
+                    Math.max(1, e.attempt()), "timed_out".equals(e.owedOutcome()));
+        };
+        String status = answer instanceof ResultReporter.Answer.Failed ? "failed" : "completed";
+        return report(r, status, answer, true);
+    }
+
+    /** A transient failure with attempts left: scheduled again, and the person told when. */
+    Ended retryAt(Run r, Instant at, String reason, Accounting acc) {
+        Execution e = r.execution;
+        r.flushEvents();
+        r.become(RunState.SETTLED);
+        if (!store.scheduleRetry(e.id(), e.leaseOwner(), at, reason, acc)) {
+            return Ended.as(Ended.How.CANCELLED);
+        }
+        LOG.info("event=execution_retry execution={} attempt={} at={}", e.id(), e.attempt(), at);
+        try {
+            reporter.retrying(e, reason, at);
+        } catch (RuntimeException ex) {
+            LOG.warn("event=retry_notice_failed execution={} error={}", e.id(), ex.getMessage());
+        }
+        return Ended.as(Ended.How.RETRY);
+    }
+
+    /** The task no longer asks the bot for work: the execution ends as cancelled before any run. */
+    Ended withdrawn(Run r) {
+        Execution e = r.execution;
+        if (store.cancelOwn(e.id(), e.leaseOwner(), "the task no longer asks the bot for work")) {
+            metrics.executionFinished("cancelled", r.took());
+        }
+        events.record(r.slot.agentId(), e.id(), "cancelled", "info", "task withdrawn before the run", Map.of());
+        return Ended.as(Ended.How.CANCELLED);
+    }
+
+    /** The daemon is stopping mid-run: the lease goes back, not counted as an attempt. */
+    Ended handBack(Run r) {
+        store.release(r.execution.id(), r.execution.leaseOwner());
+        return Ended.as(Ended.How.RELEASED);
+    }
+
+    /** The outcome, with the attempt's events buffered so far, in one statement. */
+    private boolean recordOutcome(Run r, String outcome, String result, String error, Accounting acc) {
+        Execution e = r.execution;
+        ExecutionEvents.Taken taken = r.takeEvents();
+        try {
+            return store.recordOutcome(e.id(), e.leaseOwner(), outcome, result, error, e.agentType(), acc,
+                    r.lastCommentId(), taken);
+        } catch (RuntimeException ex) {
+            taken.giveBack();
+            throw ex;
+        }
+    }
+
+    private Ended report(Run r, String status, ResultReporter.Answer answer, boolean lookFirst) {
+        Execution e = r.execution;
+        if (r.state().gone()) {
+            return Ended.as(Ended.How.CANCELLED);
+        }
+        String story;
+        try {
+            story = reporter.answer(e, answer, lookFirst);
+        } catch (RuntimeException ex) {
+            return reportFailed(r, ex);
+        }
+        r.become(RunState.SETTLED);
+        boolean completed = "completed".equals(status);
+        Ended ended = end(r, completed, !completed,
+                (next, also) -> store.finish(e.id(), e.leaseOwner(), status, story, next, also));
+        if (ended.how() == Ended.How.CANCELLED) {
+            return ended;
+        }
+        LOG.info("event=execution_finished execution={} task={} status={} answer={}", e.id(), e.taskGid(), status,
+                answer.getClass().getSimpleName().toLowerCase());
+        metrics.executionFinished(answer instanceof ResultReporter.Answer.Done ? "done"
+                : answer instanceof ResultReporter.Answer.Question ? "question"
+                : answer instanceof ResultReporter.Answer.Failed f && f.timedOut() ? "timed_out" : "failed", r.took());
+        return ended;
+    }
+
+    /** Posting the answer failed: give up on it if it can never be posted, else try again later. */
+    private Ended reportFailed(Run r, RuntimeException ex) {
+        Execution e = r.execution;
+        if (r.state().gone()) {
+            return Ended.as(Ended.How.CANCELLED);
+        }
+        if (ex instanceof AsanaException.NotFound) {
+            return abandonReport(r, "cancelled", "the task was deleted in Asana before the answer was posted: "
+                    + ex.getMessage());
+        }
+        if (isPermanent(ex)) {
+            return abandonReport(r, "failed", "the answer can never be posted (" + ex.getClass().getSimpleName()
+                    + "): " + ex.getMessage());
+        }
+        boolean stopping = r.is(RunState.STOPPING);
+        if (!stopping && e.reportDeferrals() >= MAX_REPORT_DEFERRALS) {
+            return abandonReport(r, "failed", "the answer could not be posted after "
+                    + (e.reportDeferrals() + 1) + " tries: " + ex.getMessage());
+        }
+        Instant again = Instant.now().plus(reportBackoff.delay(e.reportDeferrals() + 1));
+        LOG.warn("event=report_failed execution={} retry_at={} error={}", e.id(), again, ex.getMessage());
+        if (stopping) {
+            return handBack(r);
+        }
+        r.become(RunState.SETTLED);
+        store.deferReport(e.id(), e.leaseOwner(), again);
+        return Ended.as(Ended.How.RETRY);
+    }
+
+    /** Asana refuses this request as such: asking again changes nothing. */
+    private static boolean isPermanent(RuntimeException ex) {
+        return ex instanceof AsanaException.Forbidden || ex instanceof AsanaException.PaymentRequired
+                || ex instanceof AsanaException.BadRequest || ex instanceof AsanaException.NotFound;
+    }
+
+    /**
+     * The owed answer can never be posted: the execution ends ({@code failed}, or {@code cancelled}
+     * for a deleted task) with the reason recorded, freeing the task's one open slot.
+     */
+    private Ended abandonReport(Run r, String status, String why) {
+        Execution e = r.execution;
+        r.become(RunState.SETTLED);
+        boolean failed = "failed".equals(status);
+        Ended ended = end(r, false, failed,
+                (next, also) -> store.abandonReport(e.id(), e.leaseOwner(), status, why, next, also));
+        if (ended.how() == Ended.How.CANCELLED) {
+            return ended;
+        }
+        LOG.error("event=report_abandoned execution={} task={} status={} error={}", e.id(), e.taskGid(), status, why);
+        metrics.executionFinished(status, r.took());
+        events.record(r.slot.agentId(), e.id(), "error", "error", why, Map.of("status", status));
+        return failed ? ended : new Ended(Ended.How.CANCELLED, ended.usage(), ended.next(), ended.askedNext(),
+                ended.rowDone());
+    }
+
+    /** One of the store's ending statements, given the next claim and what rides along. */
+    @FunctionalInterface
+    private interface Ending {
+        ExecutionStore.Ending run(ExecutionStore.ClaimNext next, StatementPart also);
+    }
+
+    /**
+     * Ends an execution in one statement with its last events, the worker's row (totals added;
+     * {@code completed}/{@code failed} counted if the ending applied) and, unless draining, the
+     * slot's next execution claimed: one round trip and one commit instead of five.
+     */
+    private Ended end(Run r, boolean completed, boolean failed, Ending ending) {
+        ExecutionEvents.Taken taken = r.takeEvents();
+        boolean worker = r.slot.isWorker();
+        ExecutionStore.ClaimNext next = worker && claiming
+                ? new ExecutionStore.ClaimNext(settings.instanceId(), r.slot.kind(), r.slot.agentId(), settings.lease()) : null;
+        Usage u = r.usage();
+        StatementPart row = worker
+                ? AgentRows.endedPart(r.slot.agentId(), completed, failed, r.took().toMillis(),
+                        u.inputTokens(), u.outputTokens(), u.costUsd())
+                : StatementPart.NONE;
+        long leaseFrom = System.nanoTime();
+        ExecutionStore.Ending done;
+        try {
+            done = ending.run(next, StatementPart.of(taken, row));
+        } catch (RuntimeException ex) {
+            // Should the connection drop just after the server committed, the events are written
+            // twice and the claim is rescued when its lease runs out: a duplicate beats a loss.
+            taken.giveBack();
+            throw ex;
+        }
+        Claimed claimed = done.next().map(x -> new Claimed(x, leaseFrom)).orElse(null);
+        Ended.How how = !done.ended() ? Ended.How.CANCELLED : completed ? Ended.How.COMPLETED : Ended.How.FAILED;
+        return new Ended(how, u, claimed, next != null, true);
+    }
+}

@@ -1,0 +1,40 @@
+package aegis.dispatch;
+
+/**
+ * Where one execution's run stands in its worker. A run starts {@link #RUNNING}; the first
+ * reason to stop it wins, and {@link #canBecome} is the whole table of what may follow what.
+ * {@link #CANCELLED} and {@link #LOST} are final: the execution is no longer this worker's.
+ */
+enum RunState {
+    /** The agent is at work; the lease is renewed. */
+    RUNNING,
+    /** Past the agent's time limit: the agent is interrupted and the run recorded as timed out. */
+    TIMED_OUT,
+    /** The outcome is recorded (or the run is handing over): the lease no longer needs renewing. */
+    SETTLED,
+    /** The daemon is stopping: the lease goes back unless the run ends first. */
+    STOPPING,
+    /** A person withdrew the task: the execution ended as cancelled elsewhere. */
+    CANCELLED,
+    /** The lease was not renewed in time, or the execution was claimed again: someone else may run it. */
+    LOST;
+
+    boolean canBecome(RunState next) {
+        return switch (this) {
+            case RUNNING -> next != RUNNING;
+            case TIMED_OUT -> next == SETTLED || next == STOPPING || next == CANCELLED || next == LOST;
+            case SETTLED -> next == STOPPING || next == CANCELLED || next == LOST;
+            case STOPPING, CANCELLED, LOST -> false;
+        };
+    }
+
+    /** Whether the worker still holds the execution's lease and must keep it alive. */
+    boolean renewsLease() {
+        return this == RUNNING || this == TIMED_OUT;
+    }
+
+    /** Whether the execution is no longer this worker's to write. */
+    boolean gone() {
+        return this == CANCELLED || this == LOST;
+    }
+}
