@@ -1,11 +1,12 @@
 package aegis.dispatch;
 
-import aegis.agent.AgentRequest;
 import aegis.asana.AsanaClient;
 import aegis.asana.AsanaModel;
 import aegis.config.ProjectSettings;
 import aegis.asana.BotIdentity;
 import aegis.sync.MirrorWriter;
+import aegis.sync.MirroredTask;
+import aegis.sync.TaskReader;
 import jakarta.inject.Singleton;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -82,8 +83,7 @@ public final class AsanaResultReporter implements ResultReporter {
     }
 
     private void afterDone(Execution e) {
-        Optional<TaskSnapshot> t = tasks.task(e.taskId());
-        String projectGid = t.map(s -> s.project().gid()).orElse(null);
+        String projectGid = tasks.task(e.taskId()).map(t -> t.project().gid()).orElse(null);
         ProjectSettings.DoneAction action = projectGid == null ? new ProjectSettings.DoneAction.Complete()
                 : projects.forProject(projectGid).onDone();
         if (action instanceof ProjectSettings.DoneAction.MoveToSection m) {
@@ -124,7 +124,7 @@ public final class AsanaResultReporter implements ResultReporter {
         if (e.requestedByGid() != null && !e.requestedByGid().equals(botGid)) {
             return Optional.of(e.requestedByGid());
         }
-        List<AgentRequest.CommentView> thread = tasks.thread(e.taskId()).comments();
+        List<MirroredTask.Comment> thread = tasks.thread(e.taskId()).comments();
         for (int i = thread.size() - 1; i >= 0; i--) {
             var c = thread.get(i);
             if (!c.fromBot() && c.authorGid() != null && !c.authorGid().equals(botGid)) {

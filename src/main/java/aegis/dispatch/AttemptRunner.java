@@ -7,9 +7,12 @@ import aegis.agent.Prompts;
 import aegis.agent.RenderedPrompt;
 import aegis.agent.Usage;
 import aegis.metrics.Metrics;
+import aegis.sync.MirroredTask;
+import aegis.sync.TaskReader;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -67,8 +70,11 @@ final class AttemptRunner {
         if (loaded.isEmpty() || !loaded.get().task().wantsBot(botGid.get())) {
             return finisher.withdrawn(r);
         }
-        TaskSnapshot snap = loaded.get().task();
+        MirroredTask task = loaded.get().task();
         TaskReader.Thread thread = loaded.get().thread();
+        AgentRequest.TaskView taskView = AgentViews.task(task);
+        AgentRequest.ProjectView projectView = AgentViews.project(task);
+        List<AgentRequest.CommentView> comments = AgentViews.thread(thread.comments());
         r.lastCommentId(thread.lastCommentId());
         ExecutionEvents.Buffered ctx = events.contextFor(r.slot.agentId(), e.id(), r.deadline);
         r.events(ctx);
@@ -78,7 +84,7 @@ final class AttemptRunner {
         long t0 = System.nanoTime();
         RenderedPrompt prompt;
         try {
-            prompt = prompts.render(e.agentType(), snap.task(), thread.comments(), snap.project());
+            prompt = prompts.render(e.agentType(), taskView, comments, projectView);
         } catch (RuntimeException ex) {
             ctx.event("error", "error", "prompt could not be rendered: " + ex.getMessage(), Map.of());
             return finisher.gaveUp(r, "failed", "the prompt could not be rendered: " + ex.getMessage(),
@@ -89,8 +95,7 @@ final class AttemptRunner {
         promptData.put("template", prompt.templateName());
         promptData.put("version", prompt.version());
         ctx.event("prompt_rendered", "info", null, promptData);
-        AgentRequest request = new AgentRequest(e.id(), e.attempt(), snap.task(), thread.comments(), snap.project(),
-                prompt);
+        AgentRequest request = new AgentRequest(e.id(), e.attempt(), taskView, comments, projectView, prompt);
         AgentOutcome outcome;
         try {
             outcome = agent.run(request, ctx);

@@ -7,6 +7,7 @@ import aegis.agent.Prompts;
 import aegis.config.AegisConfig;
 import aegis.config.Settings;
 import aegis.metrics.Metrics;
+import aegis.sync.TaskReader;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
 import jakarta.inject.Singleton;

@@ -1,7 +1,8 @@
 package aegis.dispatch;
 
 import aegis.asana.BotIdentity;
-import aegis.agent.AgentRequest;
+import aegis.sync.MirroredTask;
+import aegis.sync.TaskReader;
 import aegis.agent.AgentSelector;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -47,20 +48,20 @@ public class Enqueuer {
     /** Enqueues work for the task if it is open, assigned to the bot and has no open execution. */
     public Optional<Long> enqueue(long taskId, String requestedByGid, String triggerCommentGid) {
         Optional<TaskReader.Loaded> loaded = tasks.taskWithThread(taskId);
-        Optional<TaskSnapshot> snap = loaded.map(TaskReader.Loaded::task);
+        Optional<MirroredTask> snap = loaded.map(TaskReader.Loaded::task);
         if (snap.isEmpty() || !snap.get().wantsBot(bot.gid())) {
             return Optional.empty();
         }
         boolean followUp = store.hasExecution(taskId);
-        String agentType = selector.kindFor(snap.get().task(), snap.get().project());
+        String agentType = selector.kindFor(AgentViews.task(snap.get()), AgentViews.project(snap.get()));
         TaskReader.Thread thread = loaded.get().thread();
         int priority = PriorityScore.score(facts(snap.get(), snap.get().createdAt()), Instant.now());
         ObjectNode ctx = json.createObjectNode();
         ctx.put("last_comment_id", thread.lastCommentId());
         ArrayNode comments = ctx.putArray("thread");
-        List<AgentRequest.CommentView> recent = thread.comments().subList(
+        List<MirroredTask.Comment> recent = thread.comments().subList(
                 Math.max(0, thread.comments().size() - CONTEXT_COMMENTS), thread.comments().size());
-        for (AgentRequest.CommentView c : recent) {
+        for (MirroredTask.Comment c : recent) {
             ObjectNode n = comments.addObject();
             n.put("gid", c.gid());
             n.put("author_gid", c.authorGid());
@@ -73,7 +74,7 @@ public class Enqueuer {
                 priority, settings.maxAttempts(), requestedByGid, triggerCommentGid, ctx.toString()));
         id.ifPresent(v -> {
             LOG.info("event=execution_enqueued execution={} task={} kind={} agent_type={} priority={}", v,
-                    snap.get().task().gid(), followUp ? "follow_up" : "initial", agentType, priority);
+                    snap.get().gid(), followUp ? "follow_up" : "initial", agentType, priority);
             signals.wake();
         });
         return id;
@@ -88,7 +89,7 @@ public class Enqueuer {
         return ids;
     }
 
-    PriorityScore.Facts facts(TaskSnapshot s, Instant createdAt) {
+    PriorityScore.Facts facts(MirroredTask s, Instant createdAt) {
         String text = null;
         BigDecimal number = null;
         if (settings.priorityField().isPresent() && s.customFieldsJson() != null) {
@@ -105,9 +106,9 @@ public class Enqueuer {
                     }
                 }
             } catch (Exception e) {
-                LOG.debug("event=custom_fields_unreadable task={}", s.task().gid());
+                LOG.debug("event=custom_fields_unreadable task={}", s.gid());
             }
         }
-        return new PriorityScore.Facts(s.task().dueOn(), s.task().dueAt(), text, number, createdAt);
+        return new PriorityScore.Facts(s.dueOn(), s.dueAt(), text, number, createdAt);
     }
 }

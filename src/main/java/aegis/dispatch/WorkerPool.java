@@ -3,6 +3,7 @@ package aegis.dispatch;
 import aegis.agent.Agent;
 import aegis.agent.Prompts;
 import aegis.metrics.Metrics;
+import aegis.sync.TaskReader;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -5,6 +5,7 @@ import aegis.agent.Agent;
 import aegis.config.AegisConfig;
 import aegis.db.Jdbc;
 import aegis.config.ProjectSettings;
+import aegis.sync.TaskReader;
 import aegis.testing.TestDatabase;
 import com.zaxxer.hikari.HikariDataSource;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -1,6 +1,5 @@
-package aegis.dispatch;
+package aegis.sync;
 
-import aegis.agent.AgentRequest;
 import aegis.db.Jdbc;
 import aegis.config.ProjectSettings;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -15,7 +14,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** Reads tracked tasks, their projects and their comment threads (read-only; sync owns these tables). */
+/**
+ * Reads a mirrored task with its project and comment thread, for dispatch: the mirror's one
+ * read path outside sync, which owns these tables.
+ */
 @Singleton
 public final class TaskReader {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -28,12 +30,12 @@ public final class TaskReader {
         this.projects = projects;
     }
 
-    public Optional<TaskSnapshot> task(long taskId) {
+    public Optional<MirroredTask> task(long taskId) {
         return read(taskId, false).map(Loaded::task);
     }
 
     /** The task with its comment thread, read in one statement; the thread is parsed when asked for. */
-    public record Loaded(TaskSnapshot task, String threadJson) {
+    public record Loaded(MirroredTask task, String threadJson) {
         public Thread thread() {
             return parseThread(threadJson == null ? "[]" : threadJson);
         }
@@ -83,27 +85,26 @@ public final class TaskReader {
                             tags.add(o.toString());
                         }
                     }
-                    var task = new AgentRequest.TaskView(rs.getLong("id"), rs.getString("asana_gid"),
-                            rs.getString("name"), rs.getString("notes"), rs.getString("permalink_url"),
-                            dueOn == null ? null : dueOn.toLocalDate(), dueAt == null ? null : dueAt.toInstant(),
-                            List.copyOf(tags));
                     String projectGid = rs.getString("project_gid");
                     String storedPath = rs.getString("code_path");
                     Optional<String> codePath = projects.forProject(projectGid).codePath()
                             .or(() -> Optional.ofNullable(storedPath));
-                    var project = new AgentRequest.ProjectView(rs.getLong("project_id"), projectGid,
-                            rs.getString("project_name"), codePath);
-                    var snapshot = new TaskSnapshot(task, project, rs.getString("assignee_gid"),
-                            rs.getBoolean("completed"), rs.getBoolean("deleted"), rs.getBoolean("project_archived"),
-                            rs.getString("custom_fields"), rs.getTimestamp("created_at").toInstant());
-                    return Optional.of(new Loaded(snapshot, rs.getString("thread")));
+                    var project = new MirroredTask.Project(rs.getLong("project_id"), projectGid,
+                            rs.getString("project_name"), rs.getBoolean("project_archived"), codePath);
+                    var task = new MirroredTask(rs.getLong("id"), rs.getString("asana_gid"), rs.getString("name"),
+                            rs.getString("notes"), rs.getString("permalink_url"),
+                            dueOn == null ? null : dueOn.toLocalDate(), dueAt == null ? null : dueAt.toInstant(),
+                            List.copyOf(tags), rs.getString("assignee_gid"), rs.getBoolean("completed"),
+                            rs.getBoolean("deleted"), rs.getString("custom_fields"),
+                            rs.getTimestamp("created_at").toInstant(), project);
+                    return Optional.of(new Loaded(task, rs.getString("thread")));
                 }
             }
         });
     }
 
     /** The task's comments, oldest first, with the highest local comment id (0 for none). */
-    public record Thread(List<AgentRequest.CommentView> comments, long lastCommentId) {
+    public record Thread(List<MirroredTask.Comment> comments, long lastCommentId) {
     }
 
     public Thread thread(long taskId) {
@@ -120,10 +121,10 @@ public final class TaskReader {
 
     private static Thread parseThread(String json) {
         try {
-            List<AgentRequest.CommentView> out = new ArrayList<>();
+            List<MirroredTask.Comment> out = new ArrayList<>();
             long last = 0;
             for (JsonNode n : JSON.readTree(json)) {
-                out.add(new AgentRequest.CommentView(text(n, "gid"), text(n, "author_gid"), text(n, "author"),
+                out.add(new MirroredTask.Comment(text(n, "gid"), text(n, "author_gid"), text(n, "author"),
                         text(n, "text"), instant(text(n, "at")), n.path("bot").asBoolean(false)));
                 last = Math.max(last, n.path("id").asLong());
             }
