@@ -18,6 +18,9 @@ import java.util.Optional;
  * The execution queue in {@code task_executions}: every state transition is one statement
  * here, and each guards on the state it expects (and, for a running execution, on the
  * lease owner), so a worker whose execution was cancelled or rescued changes nothing.
+ * It is longer than a class here should be on purpose: it is the table's one owner, and the
+ * transitions below share their guards, columns and binders, so they are read and reviewed
+ * together against this diagram rather than across several classes.
  *
  * <pre>
  *   pending ──claim──► running ──finish──► completed | failed
