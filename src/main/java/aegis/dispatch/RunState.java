@@ -22,7 +22,8 @@ enum RunState {
     boolean canBecome(RunState next) {
         return switch (this) {
             case RUNNING -> next != RUNNING;
-            case TIMED_OUT -> next == SETTLED || next == STOPPING || next == CANCELLED || next == LOST;
+            // A run out of time is recorded as timed out even when the daemon stops meanwhile.
+            case TIMED_OUT -> next == SETTLED || next == CANCELLED || next == LOST;
             case SETTLED -> next == STOPPING || next == CANCELLED || next == LOST;
             case STOPPING, CANCELLED, LOST -> false;
         };
