@@ -1,7 +1,12 @@
 package aegis.testing;
 
+import aegis.asana.AsanaClientSettings;
+import aegis.asana.HttpAsanaClient;
+import aegis.asana.HttpTransport;
 import aegis.asana.HttpTransports;
+import aegis.asana.TransportLimits;
 import aegis.asana.TransportPolicy;
+import aegis.metrics.Metrics;
 import io.micronaut.http.client.HttpClient;
 import java.net.MalformedURLException;
 import java.net.URI;
@@ -18,5 +23,11 @@ public final class TestHttp {
         } catch (MalformedURLException e) {
             throw new IllegalArgumentException("not a URL: " + baseUrl, e);
         }
+    }
+
+    /** An Asana client with limits of its own; meters go to a registry of its own. */
+    public static HttpAsanaClient asanaClient(AsanaClientSettings s) {
+        return new HttpAsanaClient(s, new HttpTransport(client(s.baseUrl(), s.transportPolicy()),
+                s.transportPolicy(), TransportLimits.of(s)), Metrics.standalone());
     }
 }
