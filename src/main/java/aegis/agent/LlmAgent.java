@@ -1,107 +1,91 @@
 package aegis.agent;
 
+import aegis.asana.AttemptListener;
+import aegis.asana.HttpTransport;
+import aegis.asana.HttpTransport.Retry;
+import aegis.asana.HttpTransports;
+import aegis.asana.TransportException;
+import aegis.asana.TransportLimits;
+import aegis.asana.TransportPolicy;
 import aegis.config.Settings;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.micronaut.context.BeanContext;
-import io.micronaut.core.type.Argument;
-import io.micronaut.http.HttpRequest;
-import io.micronaut.http.HttpResponse;
-import io.micronaut.http.MediaType;
-import io.micronaut.http.MutableHttpRequest;
-import io.micronaut.http.client.DefaultHttpClientConfiguration;
+import io.micronaut.http.HttpMethod;
 import io.micronaut.http.client.HttpClient;
-import io.micronaut.http.client.HttpClientConfiguration;
-import io.micronaut.http.client.HttpClientRegistry;
-import io.micronaut.http.client.LoadBalancer;
-import io.micronaut.http.client.exceptions.HttpClientResponseException;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
-import java.net.MalformedURLException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
-import org.reactivestreams.Subscriber;
-import org.reactivestreams.Subscription;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Agent kind {@code llm}: one call to an LLM over HTTP — the Anthropic Messages API
  * ({@code POST <base_url>/v1/messages}) or OpenAI-compatible chat completions
- * ({@code POST <base_url>/chat/completions}, base_url including {@code /v1}) — through
- * Micronaut's HTTP client. The key is read at call time from the environment variable named
+ * ({@code POST <base_url>/chat/completions}, base_url including {@code /v1}) — through its own
+ * {@link HttpTransport}. The key is read at call time from the environment variable named
  * by {@code agents.llm.api_key_env}; it is never stored, logged or put in a message.
  * Tokens come from the response's {@code usage}; cost from {@code agents.llm.prices}.
- * 429, 5xx and I/O errors are retried with exponential backoff and jitter, honouring
- * {@code retry-after}; any other error is a permanent failure. An answer starting with
- * {@code QUESTION:} is a question ({@link AgentAnswers}).
+ * 429, 5xx and I/O errors are retried as {@link #policy} says, honouring {@code retry-after},
+ * unless the wait would outlast the execution; any other error is a permanent failure. An
+ * answer starting with {@code QUESTION:} is a question ({@link AgentAnswers}).
  */
 @Singleton
 public final class LlmAgent implements Agent, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LlmAgent.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
-    private static final Duration MAX_RETRY_AFTER = Duration.ofMinutes(5);
 
     private final AgentsConfig.Llm cfg;
     private final Function<String, String> environment;
-    private final HttpClient client;
+    private final HttpTransport transport;
 
     /**
-     * In the daemon: a client from the context's registry, sharing its event loop and codecs.
-     * The key is looked up in the settings (the environment, over the YAML file) at call time.
+     * In the daemon: a transport on a client from the context's registry. The key is looked up
+     * in the settings (the environment, over the YAML file) at call time.
      */
     @Inject
-    public LlmAgent(AgentsConfig config, Settings settings, HttpClientRegistry<HttpClient> registry,
-                    BeanContext beanContext) {
-        this(config.llm(), name -> settings.string(name).orElse(null), http -> registry.resolveClient(null,
-                LoadBalancer.fixed(config.llm().baseUrl()), http, beanContext));
+    public LlmAgent(AgentsConfig config, Settings settings, HttpTransports transports) {
+        this(config.llm(), name -> settings.string(name).orElse(null),
+                transports.transport(config.llm().baseUrl(), policy(config.llm()), TransportLimits.none()));
     }
 
-    /** Standalone (tests): a client of its own. */
-    public LlmAgent(AgentsConfig.Llm cfg, Function<String, String> environment) {
-        this(cfg, environment, http -> {
-            try {
-                return HttpClient.create(cfg.baseUrl().toURL(), http);
-            } catch (MalformedURLException e) {
-                throw new IllegalArgumentException("agents.llm.base_url: " + e.getMessage(), e);
-            }
-        });
+    /**
+     * Outside the context (tests): {@code http} reaches {@code cfg.baseUrl()}'s host with
+     * {@code policy(cfg).clientConfiguration()}, and is closed with this agent.
+     */
+    public LlmAgent(AgentsConfig.Llm cfg, Function<String, String> environment, HttpClient http) {
+        this(cfg, environment, new HttpTransport(http, policy(cfg), TransportLimits.none()));
     }
 
-    private LlmAgent(AgentsConfig.Llm cfg, Function<String, String> environment,
-                     Function<HttpClientConfiguration, HttpClient> clients) {
+    private LlmAgent(AgentsConfig.Llm cfg, Function<String, String> environment, HttpTransport transport) {
         this.cfg = cfg;
         this.environment = environment;
-        DefaultHttpClientConfiguration http = new DefaultHttpClientConfiguration();
-        http.setReadTimeout(cfg.timeout());
-        http.setConnectTimeout(Duration.ofSeconds(10));
-        http.setMaxContentLength(64 * 1024 * 1024);
-        this.client = clients.apply(http);
+        this.transport = transport;
+    }
+
+    /**
+     * {@code max_retries} after the first attempt, whatever failed; backoff from
+     * {@code retry_base_delay} up to a minute; a retry-after is capped at 5 minutes so that a
+     * hostile header cannot park a worker; {@code timeout} per attempt. No shared limits.
+     */
+    public static TransportPolicy policy(AgentsConfig.Llm cfg) {
+        int attempts = cfg.maxRetries() + 1;
+        return new TransportPolicy(attempts, attempts, attempts, cfg.retryBaseDelay(), Duration.ofSeconds(60),
+                null, Duration.ofMinutes(5), Duration.ofSeconds(10), cfg.timeout());
     }
 
     @Override
     public String kind() {
         return "llm";
-    }
-
-    /** Failure of one HTTP attempt: worth retrying or not, and how long the server asked us to wait. */
-    private record CallError(boolean retryable, String message, Duration retryAfter) {
     }
 
     @Override
@@ -111,63 +95,101 @@ public final class LlmAgent implements Agent, AutoCloseable {
             return new AgentOutcome.Failed(false, "the LLM key is missing: environment variable "
                     + cfg.apiKeyEnv() + " (agents.llm.api_key_env) is not set", Usage.NONE, "", null);
         }
-        String path = cfg.provider() == AgentsConfig.Provider.ANTHROPIC ? "/v1/messages" : "/chat/completions";
-        String uri = cfg.baseUrl().getPath() + path;
-        String body = requestBody(request.prompt());
-        CallError last = null;
-        for (int attempt = 1; attempt <= cfg.maxRetries() + 1; attempt++) {
-            if (Thread.interrupted()) {
-                throw new InterruptedException();
-            }
-            context.event("llm_request", "info", "calling " + cfg.provider().name().toLowerCase() + " " + cfg.model(),
-                    Map.of("provider", cfg.provider().name().toLowerCase(), "model", cfg.model(), "attempt", attempt));
-            long t0 = System.nanoTime();
-            MutableHttpRequest<String> req = HttpRequest.POST(uri, body)
-                    .contentType(MediaType.APPLICATION_JSON_TYPE).accept(MediaType.APPLICATION_JSON_TYPE);
-            if (cfg.provider() == AgentsConfig.Provider.ANTHROPIC) {
-                req.header("x-api-key", key).header("anthropic-version", "2023-06-01");
-            } else {
-                req.header("Authorization", "Bearer " + key);
-            }
-            try {
-                HttpResponse<String> res = call(req);
-                long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        boolean anthropic = cfg.provider() == AgentsConfig.Provider.ANTHROPIC;
+        String uri = cfg.baseUrl().getPath() + (anthropic ? "/v1/messages" : "/chat/completions");
+        Map<String, String> headers = anthropic ? Map.of("x-api-key", key, "anthropic-version", "2023-06-01")
+                : Map.of("Authorization", "Bearer " + key);
+        // A completion asked for twice is paid twice but changes nothing: every failure may be retried.
+        HttpTransport.Request call = new HttpTransport.Request(HttpMethod.POST, uri, headers,
+                requestBody(request.prompt()).getBytes(StandardCharsets.UTF_8), Retry.IDEMPOTENT);
+        Attempts attempts = new Attempts(request.executionId(), context);
+        HttpTransport.Response r;
+        try {
+            r = transport.exchange(call, attempts);
+        } catch (TransportException noAnswer) {
+            return attempts.gaveUp();
+        }
+        if (r.isSuccess()) {
+            return outcome(r.text(), context, attempts.millis);
+        }
+        if (!retryable(r.status())) {
+            return new AgentOutcome.Failed(false, attempts.lastError, Usage.NONE, "", null);
+        }
+        return attempts.gaveUp();
+    }
+
+    private static boolean retryable(int status) {
+        return status == 429 || status >= 500;
+    }
+
+    /** One call's attempts as agent events and log lines; what the last one failed with, for the outcome. */
+    private final class Attempts implements AttemptListener {
+        private final long executionId;
+        private final AgentContext context;
+        private long startNanos;
+        private long millis;
+        private String lastError = "LLM API failed";
+        private Duration refusedWait;
+
+        Attempts(long executionId, AgentContext context) {
+            this.executionId = executionId;
+            this.context = context;
+        }
+
+        @Override
+        public void starting(int attempt) {
+            String provider = cfg.provider().name().toLowerCase();
+            context.event("llm_request", "info", "calling " + provider + " " + cfg.model(),
+                    Map.of("provider", provider, "model", cfg.model(), "attempt", attempt));
+            startNanos = System.nanoTime();
+        }
+
+        @Override
+        public void answered(int attempt, Duration held, HttpTransport.Response r) {
+            millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+            if (r.isSuccess()) {
                 LOG.info("event=llm_call execution={} provider={} model={} status={} ms={} attempt={}",
-                        request.executionId(), cfg.provider(), cfg.model(), res.code(), ms, attempt);
-                return outcome(res.body() == null ? "" : res.body(), context, ms);
-            } catch (HttpClientResponseException e) {
-                last = classify(e);
-                LOG.info("event=llm_call execution={} provider={} model={} status={} attempt={} retryable={}",
-                        request.executionId(), cfg.provider(), cfg.model(), e.code(), attempt, last.retryable());
-            } catch (ExecutionException | TimeoutException | RuntimeException e) {
-                Throwable c = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-                if (c instanceof HttpClientResponseException hre) {
-                    last = classify(hre);
-                } else {
-                    last = new CallError(true, "no answer from the LLM API: " + c.getClass().getSimpleName()
-                            + (c.getMessage() == null ? "" : " " + c.getMessage()), null);
-                }
-                LOG.info("event=llm_call execution={} provider={} model={} error={} attempt={}",
-                        request.executionId(), cfg.provider(), cfg.model(), c.getClass().getSimpleName(), attempt);
+                        executionId, cfg.provider(), cfg.model(), r.status(), millis, attempt);
+                return;
             }
-            context.event("llm_error", last.retryable() ? "warn" : "error", last.message(),
-                    Map.of("attempt", attempt, "retryable", last.retryable()));
-            if (!last.retryable()) {
-                return new AgentOutcome.Failed(false, last.message(), Usage.NONE, "", null);
-            }
-            if (attempt > cfg.maxRetries()) {
-                break;
-            }
-            Duration wait = last.retryAfter() != null ? last.retryAfter() : backoff(attempt);
+            String detail = errorMessage(r.text());
+            boolean retryable = retryable(r.status());
+            LOG.info("event=llm_call execution={} provider={} model={} status={} attempt={} retryable={}",
+                    executionId, cfg.provider(), cfg.model(), r.status(), attempt, retryable);
+            failed(attempt, "LLM API answered " + r.status() + (detail.isEmpty() ? "" : ": " + detail), retryable);
+        }
+
+        @Override
+        public void noAnswer(int attempt, Duration held, Throwable c) {
+            LOG.info("event=llm_call execution={} provider={} model={} error={} attempt={}",
+                    executionId, cfg.provider(), cfg.model(), c.getClass().getSimpleName(), attempt);
+            failed(attempt, "no answer from the LLM API: " + c.getClass().getSimpleName()
+                    + (c.getMessage() == null ? "" : " " + c.getMessage()), true);
+        }
+
+        private void failed(int attempt, String message, boolean retryable) {
+            lastError = message;
+            context.event("llm_error", retryable ? "warn" : "error", message,
+                    Map.of("attempt", attempt, "retryable", retryable));
+        }
+
+        @Override
+        public boolean retrying(int attempt, Duration wait, int status) {
             Duration remaining = context.remaining();
             if (remaining != null && wait.compareTo(remaining) >= 0) {
-                return new AgentOutcome.Failed(true, last.message() + "; waiting " + wait.toMillis()
-                        + " ms would outlast the execution's time", Usage.NONE, "", null);
+                refusedWait = wait;
+                return false;
             }
-            Thread.sleep(wait.toMillis());
+            return true;
         }
-        return new AgentOutcome.Failed(true, (last == null ? "LLM API failed" : last.message())
-                + " (after " + (cfg.maxRetries() + 1) + " attempts)", Usage.NONE, "", null);
+
+        /** A transient failure: the retries ran out, or waiting for the next would outlast the execution. */
+        AgentOutcome gaveUp() {
+            String why = refusedWait != null
+                    ? "; waiting " + refusedWait.toMillis() + " ms would outlast the execution's time"
+                    : " (after " + (cfg.maxRetries() + 1) + " attempts)";
+            return new AgentOutcome.Failed(true, lastError + why, Usage.NONE, "", null);
+        }
     }
 
     private String requestBody(RenderedPrompt prompt) {
@@ -263,96 +285,17 @@ public final class LlmAgent implements Agent, AutoCloseable {
                 .divide(million, 6, RoundingMode.HALF_UP);
     }
 
-    private CallError classify(HttpClientResponseException e) {
-        int code = e.code();
-        String detail = errorMessage(e);
-        String msg = "LLM API answered " + code + (detail.isEmpty() ? "" : ": " + detail);
-        boolean retryable = code == 429 || code >= 500;
-        Duration retryAfter = retryable ? retryAfter(e.getResponse().getHeaders().get("retry-after")) : null;
-        return new CallError(retryable, msg, retryAfter);
-    }
-
-    private static String errorMessage(HttpClientResponseException e) {
+    private static String errorMessage(String body) {
         try {
-            String body = e.getResponse().getBody(String.class).orElse("");
-            JsonNode n = JSON.readTree(body);
-            String m = n.path("error").path("message").asText("");
-            return CommandAgent.truncate(m, 300);
-        } catch (Exception ignored) {
+            return CommandAgent.truncate(JSON.readTree(body).path("error").path("message").asText(""), 300);
+        } catch (Exception notJson) {
             return "";
-        }
-    }
-
-    /** Seconds or an HTTP date; capped so a hostile header cannot park a worker for long. */
-    static Duration retryAfter(String header) {
-        if (header == null || header.isBlank()) {
-            return null;
-        }
-        Duration d;
-        try {
-            d = Duration.ofMillis(Math.round(Double.parseDouble(header.trim()) * 1000));
-        } catch (NumberFormatException e) {
-            try {
-                ZonedDateTime at = ZonedDateTime.parse(header.trim(), DateTimeFormatter.RFC_1123_DATE_TIME);
-                d = Duration.between(ZonedDateTime.now(at.getZone()), at);
-            } catch (RuntimeException e2) {
-                return null;
-            }
-        }
-        if (d.isNegative()) {
-            d = Duration.ZERO;
-        }
-        return d.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : d;
-    }
-
-    private Duration backoff(int attempt) {
-        long base = cfg.retryBaseDelay().toMillis() * (1L << Math.min(attempt - 1, 16));
-        long capped = Math.min(base, MAX_BACKOFF.toMillis());
-        return Duration.ofMillis(capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1));
-    }
-
-    /** The reactive exchange as a call that an interrupt abandons (cancelling the request). */
-    private HttpResponse<String> call(HttpRequest<String> req)
-            throws InterruptedException, ExecutionException, TimeoutException {
-        CompletableFuture<HttpResponse<String>> f = new CompletableFuture<>();
-        AtomicReference<Subscription> sub = new AtomicReference<>();
-        client.exchange(req, Argument.of(String.class), Argument.of(String.class))
-                .subscribe(new Subscriber<HttpResponse<String>>() {
-                    @Override
-                    public void onSubscribe(Subscription s) {
-                        sub.set(s);
-                        s.request(1);
-                    }
-
-                    @Override
-                    public void onNext(HttpResponse<String> r) {
-                        f.complete(r);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        f.completeExceptionally(t);
-                    }
-
-                    @Override
-                    public void onComplete() {
-                        f.completeExceptionally(new IllegalStateException("the LLM API closed without answering"));
-                    }
-                });
-        try {
-            return f.get(cfg.timeout().toMillis() + 5_000, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException | TimeoutException e) {
-            Subscription s = sub.get();
-            if (s != null) {
-                s.cancel();
-            }
-            throw e;
         }
     }
 
     @PreDestroy
     @Override
     public void close() {
-        client.close();
+        transport.close();
     }
 }

@@ -15,13 +15,15 @@ class AsanaBeans {
     }
 
     @Singleton
-    AsanaResilience asanaResilience(AsanaClientSettings settings) {
-        return AsanaResilience.of(settings);
+    TransportLimits asanaLimits(AsanaClientSettings settings) {
+        return TransportLimits.of(settings);
     }
 
     @Singleton
     @Bean(preDestroy = "close")
-    HttpAsanaClient asanaClient(AsanaClientSettings settings, AsanaResilience resilience, Metrics metrics) {
-        return new HttpAsanaClient(settings, resilience, metrics);
+    HttpAsanaClient asanaClient(AsanaClientSettings settings, TransportLimits limits, HttpTransports transports,
+                                Metrics metrics) {
+        return new HttpAsanaClient(settings,
+                transports.transport(settings.baseUrl(), settings.transportPolicy(), limits), metrics);
     }
 }

@@ -15,10 +15,11 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * Every call Aegis makes to Asana. One implementation, shared by the whole daemon: it
- * owns the rate limiter, the read and write concurrency limits, timeouts, retries
- * (idempotent calls only; 429 honours Retry-After for every caller) and the circuit
- * breaker. Failures are {@link AsanaException}s; the token never appears in one.
+ * Every call Aegis makes to Asana. One implementation, shared by the whole daemon, sends
+ * them all through one {@link HttpTransport}: the rate limiter, the read and write
+ * concurrency limits, timeouts, retries (idempotent calls only; 429 honours Retry-After
+ * for every caller) and the circuit breaker. Failures are {@link AsanaException}s; the
+ * token never appears in one.
  *
  * <p>Listings return lazy streams that page with {@code limit=100} and
  * {@code next_page.offset}: a page is fetched only when the stream reaches it.

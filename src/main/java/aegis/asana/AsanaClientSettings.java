@@ -42,6 +42,15 @@ public record AsanaClientSettings(
                 readTimeout, maxAttempts, max429Attempts, base, max, readConcurrency, writeConcurrency);
     }
 
+    /**
+     * Up to {@code maxAttempts} attempts that got a 5xx or no answer and {@code max429Attempts}
+     * that got a 429; a 429 without Retry-After waits 5 s, and none waits over 10 minutes.
+     */
+    public TransportPolicy transportPolicy() {
+        return new TransportPolicy(maxAttempts + max429Attempts, maxAttempts, max429Attempts, backoffBase,
+                backoffMax, Duration.ofSeconds(5), Duration.ofMinutes(10), connectTimeout, readTimeout);
+    }
+
     @Override
     public String toString() {
         return "AsanaClientSettings[baseUrl=" + baseUrl + ", requestsPerMinute=" + requestsPerMinute

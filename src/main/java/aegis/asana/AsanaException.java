@@ -86,9 +86,16 @@ public abstract sealed class AsanaException extends RuntimeException {
         }
     }
 
-    /** No answer: I/O failure, timeout, or the circuit breaker is open. */
+    /** No answer: I/O failure or timeout, too many calls in flight, or interrupted. */
     public static final class Unavailable extends AsanaException {
         public Unavailable(String message, Throwable cause) {
+            super(0, message, cause);
+        }
+    }
+
+    /** Not sent: the circuit breaker is open after repeated failures; retrying now is pointless. */
+    public static final class CircuitOpen extends AsanaException {
+        public CircuitOpen(String message, Throwable cause) {
             super(0, message, cause);
         }
     }

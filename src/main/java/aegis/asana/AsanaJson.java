@@ -12,7 +12,12 @@ import aegis.asana.AsanaModel.Story;
 import aegis.asana.AsanaModel.Task;
 import aegis.asana.AsanaModel.User;
 import aegis.asana.AsanaModel.Webhook;
+import aegis.asana.AsanaModel.TaskUpdate;
+import aegis.asana.AsanaModel.WebhookFilter;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
@@ -22,7 +27,7 @@ import java.util.function.Function;
 
 /**
  * Asana JSON to {@link AsanaModel} records, and the {@code opt_fields} that ask for exactly
- * the fields mapped here: change one, change the other.
+ * the fields mapped here: change one, change the other. Also the request bodies, records to JSON.
  */
 final class AsanaJson {
     private AsanaJson() {
@@ -140,5 +145,61 @@ final class AsanaJson {
         } catch (DateTimeParseException e) {
             return null;
         }
+    }
+
+    // ---- request bodies ----------------------------------------------------------------------
+
+    /** {@code {"data": {key: value}}}. */
+    static ObjectNode body(String key, String value) {
+        ObjectNode body = JsonNodeFactory.instance.objectNode();
+        body.putObject("data").put(key, value);
+        return body;
+    }
+
+    /** Only what the update sets; {@code unassign} sends an explicit null assignee. */
+    static ObjectNode body(TaskUpdate update) {
+        ObjectNode body = JsonNodeFactory.instance.objectNode();
+        ObjectNode data = body.putObject("data");
+        if (update.completed() != null) {
+            data.put("completed", update.completed());
+        }
+        if (update.unassign()) {
+            data.putNull("assignee");
+        } else if (update.assigneeGid() != null) {
+            data.put("assignee", update.assigneeGid());
+        }
+        if (update.name() != null) {
+            data.put("name", update.name());
+        }
+        if (update.notes() != null) {
+            data.put("notes", update.notes());
+        }
+        return body;
+    }
+
+    static ObjectNode webhookBody(String resourceGid, String target, List<WebhookFilter> filters) {
+        ObjectNode body = body("resource", resourceGid);
+        ObjectNode data = (ObjectNode) body.get("data");
+        data.put("target", target);
+        if (filters != null && !filters.isEmpty()) {
+            ArrayNode arr = data.putArray("filters");
+            for (WebhookFilter f : filters) {
+                ObjectNode o = arr.addObject();
+                if (f.resourceType() != null) {
+                    o.put("resource_type", f.resourceType());
+                }
+                if (f.resourceSubtype() != null) {
+                    o.put("resource_subtype", f.resourceSubtype());
+                }
+                if (f.action() != null) {
+                    o.put("action", f.action());
+                }
+                if (f.fields() != null && !f.fields().isEmpty()) {
+                    ArrayNode fields = o.putArray("fields");
+                    f.fields().forEach(fields::add);
+                }
+            }
+        }
+        return body;
     }
 }

@@ -13,6 +13,9 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Locale;
@@ -37,7 +40,8 @@ public final class FakeLlmServer implements AutoCloseable {
     public static final String QUESTION_MARKER = "[question]";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private record Fault(int status, Integer retryAfterSeconds) {
+    /** An error answer, with this retry-after header value when not null. */
+    private record Fault(int status, String retryAfter) {
     }
 
     static {
@@ -92,10 +96,19 @@ public final class FakeLlmServer implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + port() + "/v1");
     }
 
-    /** The next {@code count} LLM requests answer {@code status}, with retry-after when not null. */
-    public synchronized void failNext(int count, int status, Integer retryAfterSeconds) {
+    /** The next {@code count} LLM requests answer {@code status}, with retry-after in seconds when not null. */
+    public void failNext(int count, int status, Integer retryAfterSeconds) {
+        fail(count, new Fault(status, retryAfterSeconds == null ? null : retryAfterSeconds.toString()));
+    }
+
+    /** The next {@code count} LLM requests answer {@code status} with retry-after as an HTTP-date: {@code at}. */
+    public void failNextUntil(int count, int status, Instant at) {
+        fail(count, new Fault(status, DateTimeFormatter.RFC_1123_DATE_TIME.format(at.atZone(ZoneOffset.UTC))));
+    }
+
+    private synchronized void fail(int count, Fault fault) {
         for (int i = 0; i < count; i++) {
-            faults.add(new Fault(status, retryAfterSeconds));
+            faults.add(fault);
         }
     }
 
@@ -130,7 +143,7 @@ public final class FakeLlmServer implements AutoCloseable {
             if (f != null) {
                 String type = f.status() == 429 ? "rate_limit_error" : f.status() >= 500 ? "api_error"
                         : "invalid_request_error";
-                send(ex, f.status(), error(anthropic, type, "injected fault " + f.status()), f.retryAfterSeconds());
+                send(ex, f.status(), error(anthropic, type, "injected fault " + f.status()), f.retryAfter());
                 return;
             }
             String key = anthropic ? ex.getRequestHeaders().getFirst("x-api-key")
@@ -229,11 +242,11 @@ public final class FakeLlmServer implements AutoCloseable {
         }
     }
 
-    private void send(HttpExchange ex, int status, JsonNode body, Integer retryAfter) throws IOException {
+    private void send(HttpExchange ex, int status, JsonNode body, String retryAfter) throws IOException {
         byte[] bytes = JSON.writeValueAsBytes(body);
         ex.getResponseHeaders().set("Content-Type", "application/json");
         if (retryAfter != null) {
-            ex.getResponseHeaders().set("retry-after", String.valueOf(retryAfter));
+            ex.getResponseHeaders().set("retry-after", retryAfter);
         }
         ex.sendResponseHeaders(status, bytes.length);
         try (OutputStream os = ex.getResponseBody()) {

@@ -3,12 +3,14 @@ package aegis.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import aegis.sim.FakeLlmServer;
+import aegis.testing.TestHttp;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -40,7 +42,11 @@ class LlmAgentTest {
 
     private static LlmAgent agent(AgentsConfig.Provider p, int retries) {
         URI base = p == AgentsConfig.Provider.ANTHROPIC ? fake.anthropicBaseUrl() : fake.openAiBaseUrl();
-        return new LlmAgent(cfg(p, base, retries), name -> "TEST_LLM_KEY".equals(name) ? "sk-test-secret" : null);
+        return agent(cfg(p, base, retries), name -> "TEST_LLM_KEY".equals(name) ? "sk-test-secret" : null);
+    }
+
+    private static LlmAgent agent(AgentsConfig.Llm cfg, Function<String, String> environment) {
+        return new LlmAgent(cfg, environment, TestHttp.client(cfg.baseUrl(), LlmAgent.policy(cfg)));
     }
 
     private static long tokens(String s) {
@@ -133,7 +139,7 @@ class LlmAgentTest {
     @Test
     void missingKeyIsAPermanentFailureNamingTheVariable() throws Exception {
         var c = cfg(AgentsConfig.Provider.ANTHROPIC, fake.anthropicBaseUrl(), 1);
-        try (LlmAgent a = new LlmAgent(c, name -> null)) {
+        try (LlmAgent a = agent(c, name -> null)) {
             AgentOutcome o = a.run(AgentFixtures.request("/tmp", "", "x"), new AgentFixtures.RecordingContext());
             assertThat(((AgentOutcome.Failed) o).reason()).contains("TEST_LLM_KEY");
             assertThat(((AgentOutcome.Failed) o).transientFailure()).isFalse();
@@ -172,12 +178,5 @@ class LlmAgentTest {
             assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isLessThan(3000);
         }
         assertThat(thrown.get()).isInstanceOf(InterruptedException.class);
-    }
-
-    @Test
-    void retryAfterParsesSecondsAndCapsLongWaits() {
-        assertThat(LlmAgent.retryAfter("2")).isEqualTo(Duration.ofSeconds(2));
-        assertThat(LlmAgent.retryAfter("100000")).isEqualTo(Duration.ofMinutes(5));
-        assertThat(LlmAgent.retryAfter("soon")).isNull();
     }
 }

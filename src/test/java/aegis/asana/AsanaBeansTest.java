@@ -28,7 +28,7 @@ class AsanaBeansTest {
                 assertThat(bot.gid()).isEqualTo(w.botUser());
                 assertThat(bot.me().name()).isEqualTo("Aegis Bot");
                 assertThat(sim.requests().count("GET", "/users/me")).isEqualTo(1);
-                assertThat(app.context().getBean(AsanaResilience.class).rateLimiter().getRateLimiterConfig()
+                assertThat(app.context().getBean(TransportLimits.class).rateLimiter().getRateLimiterConfig()
                         .getLimitRefreshPeriod().toMillis()).as("1,500 a minute, with slack").isEqualTo(40);
             }
         } finally {

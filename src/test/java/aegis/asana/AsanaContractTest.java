@@ -9,6 +9,7 @@ import aegis.sim.AsanaSimulator.SimWorld;
 import aegis.sim.SimFaults;
 import aegis.sim.SimHttp;
 import aegis.sim.SimOptions;
+import aegis.testing.TestHttp;
 import com.atlassian.oai.validator.OpenApiInteractionValidator;
 import com.atlassian.oai.validator.model.Request;
 import com.atlassian.oai.validator.model.SimpleRequest;
@@ -86,7 +87,7 @@ class AsanaContractTest {
         target.start();
         AsanaClientSettings settings = AsanaClientSettings.defaults(sim.baseUrl(), w.token(), 100_000)
                 .withRetries(2, 2, java.time.Duration.ofMillis(5), java.time.Duration.ofMillis(10));
-        try (HttpAsanaClient c = new HttpAsanaClient(settings, AsanaResilience.of(settings))) {
+        try (HttpAsanaClient c = TestHttp.asanaClient(settings)) {
             sim.captureExchanges(true);
             String p = w.projects().get(0);
             c.me();

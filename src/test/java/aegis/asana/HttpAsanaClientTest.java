@@ -11,6 +11,7 @@ import aegis.sim.AsanaSimulator.SimWorld;
 import aegis.sim.RequestLog;
 import aegis.sim.SimFaults;
 import aegis.sim.SimOptions;
+import aegis.testing.TestHttp;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -48,7 +49,7 @@ class HttpAsanaClientTest {
     }
 
     HttpAsanaClient client(AsanaClientSettings s) {
-        HttpAsanaClient c = new HttpAsanaClient(s, AsanaResilience.of(s));
+        HttpAsanaClient c = TestHttp.asanaClient(s);
         clients.add(c);
         return c;
     }
@@ -259,5 +260,25 @@ class HttpAsanaClientTest {
         sim.faults(SimFaults.NONE);
         Set<String> before = new HashSet<>(sim.requests().counts().keySet());
         assertThat(before).containsExactly("GET /users/me");
+    }
+
+    @Test
+    void anOpenBreakerFailsFastAsCircuitOpenWithoutSendingAnything() {
+        SimWorld w = sim.reset(SimOptions.demo());
+        HttpAsanaClient c = client(settings(w).withRetries(2, 2, Duration.ofMillis(1), Duration.ofMillis(2)));
+        String task = c.projectTasks(w.projects().get(0), Optional.empty()).findFirst().orElseThrow().gid();
+        sim.faults(new SimFaults(0, 1.0, 0, 0, 0, 1));
+        try {
+            for (int i = 0; i < 19; i++) {
+                assertThatThrownBy(c::me).isInstanceOf(AsanaException.ServerError.class);
+            }
+            long sent = sim.requests().total();
+            assertThatThrownBy(c::me).isInstanceOf(AsanaException.CircuitOpen.class);
+            assertThatThrownBy(() -> c.postComment(task, "answer", "— Aegis · run 9", false))
+                    .as("a comment is neither posted nor looked for").isInstanceOf(AsanaException.CircuitOpen.class);
+            assertThat(sim.requests().total()).isEqualTo(sent);
+        } finally {
+            sim.faults(SimFaults.NONE);
+        }
     }
 }

@@ -6,10 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import aegis.asana.AsanaClientSettings;
 import aegis.asana.AsanaException;
 import aegis.asana.AsanaModel;
-import aegis.asana.AsanaResilience;
 import aegis.asana.HttpAsanaClient;
 import aegis.asana.WebhookSignature;
 import aegis.sim.AsanaSimulator.SimWorld;
+import aegis.testing.TestHttp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
@@ -105,7 +105,7 @@ class SimWebhookTest {
     void reset(SimOptions o) {
         world = sim.reset(o);
         AsanaClientSettings s = AsanaClientSettings.defaults(sim.baseUrl(), world.token(), 100_000);
-        client = new HttpAsanaClient(s, AsanaResilience.of(s));
+        client = TestHttp.asanaClient(s);
     }
 
     @Test

@@ -9,17 +9,24 @@ import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import java.time.Duration;
 
 /**
- * The limits every Asana call shares: one rate limiter, read and write bulkheads, a circuit
- * breaker, and the Retry-After gate. Plain resilience4j objects, built once per daemon.
+ * The limits that every call of a transport shares: a rate limiter, read and write bulkheads,
+ * a circuit breaker, and the Retry-After gate. Plain resilience4j objects, built once per
+ * service; a null part is a limit that service does not have.
  */
-public record AsanaResilience(RateLimiter rateLimiter, Bulkhead reads, Bulkhead writes,
+public record TransportLimits(RateLimiter rateLimiter, Bulkhead reads, Bulkhead writes,
                               CircuitBreaker circuitBreaker, RetryAfterGate gate) {
 
-    public static AsanaResilience of(AsanaClientSettings s) {
-        return new AsanaResilience(rateLimiter(s.requestsPerMinute(), s.rateWindow()),
+    /** No shared limit: each call waits out its own Retry-After. */
+    public static TransportLimits none() {
+        return new TransportLimits(null, null, null, null, null);
+    }
+
+    /** Asana's: its rate, its concurrency for reads and writes, one breaker and one gate. */
+    public static TransportLimits of(AsanaClientSettings s) {
+        return new TransportLimits(rateLimiter(s.requestsPerMinute(), s.rateWindow()),
                 bulkhead("asana-reads", s.readConcurrency()),
                 bulkhead("asana-writes", s.writeConcurrency()),
-                newCircuitBreaker(), new RetryAfterGate());
+                circuitBreaker("asana"), new RetryAfterGate());
     }
 
     /**
@@ -45,17 +52,20 @@ public record AsanaResilience(RateLimiter rateLimiter, Bulkhead reads, Bulkhead 
                 .build());
     }
 
-    /** Opens when half of the last 20 calls failed with a 5xx or no answer; 4xx never counts. */
-    private static CircuitBreaker newCircuitBreaker() {
-        return CircuitBreaker.of("asana", CircuitBreakerConfig.custom()
+    /**
+     * Opens when half of the last 20 calls ended with a 5xx or no answer; any other answer (a
+     * 4xx, a 429) is the service working, and a call stopped on our side never counts.
+     */
+    static CircuitBreaker circuitBreaker(String name) {
+        return CircuitBreaker.of(name, CircuitBreakerConfig.custom()
                 .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
                 .slidingWindowSize(20)
                 .minimumNumberOfCalls(20)
                 .failureRateThreshold(50)
                 .waitDurationInOpenState(Duration.ofSeconds(15))
                 .permittedNumberOfCallsInHalfOpenState(3)
-                .recordException(e -> e instanceof AsanaException.ServerError
-                        || e instanceof AsanaException.Unavailable)
+                .recordException(e -> e instanceof TransportException.NoAnswer)
+                .recordResult(r -> r instanceof HttpTransport.Response res && res.status() >= 500)
                 .build());
     }
 }
