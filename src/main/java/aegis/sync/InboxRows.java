@@ -32,7 +32,7 @@ public class InboxRows {
                     + "  WHERE status IN ('pending', 'processing') AND next_attempt_at <= now() "
                     + "  AND (locked_until IS NULL OR locked_until < now()) "
                     + "  ORDER BY next_attempt_at, id LIMIT ? FOR UPDATE SKIP LOCKED) due "
-                    + "WHERE w.id = due.id RETURNING w.id, w.body::text, w.attempts")) {
+                    + "WHERE w.id = due.id RETURNING w.id, w.payload::text, w.attempts")) {
                 ps.setInt(1, LOCK_SECONDS);
                 ps.setInt(2, limit);
                 try (ResultSet rs = ps.executeQuery()) {

@@ -17,7 +17,7 @@ public class InboxStore {
     /** Stores a delivery with events, pending for the processor. */
     public void store(UUID subscriptionId, String body, int eventCount) {
         jdbc.withConnection(c -> {
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO webhooks (subscription_id, body, event_count) "
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO webhooks (subscription_id, payload, event_count) "
                     + "VALUES (?, ?::jsonb, ?)")) {
                 ps.setObject(1, subscriptionId);
                 ps.setString(2, body);
@@ -32,7 +32,7 @@ public class InboxStore {
         jdbc.withConnection(c -> {
             try (PreparedStatement ps = c.prepareStatement("WITH hb AS (UPDATE webhook_subscriptions "
                     + "SET last_heartbeat_at = now() WHERE id = ?) "
-                    + "INSERT INTO webhooks (subscription_id, body, event_count, status, processed_at) "
+                    + "INSERT INTO webhooks (subscription_id, payload, event_count, status, processed_at) "
                     + "VALUES (?, ?::jsonb, 0, 'processed', now())")) {
                 ps.setObject(1, subscriptionId);
                 ps.setObject(2, subscriptionId);

@@ -89,10 +89,10 @@ class ArchiverTest {
             INSERT INTO agent_events (agent_id, execution_id, event_type, created_at)
               VALUES ((SELECT id FROM agents WHERE name = 'a2'), (SELECT min(id) FROM task_executions), 'output', now() - interval '3 days');
             -- inbox: processed 10 days ago (x3), processed yesterday, pending from 10 days ago
-            INSERT INTO webhooks (body, status, processed_at, received_at)
+            INSERT INTO webhooks (payload, status, processed_at, received_at)
               SELECT '{}', 'processed', now() - interval '10 days', now() - interval '10 days' FROM generate_series(1, 3);
-            INSERT INTO webhooks (body, status, processed_at) VALUES ('{}', 'processed', now() - interval '1 day');
-            INSERT INTO webhooks (body, status, received_at) VALUES ('{}', 'pending', now() - interval '10 days');
+            INSERT INTO webhooks (payload, status, processed_at) VALUES ('{}', 'processed', now() - interval '1 day');
+            INSERT INTO webhooks (payload, status, received_at) VALUES ('{}', 'pending', now() - interval '10 days');
             """);
     }
 

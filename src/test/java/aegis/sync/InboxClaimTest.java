@@ -29,7 +29,7 @@ class InboxClaimTest {
     @Test
     void aDrainClaimsAtMostTwentyFiveDeliveriesAtATime() throws Exception {
         try (Connection c = schema.connect(); Statement st = c.createStatement()) {
-            st.execute("INSERT INTO webhooks (body) SELECT '{\"events\": []}' FROM generate_series(1, 60)");
+            st.execute("INSERT INTO webhooks (payload) SELECT '{\"events\": []}' FROM generate_series(1, 60)");
         }
         PGSimpleDataSource ds = new PGSimpleDataSource();
         ds.setURL(schema.database().url());
