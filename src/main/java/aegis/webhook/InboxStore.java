@@ -1,6 +1,8 @@
 package aegis.webhook;
 
 import aegis.db.Jdbc;
+import aegis.jobs.Archiver;
+import aegis.jobs.RetainedTable;
 import jakarta.inject.Singleton;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -12,10 +14,14 @@ import java.util.UUID;
 /**
  * Every statement on the inbox table ({@code webhooks}): the receiver's writes (one statement
  * per delivery, nothing else on the request path), the processor's claims and marks
- * ({@link Inbox}) and the backlog that status reads ({@link InboxBacklog}).
+ * ({@link Inbox}), the backlog that status reads ({@link InboxBacklog}) and retention's purge
+ * of processed deliveries ({@link RetainedTable}).
  */
 @Singleton
-public class InboxStore implements Inbox, InboxBacklog {
+public class InboxStore implements Inbox, InboxBacklog, RetainedTable {
+    private static final String PROCESSED_BEFORE = """
+            FROM webhooks WHERE status = 'processed' AND processed_at < now() - make_interval(days => ?)""";
+
     private final Jdbc jdbc;
 
     public InboxStore(Jdbc jdbc) {
@@ -131,6 +137,43 @@ public class InboxStore implements Inbox, InboxBacklog {
                  ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getLong(1);
+            }
+        });
+    }
+
+    @Override
+    public Archiver.Category category() {
+        return Archiver.Category.INBOX;
+    }
+
+    @Override
+    public long due(int days) {
+        return jdbc.withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT count(*) " + PROCESSED_BEFORE)) {
+                ps.setInt(1, days);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
+        });
+    }
+
+    /** Deletes processed deliveries older than {@code days}. */
+    @Override
+    public int batch(int days, int limit) {
+        return jdbc.withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    WITH gone AS (
+                      DELETE FROM webhooks WHERE id IN (SELECT id %s LIMIT ? FOR UPDATE SKIP LOCKED)
+                      RETURNING 1)
+                    SELECT count(*) FROM gone""".formatted(PROCESSED_BEFORE))) {
+                ps.setInt(1, days);
+                ps.setInt(2, limit);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getInt(1);
+                }
             }
         });
     }

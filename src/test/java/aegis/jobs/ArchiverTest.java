@@ -6,9 +6,13 @@ import aegis.db.Jdbc;
 import aegis.status.Instance;
 import aegis.metrics.Metrics;
 import aegis.status.SystemStateRefresh;
+import aegis.sync.TaskRetention;
+import aegis.testing.TestApp;
 import aegis.testing.TestDatabase;
+import aegis.webhook.InboxStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micronaut.jdbc.DataSourceResolver;
+import java.net.URI;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -16,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -48,7 +53,7 @@ class ArchiverTest {
 
     private Archiver archiver(int batch) {
         return new Archiver(jdbc, new RetentionPolicy(90, 30, 7, 365, batch, Duration.ofMinutes(1)),
-                new Metrics(registry));
+                new Metrics(registry), List.of(new InboxStore(jdbc), new TaskRetention(jdbc)));
     }
 
     @BeforeEach
@@ -253,6 +258,26 @@ class ArchiverTest {
         assertThat(longOf("SELECT archived_executions FROM system_state")).isEqualTo(3);
         assertThat(a.run().total()).as("a stopping daemon starts no more batches").isZero();
         assertThat(count("task_executions_archive")).isEqualTo(3);
+    }
+
+    @Test
+    void aTableRetainedByItsOwnerCannotBeLeftOut() {
+        RetentionPolicy inboxKept = new RetentionPolicy(90, 30, 7, 365, 10, Duration.ofMinutes(1));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Archiver(jdbc, inboxKept, new Metrics(registry),
+                List.of(new TaskRetention(jdbc)))).hasMessageContaining("retention of inbox needs its table's owner");
+        RetentionPolicy inboxForEver = new RetentionPolicy(90, 30, 0, 0, 10, Duration.ofMinutes(1));
+        assertThat(new Archiver(jdbc, inboxForEver, new Metrics(registry), List.of()).preview().rows())
+                .containsEntry(Archiver.Category.INBOX, 0L).containsEntry(Archiver.Category.TASKS, 0L);
+    }
+
+    @Test
+    void theDaemonsArchiverReachesTheInboxAndTheTasksThroughTheirOwners() {
+        try (TestApp app = TestApp.start(TestApp.config(schema.database(), URI.create("http://127.0.0.1:1")),
+                Map.of("aegis.sync.enabled", false, "aegis.webhooks.enabled", false, "aegis.jobs.enabled", false,
+                        "aegis.dispatch.enabled", false))) {
+            assertThat(app.context().getBean(Archiver.class).preview().rows())
+                    .containsEntry(Archiver.Category.INBOX, 3L).containsEntry(Archiver.Category.TASKS, 1L);
+        }
     }
 
     @Test

@@ -96,6 +96,22 @@ class InboxStoreTest {
         assertThat(b.oldestSeconds()).isBetween(42L, 100L);
     }
 
+    @Test
+    void retentionDeletesOnlyProcessedDeliveriesPastTheirDays() throws Exception {
+        sql("""
+            INSERT INTO webhooks (payload, status, processed_at)
+              SELECT '{}', 'processed', now() - interval '10 days' FROM generate_series(1, 5);
+            INSERT INTO webhooks (payload, status, processed_at) VALUES ('{}', 'processed', now() - interval '1 day');
+            INSERT INTO webhooks (payload, status, received_at) VALUES ('{}', 'pending', now() - interval '10 days');
+            INSERT INTO webhooks (payload, status, received_at) VALUES ('{}', 'failed', now() - interval '10 days');
+            """);
+        assertThat(inbox.due(7)).isEqualTo(5);
+        assertThat(inbox.batch(7, 3)).as("one bounded batch").isEqualTo(3);
+        assertThat(inbox.batch(7, 3)).isEqualTo(2);
+        assertThat(inbox.batch(7, 3)).isZero();
+        assertThat(rows("SELECT status FROM webhooks ORDER BY status")).containsExactly("failed", "pending", "processed");
+    }
+
     private static void sql(String sql) throws Exception {
         try (Connection c = schema.connect(); Statement st = c.createStatement()) {
             st.execute(sql);
