@@ -4,8 +4,6 @@ import aegis.db.Jdbc;
 import aegis.jobs.Archiver;
 import aegis.jobs.RetainedTable;
 import jakarta.inject.Singleton;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 
 /**
  * Retention of the mirror: completed tasks unchanged in Asana for the period are marked
@@ -30,32 +28,15 @@ public class TaskRetention implements RetainedTable {
 
     @Override
     public long due(int days) {
-        return jdbc.withConnection(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT count(*) " + UNCHANGED_BEFORE)) {
-                ps.setInt(1, days);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    return rs.getLong(1);
-                }
-            }
-        });
+        return RetainedTable.number(jdbc, "SELECT count(*) " + UNCHANGED_BEFORE, days);
     }
 
     @Override
     public int batch(int days, int limit) {
-        return jdbc.withConnection(c -> {
-            try (PreparedStatement ps = c.prepareStatement("""
-                    WITH marked AS (
-                      UPDATE tasks SET archived = true WHERE id IN (SELECT id %s LIMIT ? FOR UPDATE SKIP LOCKED)
-                      RETURNING 1)
-                    SELECT count(*) FROM marked""".formatted(UNCHANGED_BEFORE))) {
-                ps.setInt(1, days);
-                ps.setInt(2, limit);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    return rs.getInt(1);
-                }
-            }
-        });
+        return (int) RetainedTable.number(jdbc, """
+                WITH marked AS (
+                  UPDATE tasks SET archived = true WHERE id IN (SELECT id %s LIMIT ? FOR UPDATE SKIP LOCKED)
+                  RETURNING 1)
+                SELECT count(*) FROM marked""".formatted(UNCHANGED_BEFORE), days, limit);
     }
 }

@@ -148,33 +148,16 @@ public class InboxStore implements Inbox, InboxBacklog, RetainedTable {
 
     @Override
     public long due(int days) {
-        return jdbc.withConnection(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT count(*) " + PROCESSED_BEFORE)) {
-                ps.setInt(1, days);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    return rs.getLong(1);
-                }
-            }
-        });
+        return RetainedTable.number(jdbc, "SELECT count(*) " + PROCESSED_BEFORE, days);
     }
 
     /** Deletes processed deliveries older than {@code days}. */
     @Override
     public int batch(int days, int limit) {
-        return jdbc.withConnection(c -> {
-            try (PreparedStatement ps = c.prepareStatement("""
-                    WITH gone AS (
-                      DELETE FROM webhooks WHERE id IN (SELECT id %s LIMIT ? FOR UPDATE SKIP LOCKED)
-                      RETURNING 1)
-                    SELECT count(*) FROM gone""".formatted(PROCESSED_BEFORE))) {
-                ps.setInt(1, days);
-                ps.setInt(2, limit);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    return rs.getInt(1);
-                }
-            }
-        });
+        return (int) RetainedTable.number(jdbc, """
+                WITH gone AS (
+                  DELETE FROM webhooks WHERE id IN (SELECT id %s LIMIT ? FOR UPDATE SKIP LOCKED)
+                  RETURNING 1)
+                SELECT count(*) FROM gone""".formatted(PROCESSED_BEFORE), days, limit);
     }
 }

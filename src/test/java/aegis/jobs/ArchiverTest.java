@@ -18,7 +18,6 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -287,9 +286,7 @@ class ArchiverTest {
     }
 
     private static void sql(String sql) throws Exception {
-        try (Connection c = schema.connect(); Statement st = c.createStatement()) {
-            st.execute(sql);
-        }
+        schema.execute(sql);
     }
 
     private static long count(String table) throws Exception {
@@ -304,12 +301,6 @@ class ArchiverTest {
     }
 
     private static List<String> rows(String sql) throws Exception {
-        List<String> out = new ArrayList<>();
-        try (Connection c = schema.connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            while (rs.next()) {
-                out.add(rs.getString(1));
-            }
-        }
-        return out;
+        return schema.strings(sql);
     }
 }

@@ -5,7 +5,10 @@ import aegis.db.Migrator;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 import org.flywaydb.core.Flyway;
@@ -85,6 +88,24 @@ public final class TestDatabase {
             implements AutoCloseable {
         public Connection connect() throws SQLException {
             return DriverManager.getConnection(database.url(), database.user(), database.password());
+        }
+
+        /** Runs {@code sql} (several statements allowed) on a connection of its own. */
+        public void execute(String sql) throws SQLException {
+            try (Connection c = connect(); Statement st = c.createStatement()) {
+                st.execute(sql);
+            }
+        }
+
+        /** The first column of every row {@code sql} answers, as text. */
+        public List<String> strings(String sql) throws SQLException {
+            List<String> out = new ArrayList<>();
+            try (Connection c = connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+            return out;
         }
 
         public void drop() {

@@ -5,10 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import aegis.db.Jdbc;
 import aegis.testing.TestDatabase;
 import io.micronaut.jdbc.DataSourceResolver;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -113,18 +109,10 @@ class InboxStoreTest {
     }
 
     private static void sql(String sql) throws Exception {
-        try (Connection c = schema.connect(); Statement st = c.createStatement()) {
-            st.execute(sql);
-        }
+        schema.execute(sql);
     }
 
     private static List<String> rows(String sql) throws Exception {
-        List<String> out = new ArrayList<>();
-        try (Connection c = schema.connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            while (rs.next()) {
-                out.add(rs.getString(1));
-            }
-        }
-        return out;
+        return schema.strings(sql);
     }
 }
