@@ -1,9 +1,13 @@
 package aegis.cli;
 
 import aegis.config.Settings;
+import aegis.db.Jdbc;
 import aegis.jobs.Archiver;
 import aegis.jobs.RetentionPolicy;
 import aegis.metrics.Metrics;
+import aegis.sync.TaskRetention;
+import aegis.webhook.InboxStore;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -24,7 +28,9 @@ final class ArchiveCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         RetentionPolicy policy = RetentionPolicy.from(settings);
-        Archiver archiver = new Archiver(DirectDatabase.open(settings), policy, Metrics.standalone());
+        Jdbc jdbc = DirectDatabase.open(settings);
+        Archiver archiver = new Archiver(jdbc, policy, Metrics.standalone(),
+                List.of(new InboxStore(jdbc), new TaskRetention(jdbc)));
         Archiver.Report r = dryRun ? archiver.preview() : archiver.run();
         System.out.println(dryRun ? "Dry run: nothing changed. Would handle now:" : "Retention done:");
         for (Map.Entry<Archiver.Category, Long> e : r.rows().entrySet()) {

@@ -5,6 +5,7 @@ import aegis.status.StatusJson;
 import aegis.status.StatusReader;
 import aegis.status.StatusSettings;
 import aegis.status.StatusText;
+import aegis.webhook.InboxStore;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -22,7 +23,8 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        var reader = new StatusReader(DirectDatabase.open(settings), StatusSettings.from(settings));
+        var jdbc = DirectDatabase.open(settings);
+        var reader = new StatusReader(jdbc, StatusSettings.from(settings), new InboxStore(jdbc));
         var status = reader.read(null);
         System.out.print(json ? StatusJson.render(status, true) + "\n" : StatusText.plain(status));
         return Main.OK;

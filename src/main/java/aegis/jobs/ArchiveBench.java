@@ -14,6 +14,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -86,7 +87,7 @@ public final class ArchiveBench {
         double seconds;
         try (HikariDataSource ds = new HikariDataSource(hc)) {
             Archiver archiver = new Archiver(new Jdbc(ds, DataSourceResolver.DEFAULT), executionsOnly,
-                    Metrics.standalone());
+                    Metrics.standalone(), List.of());
             writer.start();
             Thread.sleep(500);
             long start = System.nanoTime();

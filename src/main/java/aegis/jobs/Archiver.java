@@ -8,6 +8,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +19,9 @@ import org.slf4j.LoggerFactory;
  * Retention: moves, summarises, purges and marks old rows in bounded batches. Each batch is
  * one statement in autocommit — its own short transaction — that locks only the rows it
  * takes ({@code FOR UPDATE SKIP LOCKED}), so live inserts and updates never wait on it
- * and two archivers (the job and {@code aegis archive}) never take the same rows.
+ * and two archivers (the job and {@code aegis archive}) never take the same rows. The inbox
+ * and the tasks are retained by their owners' SQL ({@link RetainedTable}); executions and
+ * their events still by the statements here.
  */
 @Singleton
 public final class Archiver {
@@ -50,13 +53,22 @@ public final class Archiver {
     private final Jdbc jdbc;
     private final RetentionPolicy policy;
     private final Metrics metrics;
+    private final Map<Category, RetainedTable> owned = new EnumMap<>(Category.class);
     /** Set once the daemon is stopping; never cleared, as a stopping daemon starts no new work. */
     private volatile boolean stopping;
 
-    public Archiver(Jdbc jdbc, RetentionPolicy policy, Metrics metrics) {
+    /** @param owned the tables retained by their owners' SQL: the inbox and the tasks, unless kept for ever */
+    public Archiver(Jdbc jdbc, RetentionPolicy policy, Metrics metrics, List<RetainedTable> owned) {
         this.jdbc = jdbc;
         this.policy = policy;
         this.metrics = metrics;
+        owned.forEach(t -> this.owned.put(t.category(), t));
+        for (Category c : List.of(Category.INBOX, Category.TASKS)) {
+            if (days(c) > 0 && !this.owned.containsKey(c)) {
+                throw new IllegalStateException("retention of " + c.label + " needs its table's owner "
+                        + "(a RetainedTable for " + c + ")");
+            }
+        }
     }
 
     private int days(Category c) {
@@ -82,18 +94,12 @@ public final class Archiver {
                             WHERE n.task_id = t.task_id AND (n.created_at, n.id) > (t.created_at, t.id))
                    OR EXISTS (SELECT 1 FROM tasks k WHERE k.id = t.task_id AND (k.completed OR k.deleted)))""";
     private static final String OLD_EVENTS = "FROM agent_events WHERE created_at < now() - make_interval(days => ?)";
-    private static final String OLD_INBOX = """
-            FROM webhooks WHERE status = 'processed' AND processed_at < now() - make_interval(days => ?)""";
-    private static final String OLD_TASKS = """
-            FROM tasks WHERE completed AND NOT archived
-              AND COALESCE(modified_at, completed_at) < now() - make_interval(days => ?)""";
 
     private static String from(Category c) {
         return switch (c) {
             case AGENT_EVENTS -> OLD_EVENTS;
             case EXECUTIONS -> OLD_EXECUTIONS;
-            case INBOX -> OLD_INBOX;
-            case TASKS -> OLD_TASKS;
+            case INBOX, TASKS -> throw new IllegalArgumentException(c + " is retained by its table's owner");
         };
     }
 
@@ -105,6 +111,10 @@ public final class Archiver {
                 int d = days(cat);
                 if (d == 0) {
                     out.put(cat, 0L);
+                    continue;
+                }
+                if (owned.containsKey(cat)) {
+                    out.put(cat, owned.get(cat).due(d));
                     continue;
                 }
                 try (PreparedStatement ps = c.prepareStatement("SELECT count(*) " + from(cat))) {
@@ -131,7 +141,7 @@ public final class Archiver {
         for (Category cat : Category.values()) {
             long total = 0;
             if (days(cat) > 0) {
-                String sql = statement(cat);
+                String sql = owned.containsKey(cat) ? null : statement(cat);
                 int n;
                 do {
                     if (stopping || System.nanoTime() > deadline) {
@@ -162,11 +172,13 @@ public final class Archiver {
 
     /** One batch of one category (tests show the bound); rows handled. */
     int runOneBatch(Category cat) {
-        return batch(cat, statement(cat));
+        return batch(cat, owned.containsKey(cat) ? null : statement(cat));
     }
 
+    /** One batch: by its owner for an owned table, else by {@code sql}. */
     private int batch(Category cat, String sql) {
-        int n = jdbc.withConnection(c -> {
+        RetainedTable owner = owned.get(cat);
+        int n = owner != null ? owner.batch(days(cat), policy.batchSize()) : jdbc.withConnection(c -> {
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 ps.setInt(1, days(cat));
                 ps.setInt(2, policy.batchSize());
@@ -222,16 +234,7 @@ public final class Archiver {
                            WHERE id = 1 AND EXISTS (SELECT 1 FROM moved))
                         SELECT count(*) FROM moved""".formatted(OLD_EXECUTIONS, cols, cols, cols);
             }
-            case INBOX -> """
-                    WITH gone AS (
-                      DELETE FROM webhooks WHERE id IN (SELECT id %s LIMIT ? FOR UPDATE SKIP LOCKED)
-                      RETURNING 1)
-                    SELECT count(*) FROM gone""".formatted(OLD_INBOX);
-            case TASKS -> """
-                    WITH marked AS (
-                      UPDATE tasks SET archived = true WHERE id IN (SELECT id %s LIMIT ? FOR UPDATE SKIP LOCKED)
-                      RETURNING 1)
-                    SELECT count(*) FROM marked""".formatted(OLD_TASKS);
+            case INBOX, TASKS -> throw new IllegalArgumentException(cat + " is retained by its table's owner");
         };
     }
 

@@ -2,6 +2,7 @@ package aegis.status;
 
 import aegis.metrics.Metrics;
 import aegis.db.Jdbc;
+import aegis.webhook.InboxBacklog;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.inject.Singleton;
@@ -11,20 +12,23 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Gauges read from the database: queue depth (pending, of which ready now, and running),
- * inbox backlog and the age of its oldest delivery. One query refreshes them all, when
- * /metrics is scraped — never per gauge, never in the background.
+ * inbox backlog and the age of its oldest delivery (from the inbox's owner). Refreshed when
+ * /metrics is scraped, one query for the queue and one for the inbox — never per gauge,
+ * never in the background.
  */
 @Singleton
 public final class DatabaseGauges {
     private final Jdbc jdbc;
+    private final InboxBacklog inbox;
     private final AtomicLong pending = new AtomicLong();
     private final AtomicLong ready = new AtomicLong();
     private final AtomicLong running = new AtomicLong();
     private final AtomicLong inboxPending = new AtomicLong();
     private final AtomicLong inboxLag = new AtomicLong();
 
-    public DatabaseGauges(Jdbc jdbc, MeterRegistry registry) {
+    public DatabaseGauges(Jdbc jdbc, InboxBacklog inbox, MeterRegistry registry) {
         this.jdbc = jdbc;
+        this.inbox = inbox;
         Gauge.builder(Metrics.QUEUE_DEPTH, pending, AtomicLong::get).tag("status", "pending")
                 .description("Executions waiting to be claimed").register(registry);
         Gauge.builder(Metrics.QUEUE_DEPTH, ready, AtomicLong::get).tag("status", "ready")
@@ -42,19 +46,17 @@ public final class DatabaseGauges {
             try (PreparedStatement ps = c.prepareStatement("""
                     SELECT (SELECT count(*) FROM task_executions WHERE status = 'pending'),
                            (SELECT count(*) FROM task_executions WHERE status = 'pending' AND not_before <= now()),
-                           (SELECT count(*) FROM task_executions WHERE status = 'running'),
-                           (SELECT count(*) FROM webhooks WHERE status IN ('pending', 'processing')),
-                           (SELECT coalesce(floor(extract(epoch FROM now() - min(received_at))), 0)::bigint
-                              FROM webhooks WHERE status IN ('pending', 'processing'))""");
+                           (SELECT count(*) FROM task_executions WHERE status = 'running')""");
                  ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 pending.set(rs.getLong(1));
                 ready.set(rs.getLong(2));
                 running.set(rs.getLong(3));
-                inboxPending.set(rs.getLong(4));
-                inboxLag.set(rs.getLong(5));
             }
             return null;
         });
+        InboxBacklog.Backlog backlog = inbox.backlog();
+        inboxPending.set(backlog.unprocessed());
+        inboxLag.set(backlog.oldestSeconds() == null ? 0 : backlog.oldestSeconds());
     }
 }

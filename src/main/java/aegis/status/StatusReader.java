@@ -2,6 +2,7 @@ package aegis.status;
 
 import aegis.db.Jdbc;
 import aegis.jobs.ClusteredScheduler;
+import aegis.webhook.InboxBacklog;
 import jakarta.inject.Singleton;
 import java.math.BigDecimal;
 import java.sql.Connection;
@@ -16,7 +17,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Reads {@link Status} from the database: every figure is what the tables say now. */
+/**
+ * Reads {@link Status} from the database: every figure is what the tables say now. The inbox's
+ * figures come from its owner ({@link InboxBacklog}).
+ */
 @Singleton
 public final class StatusReader {
     private static final List<String> EXECUTION_STATUSES = List.of("pending", "running", "completed", "failed", "cancelled");
@@ -24,10 +28,12 @@ public final class StatusReader {
 
     private final Jdbc jdbc;
     private final StatusSettings settings;
+    private final InboxBacklog inbox;
 
-    public StatusReader(Jdbc jdbc, StatusSettings settings) {
+    public StatusReader(Jdbc jdbc, StatusSettings settings, InboxBacklog inbox) {
         this.jdbc = jdbc;
         this.settings = settings;
+        this.inbox = inbox;
     }
 
     /** The status as seen by {@code instance} (null for the command line: no daemon is answering). */
@@ -93,18 +99,9 @@ public final class StatusReader {
                 subs.add(new Status.Subscription(rs.getString(1), rs.getString(2), st, health,
                         iso(rs.getTimestamp(4)), iso(rs.getTimestamp(5)), rs.getString(6)));
             });
-            Status.Inbox inbox;
-            try (PreparedStatement ps = c.prepareStatement("""
-                    SELECT count(*) FILTER (WHERE status = 'pending'),
-                           count(*) FILTER (WHERE status = 'processing'),
-                           (SELECT count(*) FROM webhooks WHERE status = 'failed'),
-                           floor(extract(epoch FROM now() - min(received_at)))::bigint
-                      FROM webhooks WHERE status IN ('pending', 'processing')""");
-                 ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                long oldest = rs.getLong(4);
-                inbox = new Status.Inbox(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.wasNull() ? null : oldest);
-            }
+            InboxBacklog.Backlog backlog = inbox.backlog();
+            Status.Inbox inboxNow = new Status.Inbox(backlog.pending(), backlog.processing(),
+                    inbox.failedDeliveries(), backlog.oldestSeconds());
 
             List<Status.Node> nodes = new ArrayList<>();
             query(c, """
@@ -122,7 +119,7 @@ public final class StatusReader {
                     Instant.now().toString(), orch, syncs, queue,
                     new Status.Agents(agents.size(), agentsByStatus, agents),
                     new Status.Today(todayCount, todayByStatus, sums[0], sums[1], money(cost[0])),
-                    new Status.Webhooks(subs, inbox), nodes);
+                    new Status.Webhooks(subs, inboxNow), nodes);
         });
     }
 

@@ -27,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * The full sync of tracked projects: per project one paged task listing, then subtasks and
  * comment threads of the open tasks assigned to the bot; batched upserts; tasks Asana no
  * longer lists are marked deleted. A project without an events sync token gets one first,
- * so that the events poll later covers every change made while the listing ran.
+ * so that the events poll later covers every change made while the listing ran. Before the
+ * projects, the mirror's columns that depend on the bot's gid or on other rows are put right
+ * ({@link TaskStore#align}).
  */
 @Singleton
 public class FullSync {
@@ -98,6 +100,10 @@ public class FullSync {
     public Result run(Optional<String> onlyProject, boolean refetchProjectDetails) {
         long start = System.nanoTime();
         List<StoredProject> tracked = tracker.refresh(refetchProjectDetails);
+        int aligned = writer.align(bot.gid());
+        if (aligned > 0) {
+            LOG.info("event=mirror_aligned rows={}", aligned);
+        }
         List<ProjectResult> done = new ArrayList<>();
         List<String> failed = new ArrayList<>();
         for (StoredProject p : tracked) {

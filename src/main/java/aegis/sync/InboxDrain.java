@@ -1,8 +1,9 @@
 package aegis.sync;
 
 import aegis.asana.AsanaModel.Event;
-import aegis.sync.InboxRows.Claimed;
 import aegis.metrics.Metrics;
+import aegis.webhook.Inbox;
+import aegis.webhook.Inbox.Delivery;
 import jakarta.inject.Singleton;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,17 +22,17 @@ public class InboxDrain {
     /**
      * Deliveries per claim: small enough that a batch of large deliveries (up to 1 MiB each,
      * one task fetch per task they name, under rate limits) is applied well within the
-     * claim's {@link InboxRows#LOCK_SECONDS}, so another instance never takes it over midway.
+     * claim's {@link Inbox#LOCK_SECONDS}, so another instance never takes it over midway.
      */
     static final int CLAIM = 25;
 
-    private final InboxRows rows;
+    private final Inbox inbox;
     private final EventApplier applier;
     private final SyncSettings settings;
     private final Metrics metrics;
 
-    public InboxDrain(InboxRows rows, EventApplier applier, aegis.config.Settings settings, Metrics metrics) {
-        this.rows = rows;
+    public InboxDrain(Inbox inbox, EventApplier applier, aegis.config.Settings settings, Metrics metrics) {
+        this.inbox = inbox;
         this.applier = applier;
         this.settings = SyncSettings.read(settings);
         this.metrics = metrics;
@@ -41,7 +42,7 @@ public class InboxDrain {
     public int drain() {
         int total = 0;
         while (true) {
-            List<Claimed> claimed = rows.claim(CLAIM);
+            List<Delivery> claimed = inbox.claim(CLAIM);
             if (claimed.isEmpty()) {
                 return total;
             }
@@ -50,42 +51,42 @@ public class InboxDrain {
         }
     }
 
-    private void process(List<Claimed> claimed) {
+    private void process(List<Delivery> claimed) {
         List<Event> events = new ArrayList<>();
         try {
-            for (Claimed c : claimed) {
-                events.addAll(EventJson.parse(c.body()));
+            for (Delivery d : claimed) {
+                events.addAll(EventJson.parse(d.payload()));
             }
             applier.apply(events);
-            rows.processed(claimed.stream().map(Claimed::id).toList());
+            inbox.processed(claimed.stream().map(Delivery::id).toList());
             metrics.inboxProcessed(claimed.size());
         } catch (RuntimeException groupFailure) {
             if (claimed.size() == 1) {
                 fail(claimed.get(0), groupFailure);
                 return;
             }
-            for (Claimed c : claimed) {
+            for (Delivery d : claimed) {
                 try {
-                    applier.apply(EventJson.parse(c.body()));
-                    rows.processed(List.of(c.id()));
+                    applier.apply(EventJson.parse(d.payload()));
+                    inbox.processed(List.of(d.id()));
                     metrics.inboxProcessed(1);
                 } catch (RuntimeException e) {
-                    fail(c, e);
+                    fail(d, e);
                 }
             }
         }
     }
 
-    private void fail(Claimed c, RuntimeException e) {
+    private void fail(Delivery d, RuntimeException e) {
         metrics.inboxFailure();
         String error = e.getClass().getSimpleName() + ": " + e.getMessage();
-        LOG.warn("event=inbox_row_failed id={} attempt={} error=\"{}\"", c.id(), c.attempts() + 1,
+        LOG.warn("event=inbox_row_failed id={} attempt={} error=\"{}\"", d.id(), d.attempts() + 1,
                 error.replace('"', '\''));
         try {
-            rows.failed(c.id(), error, settings.inboxMaxAttempts());
+            inbox.failed(d.id(), error, settings.inboxMaxAttempts());
         } catch (RuntimeException dbDown) {
             // The claim expires and the row is retried later; nothing is lost.
-            LOG.warn("event=inbox_fail_unrecorded id={} error={}", c.id(), dbDown.getClass().getSimpleName());
+            LOG.warn("event=inbox_fail_unrecorded id={} error={}", d.id(), dbDown.getClass().getSimpleName());
         }
     }
 }

@@ -2,6 +2,7 @@ package aegis.sync;
 
 import aegis.asana.AsanaModel.Story;
 import aegis.asana.AsanaModel.Task;
+import aegis.asana.BotIdentity;
 import aegis.db.Jdbc;
 import aegis.sync.TaskStore.Change;
 import aegis.sync.TaskStore.CommentRow;
@@ -30,11 +31,14 @@ public class MirrorWriter {
     private static final Logger LOG = LoggerFactory.getLogger(MirrorWriter.class);
 
     private final Jdbc jdbc;
+    private final BotIdentity bot;
     private final ApplicationEventPublisher<TaskSignal> publisher;
     private final Metrics metrics;
 
-    public MirrorWriter(Jdbc jdbc, ApplicationEventPublisher<TaskSignal> publisher, Metrics metrics) {
+    public MirrorWriter(Jdbc jdbc, BotIdentity bot, ApplicationEventPublisher<TaskSignal> publisher,
+                        Metrics metrics) {
         this.jdbc = jdbc;
+        this.bot = bot;
         this.publisher = publisher;
         this.metrics = metrics;
     }
@@ -55,7 +59,7 @@ public class MirrorWriter {
 
     public Written write(Batch b, String botGid) {
         Written w = jdbc.inTransaction(c -> {
-            List<Change> changes = new ArrayList<>(TaskStore.upsertTasks(c, b.tasks()));
+            List<Change> changes = new ArrayList<>(TaskStore.upsertTasks(c, b.tasks(), botGid));
             changes.addAll(TaskStore.markDeleted(c, b.deletedGids()));
             List<NewComment> comments = List.of();
             if (!b.storiesByTask().isEmpty()) {
@@ -86,6 +90,7 @@ public class MirrorWriter {
      * @return true when the stored row changed
      */
     public boolean recordOwnChange(Task task) {
+        String botGid = bot.gid();
         List<Change> changes = jdbc.inTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT t.project_id, p.asana_gid FROM tasks t "
                     + "JOIN projects p ON p.id = t.project_id WHERE t.asana_gid = ?")) {
@@ -94,12 +99,18 @@ public class MirrorWriter {
                     if (!rs.next()) {
                         return List.<Change>of();
                     }
-                    return TaskStore.upsertTasks(c, List.of(new Row(rs.getLong(1), rs.getString(2), task)));
+                    return TaskStore.upsertTasks(c, List.of(new Row(rs.getLong(1), rs.getString(2), task)),
+                            botGid);
                 }
             }
         });
         metrics.mirrorWrites("task", changes.size());
         return !changes.isEmpty();
+    }
+
+    /** See {@link TaskStore#align}: the full sync's first step. Answers the rows changed. */
+    public int align(String botGid) {
+        return jdbc.inTransaction(c -> TaskStore.align(c, botGid));
     }
 
     /** The full sync's sweep of one project, with its signals. */

@@ -52,10 +52,11 @@ public final class TaskStore {
 
     private static final String COLS = "asana_gid, project_id, name, notes, html_notes, completed, completed_at, "
             + "due_on, due_at, assignee_gid, assignee_name, parent_gid, section_gid, section_name, tags, "
-            + "custom_fields, memberships, permalink_url, asana_created_at, modified_at";
+            + "custom_fields, memberships, permalink_url, asana_created_at, modified_at, assigned_to_aegis";
     private static final String[] MIRRORED = {"name", "notes", "html_notes", "completed", "completed_at",
         "due_on", "due_at", "assignee_gid", "assignee_name", "parent_gid", "section_gid", "section_name",
-        "tags", "custom_fields", "memberships", "permalink_url", "asana_created_at", "modified_at"};
+        "tags", "custom_fields", "memberships", "permalink_url", "asana_created_at", "modified_at",
+        "assigned_to_aegis", "parent_task_id"};
 
     private static final String UPSERT_TASKS;
 
@@ -71,10 +72,13 @@ public final class TaskStore {
         UPSERT_TASKS = "WITH input AS (SELECT * FROM unnest(?::text[], ?::bigint[], ?::text[], ?::text[], "
                 + "?::text[], ?::boolean[], ?::timestamptz[], ?::date[], ?::timestamptz[], ?::text[], ?::text[], "
                 + "?::text[], ?::text[], ?::text[], ?::jsonb[], ?::jsonb[], ?::jsonb[], ?::text[], "
-                + "?::timestamptz[], ?::timestamptz[]) AS i(" + COLS + ")), "
+                + "?::timestamptz[], ?::timestamptz[], ?::boolean[]) AS i(" + COLS + ")), "
                 + "old AS (SELECT t.asana_gid, t.assignee_gid, t.completed, t.deleted FROM tasks t "
                 + "  JOIN input i ON i.asana_gid = t.asana_gid), "
-                + "up AS (INSERT INTO tasks (" + COLS + ", last_synced_at) SELECT " + COLS + ", now() FROM input "
+                // The parent's row when it is stored already; a parent new in this statement is
+                // not visible to it, and is linked by LINK_CHILDREN right after.
+                + "up AS (INSERT INTO tasks (" + COLS + ", parent_task_id, last_synced_at) SELECT " + COLS
+                + ", (SELECT p.id FROM tasks p WHERE p.asana_gid = input.parent_gid), now() FROM input "
                 + "  ON CONFLICT (asana_gid) DO UPDATE SET " + set
                 + "  deleted = false, deleted_at = NULL, last_synced_at = now() "
                 + "  WHERE ((" + oldT + ") IS DISTINCT FROM (" + newT + ") OR tasks.deleted) "
@@ -88,11 +92,24 @@ public final class TaskStore {
                 + "FROM up LEFT JOIN old ON old.asana_gid = up.asana_gid";
     }
 
+    /** Children stored before their parent arrived get its row; parent_gid's index finds them. */
+    private static final String LINK_CHILDREN = """
+            UPDATE tasks child
+               SET parent_task_id = parent.id
+              FROM tasks parent
+             WHERE parent.asana_gid = ANY(?)
+               AND child.parent_gid = parent.asana_gid
+               AND child.parent_task_id IS DISTINCT FROM parent.id""";
+
     private TaskStore() {
     }
 
-    /** Upserts {@code rows} (duplicates by gid: the last wins); answers the rows that changed. */
-    public static List<Change> upsertTasks(Connection c, Collection<Row> rows) throws SQLException {
+    /**
+     * Upserts {@code rows} (duplicates by gid: the last wins); answers the rows that changed.
+     * {@code assigned_to_aegis} says whether the assignee is {@code botGid}; {@code parent_task_id}
+     * links the parent where it is stored, and links children that were waiting for a new row.
+     */
+    public static List<Change> upsertTasks(Connection c, Collection<Row> rows, String botGid) throws SQLException {
         Map<String, Row> byGid = new LinkedHashMap<>();
         for (Row r : rows) {
             byGid.put(r.task().gid(), r);
@@ -107,7 +124,7 @@ public final class TaskStore {
                 sectionName = new String[n], tags = new String[n], custom = new String[n], members = new String[n],
                 permalink = new String[n], createdAt = new String[n], modifiedAt = new String[n];
         Long[] project = new Long[n];
-        Boolean[] completed = new Boolean[n];
+        Boolean[] completed = new Boolean[n], toBot = new Boolean[n];
         int i = 0;
         for (Row r : byGid.values()) {
             Task t = r.task();
@@ -122,6 +139,7 @@ public final class TaskStore {
             dueAt[i] = str(t.dueAt());
             assignee[i] = t.assignee() == null ? null : t.assignee().gid();
             assigneeName[i] = t.assignee() == null ? null : t.assignee().name();
+            toBot[i] = botGid != null && botGid.equals(assignee[i]);
             parent[i] = t.parent() == null ? null : t.parent().gid();
             Optional<Membership> m = section(t, r.projectGid());
             sectionGid[i] = m.map(Membership::sectionGid).orElse(null);
@@ -147,6 +165,7 @@ public final class TaskStore {
                     sectionName, tags, custom, members, permalink, createdAt, modifiedAt)) {
                 ps.setArray(p++, text(c, a));
             }
+            ps.setArray(p, c.createArrayOf("boolean", toBot));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     State after = new State(rs.getString(3), rs.getBoolean(4), rs.getBoolean(5));
@@ -156,7 +175,41 @@ public final class TaskStore {
                 }
             }
         }
+        String[] inserted = out.stream().filter(ch -> ch.before() == null).map(Change::taskGid)
+                .toArray(String[]::new);
+        if (inserted.length > 0) {
+            try (PreparedStatement ps = c.prepareStatement(LINK_CHILDREN)) {
+                ps.setArray(1, text(c, inserted));
+                ps.executeUpdate();
+            }
+        }
         return out;
+    }
+
+    /**
+     * Puts right, across the whole mirror, the two columns that depend on more than a task's own
+     * fetch: {@code assigned_to_aegis} after the bot's gid became known (rows stored before V55)
+     * or changed (another token), and {@code parent_task_id} of children whose parent was stored
+     * by a concurrent transaction neither saw. Once per full sync: a scan of the table, writing
+     * only the rows that disagree. Answers the rows changed.
+     */
+    public static int align(Connection c, String botGid) throws SQLException {
+        int changed;
+        try (PreparedStatement ps = c.prepareStatement("""
+                UPDATE tasks SET assigned_to_aegis = NOT assigned_to_aegis
+                 WHERE assigned_to_aegis <> coalesce(assignee_gid = ?, false)""")) {
+            ps.setString(1, botGid);
+            changed = ps.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement("""
+                UPDATE tasks child
+                   SET parent_task_id = parent.id
+                  FROM tasks parent
+                 WHERE child.parent_gid = parent.asana_gid
+                   AND child.parent_gid IS NOT NULL AND child.parent_task_id IS NULL""")) {
+            changed += ps.executeUpdate();
+        }
+        return changed;
     }
 
     /** Marks tasks deleted; answers those that were not yet. */

@@ -82,7 +82,7 @@ class OpsCommandsTest {
     @Test
     void archiveDryRunChangesNothing() throws Exception {
         try (Connection c = schema.connect(); Statement st = c.createStatement()) {
-            st.execute("INSERT INTO webhooks (body, status, processed_at) VALUES ('{}', 'processed', now() - interval '30 days')");
+            st.execute("INSERT INTO webhooks (payload, status, processed_at) VALUES ('{}', 'processed', now() - interval '30 days')");
         }
         Run dry = run("archive", "--dry-run");
         assertThat(dry.code()).isZero();

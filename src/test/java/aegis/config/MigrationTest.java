@@ -64,12 +64,13 @@ class MigrationTest {
     void keyColumnsHaveTheirTypes() throws Exception {
         Map<String, String> expected = new HashMap<>();
         expected.put("projects.asana_gid", "text");
-        expected.put("projects.metadata", "jsonb");
         expected.put("projects.updated_at", "timestamp with time zone");
         expected.put("tasks.asana_gid", "text");
         expected.put("tasks.project_id", "bigint");
         expected.put("tasks.custom_fields", "jsonb");
         expected.put("tasks.modified_at", "timestamp with time zone");
+        expected.put("tasks.assigned_to_aegis", "boolean");
+        expected.put("tasks.parent_task_id", "bigint");
         expected.put("task_executions.lease_until", "timestamp with time zone");
         expected.put("task_executions.cost_usd", "numeric");
         expected.put("task_executions.context", "jsonb");
@@ -77,7 +78,7 @@ class MigrationTest {
         expected.put("agent_events.data", "jsonb");
         expected.put("comments.asana_gid", "text");
         expected.put("prompt_templates.variables", "jsonb");
-        expected.put("webhooks.body", "jsonb");
+        expected.put("webhooks.payload", "jsonb");
         expected.put("webhook_subscriptions.id", "uuid");
         expected.put("webhook_subscriptions.secret_encrypted", "bytea");
         expected.put("api_keys.key_hash", "text");
@@ -95,13 +96,16 @@ class MigrationTest {
                 }
             }
             expected.forEach((col, type) -> assertThat(actual.get(col)).as(col).isEqualTo(type));
+            // Renamed or dropped in V55: nothing may still use them.
+            assertThat(actual).doesNotContainKeys("webhooks.body", "projects.metadata", "system_state.data");
+            assertThat(defaults.get("tasks.assigned_to_aegis")).isEqualTo("false");
             // No timestamp without time zone anywhere; every JSONB column has a default.
             actual.forEach((col, type) -> {
                 if (col.startsWith("flyway_")) {
                     return;
                 }
                 assertThat(type).as(col).isNotEqualTo("timestamp without time zone");
-                if (type.equals("jsonb") && !col.equals("webhooks.body")) {
+                if (type.equals("jsonb") && !col.equals("webhooks.payload")) {
                     assertThat(defaults.get(col)).as("default of " + col).isNotNull();
                 }
             });
@@ -138,6 +142,7 @@ class MigrationTest {
                     "agent_events.execution_id->task_executions:c",
                     "agent_events.agent_id->agents:n",
                     "agents.current_task_id->tasks:n",
+                    "tasks.parent_task_id->tasks:n",
                     "webhooks.subscription_id->webhook_subscriptions:n",
                     "webhook_subscriptions.project_id->projects:c");
         }
@@ -149,7 +154,7 @@ class MigrationTest {
             Set<String> indexes = new HashSet<>(strings(c,
                     "SELECT indexname FROM pg_indexes WHERE schemaname = ?", schema.name()));
             assertThat(indexes).contains("tasks_project_idx", "tasks_assignee_open_idx",
-                    "tasks_parent_idx", "tasks_modified_idx", "tasks_completed_at_idx",
+                    "tasks_parent_idx", "tasks_parent_task_idx", "tasks_modified_idx", "tasks_completed_at_idx",
                     "comments_task_idx", "prompt_templates_one_active", "agents_status_idx",
                     "task_executions_one_open", "task_executions_task_idx", "task_executions_claim_idx",
                     "task_executions_lease_idx", "task_executions_agent_idx",
@@ -169,7 +174,7 @@ class MigrationTest {
                     .hasMessageContaining("check constraint");
             assertThatThrownBy(() -> st.execute("INSERT INTO agents (name, agent_type, status) VALUES ('a', 'echo', 'sleepy')"))
                     .hasMessageContaining("check constraint");
-            assertThatThrownBy(() -> st.execute("INSERT INTO webhooks (body, status) VALUES ('{}', 'lost')"))
+            assertThatThrownBy(() -> st.execute("INSERT INTO webhooks (payload, status) VALUES ('{}', 'lost')"))
                     .hasMessageContaining("check constraint");
             assertThatThrownBy(() -> st.execute("INSERT INTO agent_events (event_type, level) VALUES ('x', 'loud')"))
                     .hasMessageContaining("check constraint");
@@ -215,6 +220,45 @@ class MigrationTest {
             st.execute("UPDATE projects SET name = 'renamed' WHERE asana_gid = 'p-touch'");
             assertThat(strings(c, "SELECT (updated_at > now() - interval '1 minute')::text FROM projects "
                     + "WHERE asana_gid = 'p-touch'")).containsExactly("true");
+        }
+    }
+
+    @Test
+    void v55LinksSubtasksStoredBeforeItToTheirParents() throws Exception {
+        TestDatabase.Schema old = TestDatabase.schemaAt("migration54", "54");
+        try {
+            try (Connection c = old.connect(); Statement st = c.createStatement()) {
+                st.execute("INSERT INTO projects (asana_gid) VALUES ('p')");
+                st.execute("""
+                        INSERT INTO tasks (asana_gid, project_id, parent_gid)
+                        SELECT g, (SELECT id FROM projects), p
+                          FROM (VALUES ('parent', NULL), ('child', 'parent'), ('orphan', 'not-mirrored')) v (g, p)""");
+                st.execute("INSERT INTO webhooks (body) VALUES ('{\"events\": []}')");
+            }
+            Migrator.migrate(old.server(), old.name());
+            try (Connection c = old.connect()) {
+                assertThat(strings(c, """
+                        SELECT t.asana_gid || '->' || coalesce(p.asana_gid, '-') || ':' || t.assigned_to_aegis
+                          FROM tasks t LEFT JOIN tasks p ON p.id = t.parent_task_id ORDER BY t.asana_gid"""))
+                        .containsExactly("child->parent:false", "orphan->-:false", "parent->-:false");
+                assertThat(strings(c, "SELECT payload::text FROM webhooks")).containsExactly("{\"events\": []}");
+            }
+        } finally {
+            old.drop();
+        }
+    }
+
+    @Test
+    void theSeedDesignColumnsSayWhatTheyMean() throws Exception {
+        try (Connection c = schema.connect()) {
+            assertThat(strings(c, """
+                    SELECT a.attname || ': ' || col_description(a.attrelid, a.attnum)
+                      FROM pg_attribute a
+                     WHERE a.attrelid = 'tasks'::regclass AND a.attname IN ('assigned_to_aegis', 'parent_task_id')
+                     ORDER BY a.attname"""))
+                    .satisfiesExactly(
+                            s -> assertThat(s).startsWith("assigned_to_aegis: true when assignee_gid is the bot user"),
+                            s -> assertThat(s).startsWith("parent_task_id: the parent task's row"));
         }
     }
 

@@ -105,7 +105,7 @@ public final class DispatchLatencyBench {
     private static long[] stages(Connection c, String gid, Instant assigned) throws Exception {
         try (PreparedStatement ps = c.prepareStatement("""
                 SELECT (SELECT min(w.received_at) FROM webhooks w WHERE w.received_at >= ?
-                          AND w.body @> jsonb_build_object('events', jsonb_build_array(
+                          AND w.payload @> jsonb_build_object('events', jsonb_build_array(
                               jsonb_build_object('resource', jsonb_build_object('gid', t.asana_gid))))),
                        e.created_at, e.started_at,
                        (SELECT min(ev.created_at) FROM agent_events ev

@@ -6,16 +6,20 @@ import aegis.db.Jdbc;
 import aegis.status.Instance;
 import aegis.metrics.Metrics;
 import aegis.status.SystemStateRefresh;
+import aegis.sync.TaskRetention;
+import aegis.testing.TestApp;
 import aegis.testing.TestDatabase;
+import aegis.webhook.InboxStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micronaut.jdbc.DataSourceResolver;
+import java.net.URI;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -48,7 +52,7 @@ class ArchiverTest {
 
     private Archiver archiver(int batch) {
         return new Archiver(jdbc, new RetentionPolicy(90, 30, 7, 365, batch, Duration.ofMinutes(1)),
-                new Metrics(registry));
+                new Metrics(registry), List.of(new InboxStore(jdbc), new TaskRetention(jdbc)));
     }
 
     @BeforeEach
@@ -89,10 +93,10 @@ class ArchiverTest {
             INSERT INTO agent_events (agent_id, execution_id, event_type, created_at)
               VALUES ((SELECT id FROM agents WHERE name = 'a2'), (SELECT min(id) FROM task_executions), 'output', now() - interval '3 days');
             -- inbox: processed 10 days ago (x3), processed yesterday, pending from 10 days ago
-            INSERT INTO webhooks (body, status, processed_at, received_at)
+            INSERT INTO webhooks (payload, status, processed_at, received_at)
               SELECT '{}', 'processed', now() - interval '10 days', now() - interval '10 days' FROM generate_series(1, 3);
-            INSERT INTO webhooks (body, status, processed_at) VALUES ('{}', 'processed', now() - interval '1 day');
-            INSERT INTO webhooks (body, status, received_at) VALUES ('{}', 'pending', now() - interval '10 days');
+            INSERT INTO webhooks (payload, status, processed_at) VALUES ('{}', 'processed', now() - interval '1 day');
+            INSERT INTO webhooks (payload, status, received_at) VALUES ('{}', 'pending', now() - interval '10 days');
             """);
     }
 
@@ -256,15 +260,33 @@ class ArchiverTest {
     }
 
     @Test
+    void aTableRetainedByItsOwnerCannotBeLeftOut() {
+        RetentionPolicy inboxKept = new RetentionPolicy(90, 30, 7, 365, 10, Duration.ofMinutes(1));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Archiver(jdbc, inboxKept, new Metrics(registry),
+                List.of(new TaskRetention(jdbc)))).hasMessageContaining("retention of inbox needs its table's owner");
+        RetentionPolicy inboxForEver = new RetentionPolicy(90, 30, 0, 0, 10, Duration.ofMinutes(1));
+        assertThat(new Archiver(jdbc, inboxForEver, new Metrics(registry), List.of()).preview().rows())
+                .containsEntry(Archiver.Category.INBOX, 0L).containsEntry(Archiver.Category.TASKS, 0L);
+    }
+
+    @Test
+    void theDaemonsArchiverReachesTheInboxAndTheTasksThroughTheirOwners() {
+        try (TestApp app = TestApp.start(TestApp.config(schema.database(), URI.create("http://127.0.0.1:1")),
+                Map.of("aegis.sync.enabled", false, "aegis.webhooks.enabled", false, "aegis.jobs.enabled", false,
+                        "aegis.dispatch.enabled", false))) {
+            assertThat(app.context().getBean(Archiver.class).preview().rows())
+                    .containsEntry(Archiver.Category.INBOX, 3L).containsEntry(Archiver.Category.TASKS, 1L);
+        }
+    }
+
+    @Test
     void archiveHasEveryColumnOfTheLiveTable() {
         List<String> live = archiver(1).executionColumns();
         assertThat(live).contains("\"id\"", "\"cost_usd\"", "\"finished_at\"");
     }
 
     private static void sql(String sql) throws Exception {
-        try (Connection c = schema.connect(); Statement st = c.createStatement()) {
-            st.execute(sql);
-        }
+        schema.execute(sql);
     }
 
     private static long count(String table) throws Exception {
@@ -279,12 +301,6 @@ class ArchiverTest {
     }
 
     private static List<String> rows(String sql) throws Exception {
-        List<String> out = new ArrayList<>();
-        try (Connection c = schema.connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            while (rs.next()) {
-                out.add(rs.getString(1));
-            }
-        }
-        return out;
+        return schema.strings(sql);
     }
 }

@@ -60,7 +60,7 @@ class StatusEndpointsTest {
               ('00000000-0000-0000-0000-000000000001', 'p1', 'https://x/1', 'active', now() - interval '1 hour', now() - interval '2 days'),
               ('00000000-0000-0000-0000-000000000002', 'p2', 'https://x/2', 'active', now() - interval '20 hours', now() - interval '2 days'),
               ('00000000-0000-0000-0000-000000000003', 'p3', 'https://x/3', 'failed', NULL, now());
-            INSERT INTO webhooks (body, status, received_at) VALUES ('{}', 'pending', now() - interval '42 seconds');
+            INSERT INTO webhooks (payload, status, received_at) VALUES ('{}', 'pending', now() - interval '42 seconds');
             -- a node of this cluster checked in just now, and one of some other Quartz scheduler
             INSERT INTO qrtz_scheduler_state (sched_name, instance_name, last_checkin_time, checkin_interval) VALUES
               ('aegis', 'node-a', floor(extract(epoch FROM now()) * 1000)::bigint, 5000),
@@ -121,8 +121,6 @@ class StatusEndpointsTest {
         assertThat(s.path("nodes")).hasSize(1);
         assertThat(s.path("nodes").get(0).path("instance").asText()).isEqualTo("node-a");
         assertThat(s.path("nodes").get(0).path("alive").asBoolean()).isTrue();
-        assertThat(longOf("SELECT count(*) FROM system_state WHERE data ? 'nodes'"))
-                .as("the refresh keeps no node count nobody reads").isZero();
 
         assertThat(s.path("version").asText()).isNotBlank();
         assertThat(s.path("uptime_seconds").asLong()).isGreaterThanOrEqualTo(0);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import aegis.db.Jdbc;
 import aegis.testing.TestDatabase;
+import aegis.webhook.InboxStore;
 import io.micronaut.jdbc.DataSourceResolver;
 import java.sql.Connection;
 import java.sql.Statement;
@@ -29,15 +30,15 @@ class InboxClaimTest {
     @Test
     void aDrainClaimsAtMostTwentyFiveDeliveriesAtATime() throws Exception {
         try (Connection c = schema.connect(); Statement st = c.createStatement()) {
-            st.execute("INSERT INTO webhooks (body) SELECT '{\"events\": []}' FROM generate_series(1, 60)");
+            st.execute("INSERT INTO webhooks (payload) SELECT '{\"events\": []}' FROM generate_series(1, 60)");
         }
         PGSimpleDataSource ds = new PGSimpleDataSource();
         ds.setURL(schema.database().url());
         ds.setUser(schema.database().user());
         ds.setPassword(schema.database().password());
-        InboxRows rows = new InboxRows(new Jdbc(ds, DataSourceResolver.DEFAULT));
-        assertThat(rows.claim(InboxDrain.CLAIM)).hasSize(25);
-        assertThat(rows.claim(InboxDrain.CLAIM)).hasSize(25);
-        assertThat(rows.claim(InboxDrain.CLAIM)).hasSize(10);
+        InboxStore inbox = new InboxStore(new Jdbc(ds, DataSourceResolver.DEFAULT));
+        assertThat(inbox.claim(InboxDrain.CLAIM)).hasSize(25);
+        assertThat(inbox.claim(InboxDrain.CLAIM)).hasSize(25);
+        assertThat(inbox.claim(InboxDrain.CLAIM)).hasSize(10);
     }
 }

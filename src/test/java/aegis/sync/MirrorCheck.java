@@ -26,8 +26,10 @@ final class MirrorCheck {
         try (Connection c = schema.connect(); Statement st = c.createStatement()) {
             try (ResultSet rs = st.executeQuery("SELECT t.asana_gid, t.name, t.notes, t.html_notes, t.completed, "
                     + "t.completed_at, t.assignee_gid, t.assignee_name, t.parent_gid, t.section_gid, t.section_name, "
-                    + "t.permalink_url, t.asana_created_at, t.modified_at, t.deleted, p.asana_gid "
-                    + "FROM tasks t JOIN projects p ON p.id = t.project_id")) {
+                    + "t.permalink_url, t.asana_created_at, t.modified_at, t.deleted, p.asana_gid, "
+                    + "t.assigned_to_aegis, linked.asana_gid "
+                    + "FROM tasks t JOIN projects p ON p.id = t.project_id "
+                    + "LEFT JOIN tasks linked ON linked.id = t.parent_task_id")) {
                 while (rs.next()) {
                     Map<String, Object> r = new LinkedHashMap<>();
                     r.put("name", rs.getString(2));
@@ -45,6 +47,8 @@ final class MirrorCheck {
                     r.put("modified_at", ts(rs.getTimestamp(14)));
                     r.put("deleted", rs.getBoolean(15));
                     r.put("project", rs.getString(16));
+                    r.put("assigned_to_aegis", rs.getBoolean(17));
+                    r.put("parent_row", rs.getString(18));
                     db.put(rs.getString(1), r);
                 }
             }
@@ -100,6 +104,9 @@ final class MirrorCheck {
                 want.put("modified_at", t.get("modified_at"));
                 want.put("deleted", false);
                 want.put("project", pg);
+                want.put("assigned_to_aegis", botGid.equals(want.get("assignee")));
+                // The parent's row once the parent is mirrored, whichever arrived first.
+                want.put("parent_row", db.containsKey(want.get("parent")) ? want.get("parent") : null);
                 want.forEach((k, v) -> {
                     if (!Objects.equals(norm(v), norm(row.get(k)))) {
                         diffs.add(gid + "." + k + ": asana=" + v + " mirror=" + row.get(k));

@@ -89,7 +89,7 @@ class OwnChangesTest {
                     () -> Boolean.TRUE.equals(inAsana(task).get("completed")));
             Eventually.await("the mirror showing the bot's completion", Duration.ofSeconds(5),
                     () -> SimHarness.count(schema, "SELECT count(*) FROM tasks WHERE asana_gid = '" + task
-                            + "' AND completed") == 1);
+                            + "' AND completed AND assigned_to_aegis") == 1);
 
             personComments(task, "thanks!");
             assertThat(executions(task)).isEqualTo(1);
@@ -107,7 +107,7 @@ class OwnChangesTest {
             Eventually.await("the question", Duration.ofSeconds(20), () -> finished(task, "question") == 1);
             Eventually.await("the mirror showing the task handed back", Duration.ofSeconds(5),
                     () -> SimHarness.count(schema, "SELECT count(*) FROM tasks WHERE asana_gid = '" + task
-                            + "' AND assignee_gid = '" + world.humanUser() + "'") == 1);
+                            + "' AND assignee_gid = '" + world.humanUser() + "' AND NOT assigned_to_aegis") == 1);
 
             personComments(task, "eu-west, please");
             assertThat(executions(task)).isEqualTo(1);

@@ -44,8 +44,12 @@ class SyncIntegrationTest {
         schema.drop();
     }
 
-    /** The environment of a CLI run against this schema and simulator. */
+    /** The environment of a CLI run against this schema and simulator, tracking every project. */
     private Settings env(Optional<Integer> publicPort) {
+        return env(publicPort, world.projects());
+    }
+
+    private Settings env(Optional<Integer> publicPort, List<String> tracked) {
         Map<String, String> env = new HashMap<>();
         env.put("AEGIS_DATABASE_URL", schema.database().url());
         env.put("AEGIS_DATABASE_USER", schema.database().user());
@@ -53,7 +57,7 @@ class SyncIntegrationTest {
         env.put("ASANA_ACCESS_TOKEN", world.token());
         env.put("AEGIS_ASANA_BASE_URL", sim.baseUrl().toString());
         env.put("AEGIS_ASANA_WORKSPACE", world.workspace());
-        env.put("AEGIS_ASANA_PROJECTS", String.join(",", world.projects()));
+        env.put("AEGIS_ASANA_PROJECTS", String.join(",", tracked));
         env.put(SecretBox.SETTING, SimHarness.KEY);
         publicPort.ifPresent(p -> env.put("AEGIS_PUBLIC_URL", "http://127.0.0.1:" + p));
         return Settings.of(env);
@@ -135,7 +139,7 @@ class SyncIntegrationTest {
             sim.changeTask(task, Map.of("assignee", world.botUser()));
             Eventually.await("assignment mirrored", Duration.ofSeconds(10), () -> SimHarness.count(schema,
                     "SELECT count(*) FROM tasks WHERE asana_gid = '" + task + "' AND assignee_gid = '"
-                            + world.botUser() + "'") == 1);
+                            + world.botUser() + "' AND assigned_to_aegis") == 1);
             Eventually.await("signal", Duration.ofSeconds(5), () -> signals.signals().stream()
                     .anyMatch(s -> s instanceof TaskSignal.AssignedToBot a && a.taskGid().equals(task)
                             && world.humanUser().equals(a.byUserGid())));
@@ -249,6 +253,58 @@ class SyncIntegrationTest {
                     .orElseThrow().eventsSyncToken()).isNotEqualTo(before).isNotNull();
             assertThat(MirrorCheck.differences(sim.dump(), schema, world.botUser())).isEmpty();
         }
+    }
+
+    private boolean assignedToAegis(String taskGid) {
+        return SimHarness.count(schema, "SELECT count(*) FROM tasks WHERE asana_gid = '" + taskGid
+                + "' AND assigned_to_aegis") == 1;
+    }
+
+    @Test
+    void assignedToAegisFollowsTheAssigneeAsEventsArrive() throws Exception {
+        AegisConfig config = SimHarness.config(schema, sim, 0, false);
+        try (TestApp app = SimHarness.start(config, SimHarness.settings(Map.of()), false)) {
+            app.context().getBean(FullSync.class).run(Optional.empty(), true);
+            assertThat(SimHarness.count(schema, "SELECT count(*) FROM tasks WHERE assigned_to_aegis"))
+                    .as("the seed's tasks of the bot").isPositive()
+                    .isEqualTo(SimHarness.count(schema, "SELECT count(*) FROM tasks WHERE assignee_gid = '"
+                            + world.botUser() + "'"));
+            String task = firstTask(1);
+            EventsPoll poll = app.context().getBean(EventsPoll.class);
+
+            sim.changeTask(task, Map.of("assignee", world.botUser()));
+            poll.pollDue(true);
+            assertThat(assignedToAegis(task)).as("assigned to the bot").isTrue();
+
+            sim.changeTask(task, Map.of("completed", true));
+            poll.pollDue(true);
+            assertThat(assignedToAegis(task)).as("completed, still the bot's").isTrue();
+
+            sim.changeTask(task, Map.of("assignee", world.humanUser(), "completed", false));
+            poll.pollDue(true);
+            assertThat(assignedToAegis(task)).as("reassigned to a person").isFalse();
+            assertThat(MirrorCheck.differences(sim.dump(), schema, world.botUser())).isEmpty();
+        }
+    }
+
+    @Test
+    void aSubtaskMirroredBeforeItsParentIsLinkedWhenTheParentArrives() {
+        String tracked = world.projects().get(0);
+        String later = world.projects().get(1);
+        String parent = (String) sim.createTask(Map.of("project", later, "name", "the parent")).get("gid");
+        String child = (String) sim.createTask(Map.of("project", tracked, "parent", parent,
+                "name", "a subtask in the tracked project")).get("gid");
+
+        assertThat(cli(env(Optional.empty(), List.of(tracked)), "sync", "--once").exit()).isZero();
+        assertThat(SimHarness.count(schema, "SELECT count(*) FROM tasks WHERE asana_gid = '" + child
+                + "' AND parent_gid = '" + parent + "' AND parent_task_id IS NULL"))
+                .as("mirrored, its parent not yet").isEqualTo(1);
+
+        // The operator tracks the parent's project too: the parent arrives and its child is linked.
+        assertThat(cli(env(Optional.empty(), List.of(tracked, later)), "sync", "--once").exit()).isZero();
+        assertThat(SimHarness.count(schema, "SELECT count(*) FROM tasks c JOIN tasks p ON p.id = c.parent_task_id "
+                + "WHERE c.asana_gid = '" + child + "' AND p.asana_gid = '" + parent + "'")).isEqualTo(1);
+        assertThat(MirrorCheck.differences(sim.dump(), schema, world.botUser())).isEmpty();
     }
 
     @Test

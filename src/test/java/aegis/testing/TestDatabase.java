@@ -5,9 +5,13 @@ import aegis.db.Migrator;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
+import org.flywaydb.core.Flyway;
 
 /**
  * Real PostgreSQL for tests. The server comes from {@code AEGIS_TEST_DATABASE_URL}
@@ -46,13 +50,31 @@ public final class TestDatabase {
 
     /** A fresh schema with every migration applied. */
     public static Schema freshSchema(String label) {
+        Schema s = emptySchema(label);
+        Migrator.migrate(s.server(), s.name());
+        return s;
+    }
+
+    /**
+     * A fresh schema migrated only up to {@code version}, for a test of what a later migration
+     * does to rows stored before it; {@link Migrator#migrate} on its server and name finishes it.
+     */
+    public static Schema schemaAt(String label, String version) {
+        Schema s = emptySchema(label);
+        AegisConfig.Database base = s.server();
+        Flyway.configure().dataSource(base.url(), base.user(), base.password())
+                .locations("classpath:db/migration").schemas(s.name()).defaultSchema(s.name())
+                .createSchemas(true).target(version).load().migrate();
+        return s;
+    }
+
+    private static Schema emptySchema(String label) {
         String name = ("t_" + label.replaceAll("[^A-Za-z0-9]", "").toLowerCase(Locale.ROOT)
                 + "_" + UUID.randomUUID().toString().substring(0, 8));
         if (name.length() > 60) {
             name = name.substring(0, 51) + name.substring(name.length() - 9);
         }
         AegisConfig.Database base = server();
-        Migrator.migrate(base, name);
         return new Schema(name, new AegisConfig.Database(withSchema(base.url(), name),
                 base.user(), base.password()), base);
     }
@@ -66,6 +88,24 @@ public final class TestDatabase {
             implements AutoCloseable {
         public Connection connect() throws SQLException {
             return DriverManager.getConnection(database.url(), database.user(), database.password());
+        }
+
+        /** Runs {@code sql} (several statements allowed) on a connection of its own. */
+        public void execute(String sql) throws SQLException {
+            try (Connection c = connect(); Statement st = c.createStatement()) {
+                st.execute(sql);
+            }
+        }
+
+        /** The first column of every row {@code sql} answers, as text. */
+        public List<String> strings(String sql) throws SQLException {
+            List<String> out = new ArrayList<>();
+            try (Connection c = connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+            return out;
         }
 
         public void drop() {

@@ -129,7 +129,7 @@ class WebhookReceiverTest {
         HttpResponse<String> r = signed(ONE_EVENT);
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(count("SELECT count(*) FROM webhooks WHERE subscription_id = '" + subscription
-                + "' AND status = 'pending' AND event_count = 1 AND body->'events'->0->'resource'->>'gid' = '77'"))
+                + "' AND status = 'pending' AND event_count = 1 AND payload->'events'->0->'resource'->>'gid' = '77'"))
                 .isEqualTo(1);
     }
 

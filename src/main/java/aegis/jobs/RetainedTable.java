@@ -1,0 +1,36 @@
+package aegis.jobs;
+
+import aegis.db.Jdbc;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+
+/**
+ * Retention of a table another package owns: the owner keeps the SQL, the {@link Archiver} the
+ * pacing (batch size, time budget, stop). A batch is one statement in its own short
+ * transaction that takes only rows nobody holds ({@code FOR UPDATE SKIP LOCKED}).
+ */
+public interface RetainedTable {
+    /** Which of the archiver's categories this table is. */
+    Archiver.Category category();
+
+    /** Rows a run would handle now: those past {@code days} (the dry run). */
+    long due(int days);
+
+    /** Handles at most {@code limit} of the rows past {@code days}; answers how many. */
+    int batch(int days, int limit);
+
+    /** Runs an owner's count or batch: {@code sql} answers one number, {@code args} bound in order. */
+    static long number(Jdbc jdbc, String sql, int... args) {
+        return jdbc.withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                for (int i = 0; i < args.length; i++) {
+                    ps.setInt(i + 1, args[i]);
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
+        });
+    }
+}
