@@ -7,7 +7,6 @@ import aegis.config.Settings;
 import aegis.metrics.Metrics;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import io.micronaut.jdbc.DataSourceResolver;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -85,7 +84,7 @@ public final class ArchiveBench {
         Archiver.Report report;
         double seconds;
         try (HikariDataSource ds = new HikariDataSource(hc)) {
-            Archiver archiver = new Archiver(new Jdbc(ds, DataSourceResolver.DEFAULT), executionsOnly,
+            Archiver archiver = new Archiver(new Jdbc(ds), executionsOnly,
                     Metrics.standalone());
             writer.start();
             Thread.sleep(500);

@@ -8,7 +8,6 @@ import aegis.metrics.Metrics;
 import aegis.status.SystemStateRefresh;
 import aegis.testing.TestDatabase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.micronaut.jdbc.DataSourceResolver;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -38,7 +37,7 @@ class ArchiverTest {
         ds.setURL(schema.database().url());
         ds.setUser(schema.database().user());
         ds.setPassword(schema.database().password());
-        jdbc = new Jdbc(ds, DataSourceResolver.DEFAULT);
+        jdbc = new Jdbc(ds);
     }
 
     @AfterAll

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import aegis.db.Jdbc;
 import aegis.testing.TestDatabase;
-import io.micronaut.jdbc.DataSourceResolver;
 import java.sql.Connection;
 import java.sql.Statement;
 import org.junit.jupiter.api.AfterAll;
@@ -35,7 +34,7 @@ class InboxClaimTest {
         ds.setURL(schema.database().url());
         ds.setUser(schema.database().user());
         ds.setPassword(schema.database().password());
-        InboxRows rows = new InboxRows(new Jdbc(ds, DataSourceResolver.DEFAULT));
+        InboxRows rows = new InboxRows(new Jdbc(ds));
         assertThat(rows.claim(InboxDrain.CLAIM)).hasSize(25);
         assertThat(rows.claim(InboxDrain.CLAIM)).hasSize(25);
         assertThat(rows.claim(InboxDrain.CLAIM)).hasSize(10);
