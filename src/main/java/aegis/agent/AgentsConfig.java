@@ -1,6 +1,7 @@
 package aegis.agent;
 
 import aegis.config.ConfigException;
+import aegis.config.Durations;
 import aegis.config.Settings;
 import java.math.BigDecimal;
 import java.net.URI;
@@ -12,12 +13,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The {@code agents:} section of the YAML file, validated. Every bad value raises a
- * {@link ConfigException} naming its key, e.g. {@code agents.command.timeout}.
+ * {@link ConfigException} naming its key, e.g. {@code agents.command.timeout}. Lengths of
+ * time are in the settings' one grammar ({@link Durations}: 500ms, 30s, 10m, 2h, 7d, PT30S).
  * <pre>
  * agents:
  *   command:
@@ -240,28 +240,8 @@ public record AgentsConfig(Optional<Command> command, Llm llm, Select select) {
         }
     }
 
-    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)?");
-
-    /** "500ms", "90s", "30m", "2h"; a bare number is seconds. */
+    /** In the settings' one grammar ({@link Durations}): "500ms", "90s", "30m", "2h", "PT1M". */
     static Duration duration(Object v, String at, Duration dflt) {
-        if (v == null) {
-            return dflt;
-        }
-        Matcher mt = DURATION.matcher(String.valueOf(v).trim().toLowerCase(Locale.ROOT));
-        if (!mt.matches()) {
-            throw new ConfigException(at, "must be a duration such as 500ms, 90s, 30m or 2h, got '" + v + "'");
-        }
-        long n = Long.parseLong(mt.group(1));
-        String unit = mt.group(2) == null ? "s" : mt.group(2);
-        Duration d = switch (unit) {
-            case "ms" -> Duration.ofMillis(n);
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            default -> Duration.ofSeconds(n);
-        };
-        if (d.isZero()) {
-            throw new ConfigException(at, "must be longer than zero");
-        }
-        return d;
+        return v == null ? dflt : Durations.parse(at, v, Duration.ofMillis(1));
     }
 }

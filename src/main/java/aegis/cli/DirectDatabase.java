@@ -3,7 +3,6 @@ package aegis.cli;
 import aegis.config.AegisConfig;
 import aegis.db.Jdbc;
 import aegis.config.Settings;
-import io.micronaut.jdbc.DataSourceResolver;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /**
@@ -27,6 +26,6 @@ final class DirectDatabase {
         }
         ds.setConnectTimeout(5);
         ds.setApplicationName("aegis-cli");
-        return new Jdbc(ds, DataSourceResolver.DEFAULT);
+        return new Jdbc(ds);
     }
 }

@@ -2,7 +2,6 @@ package aegis.cli;
 
 import aegis.sim.AsanaSimulator;
 import aegis.sim.SimOptions;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -58,7 +57,7 @@ final class SimulatorCommand implements Callable<Integer> {
         world.put("humanUser", w.humanUser());
         world.put("projects", w.projects());
         world.put("portfolio", w.portfolio());
-        System.out.println(new ObjectMapper().writeValueAsString(world));
+        System.out.println(CliJson.compact(world));
         System.out.flush();
         LOG.info("event=simulator_started port={} base_url={}", sim.port(), sim.baseUrl());
         CountDownLatch stopped = new CountDownLatch(1);

@@ -1,7 +1,6 @@
 package aegis.cli;
 
 import aegis.config.Settings;
-import aegis.status.StatusJson;
 import aegis.status.StatusReader;
 import aegis.status.StatusSettings;
 import aegis.status.StatusText;
@@ -26,7 +25,7 @@ final class StatusCommand implements Callable<Integer> {
         var jdbc = DirectDatabase.open(settings);
         var reader = new StatusReader(jdbc, StatusSettings.from(settings), new InboxStore(jdbc));
         var status = reader.read(null);
-        System.out.print(json ? StatusJson.render(status, true) + "\n" : StatusText.plain(status));
+        System.out.print(json ? CliJson.pretty(status) + "\n" : StatusText.plain(status));
         return Main.OK;
     }
 }

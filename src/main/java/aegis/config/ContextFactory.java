@@ -23,7 +23,6 @@ public final class ContextFactory {
             p.put("datasources.default.password", db.password());
         }
         p.put("datasources.default.driver-class-name", "org.postgresql.Driver");
-        p.put("datasources.default.dialect", "POSTGRES");
         p.put("datasources.default.maximum-pool-size", 20);
         p.put("datasources.default.minimum-idle", 2);
         p.put("datasources.default.connection-timeout", 3000);

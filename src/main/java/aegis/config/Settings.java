@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -108,6 +109,11 @@ public final class Settings {
         } catch (NumberFormatException e) {
             throw new ConfigException(name, "must be a whole number, got '" + raw.get() + "'");
         }
+    }
+
+    /** A length of time in the grammar of {@link Durations}, at least {@code min}; the default when unset. */
+    public Duration duration(String name, Duration defaultValue, Duration min) {
+        return string(name).map(v -> Durations.parse(name, v, min)).orElse(defaultValue);
     }
 
     public Optional<Object> section(String name) {

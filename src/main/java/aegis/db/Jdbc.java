@@ -1,22 +1,20 @@
 package aegis.db;
 
-import io.micronaut.jdbc.DataSourceResolver;
 import jakarta.inject.Singleton;
 import java.sql.Connection;
 import java.sql.SQLException;
 import javax.sql.DataSource;
 
 /**
- * Plain JDBC on the application's pool. Micronaut Data wraps the DataSource so that it
- * only hands out connections inside its own transactions; repositories here write their
- * SQL out and manage their own transactions, so they use the unwrapped pool.
+ * Plain JDBC on the application's pool: repositories write their SQL out and manage their
+ * own transactions with {@link #inTransaction}.
  */
 @Singleton
 public final class Jdbc {
     private final DataSource dataSource;
 
-    public Jdbc(DataSource dataSource, DataSourceResolver resolver) {
-        this.dataSource = resolver.resolve(dataSource);
+    public Jdbc(DataSource dataSource) {
+        this.dataSource = dataSource;
     }
 
     public DataSource dataSource() {

@@ -1,8 +1,10 @@
 package aegis.jobs;
 
 import aegis.config.ConfigException;
+import aegis.config.Durations;
 import aegis.config.Settings;
 import java.time.Duration;
+import org.quartz.CronExpression;
 
 /**
  * How long rows stay in the live tables. A period of 0 days keeps that category for ever.
@@ -24,32 +26,25 @@ public record RetentionPolicy(int executionsDays, int agentEventsDays, int inbox
     static final String MAX_RUN = "AEGIS_ARCHIVE_MAX_RUN";
 
     public static RetentionPolicy from(Settings s) {
-        Duration maxRun = s.string(MAX_RUN).map(RetentionPolicy::maxRun).orElse(Duration.ofMinutes(10));
+        refuseCron(s);
         return new RetentionPolicy(
                 s.integer("AEGIS_RETENTION_EXECUTIONS_DAYS", 90, 0, 100_000),
                 s.integer("AEGIS_RETENTION_AGENT_EVENTS_DAYS", 30, 0, 100_000),
                 s.integer("AEGIS_RETENTION_INBOX_DAYS", 7, 0, 100_000),
                 s.integer("AEGIS_RETENTION_TASKS_DAYS", 365, 0, 100_000),
                 s.integer("AEGIS_ARCHIVE_BATCH_SIZE", 1000, 1, 100_000),
-                maxRun);
+                s.duration(MAX_RUN, Duration.ofMinutes(10), Schedule.MINIMUM));
     }
 
     /**
-     * A run's time budget. The schedule syntax also accepts cron, which means nothing for a
-     * length of time: refused here by name rather than read as the default.
+     * Schedules accept cron, which means nothing for a run's time budget: said by name rather
+     * than left to the general "not a duration".
      */
-    private static Duration maxRun(String raw) {
-        Schedule parsed;
-        try {
-            parsed = Schedule.parse(MAX_RUN, raw);
-        } catch (ConfigException e) {
-            parsed = null;
-        }
-        if (parsed instanceof Schedule.Every every) {
-            return every.period();
-        }
-        throw new ConfigException(MAX_RUN, "must be a duration such as 10m, 1h or PT10M (at least 100ms): how "
-                + "long one retention run may take" + (parsed instanceof Schedule.Cron ? "; a cron expression names "
-                + "times, not a length of time" : "") + "; got '" + raw.trim() + "'");
+    private static void refuseCron(Settings s) {
+        s.string(MAX_RUN).filter(CronExpression::isValidExpression).ifPresent(raw -> {
+            throw new ConfigException(MAX_RUN, "must be a duration such as " + Durations.FORMS + ": how long "
+                    + "one retention run may take; a cron expression names times, not a length of time; got '"
+                    + raw + "'");
+        });
     }
 }

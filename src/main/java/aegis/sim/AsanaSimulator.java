@@ -52,6 +52,8 @@ public final class AsanaSimulator implements AutoCloseable {
         }
     }
 
+    // The simulator's one mapper, passed down to the webhook deliverer. Plain Jackson: the simulator
+    // stands in for Asana outside the application context, so Aegis's HTTP mapper is not its business.
     private final ObjectMapper json = new ObjectMapper();
     private final HttpServer server;
     private final ThreadPoolExecutor executor;

@@ -3,6 +3,7 @@ package aegis.sim;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -38,7 +39,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class FakeLlmServer implements AutoCloseable {
     public static final String QUESTION_MARKER = "[question]";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** An error answer, with this retry-after header value when not null. */
     private record Fault(int status, String retryAfter) {
@@ -51,6 +51,9 @@ public final class FakeLlmServer implements AutoCloseable {
         }
     }
 
+    // Its one mapper, plain Jackson: like the Asana simulator, this fake runs outside the application
+    // context and speaks another service's JSON, not Aegis's.
+    private final ObjectMapper json = new ObjectMapper();
     private final HttpServer server;
     private final ExecutorService pool;
     private final Deque<Fault> faults = new ArrayDeque<>();
@@ -77,7 +80,7 @@ public final class FakeLlmServer implements AutoCloseable {
         http.createContext("/v1/chat/completions", ex -> fake.handle(ex, false));
         http.createContext("/_fake/faults", fake::faultsEndpoint);
         http.createContext("/_fake/requests", ex -> fake.send(ex, 200,
-                JSON.createObjectNode().put("requests", fake.requests.get()), null));
+                fake.json.createObjectNode().put("requests", fake.requests.get()), null));
         http.start();
         return fake;
     }
@@ -154,7 +157,7 @@ public final class FakeLlmServer implements AutoCloseable {
             }
             JsonNode req;
             try {
-                req = JSON.readTree(body);
+                req = json.readTree(body);
             } catch (IOException e) {
                 send(ex, 400, error(anthropic, "invalid_request_error", "body is not JSON"), null);
                 return;
@@ -178,7 +181,7 @@ public final class FakeLlmServer implements AutoCloseable {
             long in = tokens(all.toString());
             long out = tokens(answer);
             String model = req.path("model").asText();
-            ObjectNode res = JSON.createObjectNode();
+            ObjectNode res = json.createObjectNode();
             if (anthropic) {
                 res.put("id", "msg_fake_" + requests.get()).put("type", "message").put("role", "assistant")
                         .put("model", model).put("stop_reason", "end_turn").putNull("stop_sequence");
@@ -218,7 +221,7 @@ public final class FakeLlmServer implements AutoCloseable {
     }
 
     private static ObjectNode error(boolean anthropic, String type, String message) {
-        ObjectNode n = JSON.createObjectNode();
+        ObjectNode n = JsonNodeFactory.instance.objectNode();
         if (anthropic) {
             n.put("type", "error");
             n.putObject("error").put("type", type).put("message", message);
@@ -230,7 +233,7 @@ public final class FakeLlmServer implements AutoCloseable {
 
     private void faultsEndpoint(HttpExchange ex) throws IOException {
         try (ex) {
-            JsonNode req = JSON.readTree(ex.getRequestBody().readAllBytes());
+            JsonNode req = json.readTree(ex.getRequestBody().readAllBytes());
             if (req != null && req.has("status")) {
                 failNext(req.path("count").asInt(1), req.path("status").asInt(),
                         req.hasNonNull("retryAfter") ? req.get("retryAfter").asInt() : null);
@@ -238,12 +241,12 @@ public final class FakeLlmServer implements AutoCloseable {
             if (req != null && req.has("latencyMs")) {
                 latency(Duration.ofMillis(req.path("latencyMs").asLong()));
             }
-            send(ex, 200, JSON.createObjectNode().put("ok", true), null);
+            send(ex, 200, json.createObjectNode().put("ok", true), null);
         }
     }
 
     private void send(HttpExchange ex, int status, JsonNode body, String retryAfter) throws IOException {
-        byte[] bytes = JSON.writeValueAsBytes(body);
+        byte[] bytes = json.writeValueAsBytes(body);
         ex.getResponseHeaders().set("Content-Type", "application/json");
         if (retryAfter != null) {
             ex.getResponseHeaders().set("retry-after", retryAfter);

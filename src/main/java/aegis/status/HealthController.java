@@ -7,7 +7,6 @@ import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
-import io.micronaut.serde.annotation.Serdeable;
 import java.sql.Connection;
 import java.sql.SQLException;
 
@@ -20,7 +19,6 @@ public class HealthController {
         this.jdbc = jdbc;
     }
 
-    @Serdeable
     public record Health(String status) {
     }
 

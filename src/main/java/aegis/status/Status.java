@@ -1,13 +1,19 @@
 package aegis.status;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.util.List;
 import java.util.Map;
 
 /**
  * What {@code GET /status}, the page at {@code /} and {@code aegis status} report. Times are
  * ISO-8601 UTC strings (null when never), money is a decimal string in US dollars; JSON keys
- * are these names in snake_case.
+ * are these names in snake_case, nulls included. The annotations carry that format to any
+ * mapper (Jackson applies them per type, hence one pair on each record).
  */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+@JsonInclude(JsonInclude.Include.ALWAYS)
 public record Status(
         String version,
         String instance,
@@ -22,37 +28,55 @@ public record Status(
         List<Node> nodes) {
 
     /** The system_state row, as the last refresh (or start) left it. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonInclude(JsonInclude.Include.ALWAYS)
     public record Orchestrator(String status, String instanceId, Long pid, String startedAt, String updatedAt,
                                long totalExecutions, String totalCostUsd, int activeAgents) {
     }
 
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonInclude(JsonInclude.Include.ALWAYS)
     public record LastSyncs(String fullSyncAt, String eventsPollAt, String webhookAt) {
     }
 
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonInclude(JsonInclude.Include.ALWAYS)
     public record Agents(long total, Map<String, Long> byStatus, List<Agent> list) {
     }
 
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonInclude(JsonInclude.Include.ALWAYS)
     public record Agent(String name, String type, String status, String instanceId, String lastActiveAt,
                         long tasksCompleted, long tasksFailed, String totalCostUsd) {
     }
 
     /** Executions created since 00:00 UTC. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonInclude(JsonInclude.Include.ALWAYS)
     public record Today(long executions, Map<String, Long> byStatus, long inputTokens, long outputTokens,
                         String costUsd) {
     }
 
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonInclude(JsonInclude.Include.ALWAYS)
     public record Webhooks(List<Subscription> subscriptions, Inbox inbox) {
     }
 
     /** health: ok, stale (active, silent too long), pending, failed or deleted. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonInclude(JsonInclude.Include.ALWAYS)
     public record Subscription(String id, String resourceGid, String status, String health,
                                String lastHeartbeatAt, String lastDeliveryAt, String lastError) {
     }
 
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonInclude(JsonInclude.Include.ALWAYS)
     public record Inbox(long pending, long processing, long failed, Long oldestPendingSeconds) {
     }
 
     /** A scheduler node of the cluster, as Quartz's check-ins see it. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonInclude(JsonInclude.Include.ALWAYS)
     public record Node(String instance, String lastCheckinAt, boolean alive) {
     }
 }

@@ -9,7 +9,10 @@ import io.micronaut.http.annotation.Get;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 
-/** {@code GET /status} (JSON) and {@code GET /} (a small page): API key required once any exists. */
+/**
+ * {@code GET /status} (JSON, written by the context's mapper in the format {@link Status} declares)
+ * and {@code GET /} (a small page): API key required once any exists.
+ */
 @Controller
 public class StatusController {
     private final StatusReader reader;
@@ -24,12 +27,11 @@ public class StatusController {
 
     @Get(value = "/status", produces = MediaType.APPLICATION_JSON)
     @ExecuteOn(TaskExecutors.BLOCKING)
-    public HttpResponse<String> status(HttpRequest<?> request) {
+    public HttpResponse<?> status(HttpRequest<?> request) {
         if (!guard.allows(request)) {
             return unauthorized(MediaType.APPLICATION_JSON_TYPE, "{\"error\":\"an API key is required: Authorization: Bearer <key>\"}");
         }
-        return HttpResponse.ok(StatusJson.render(reader.read(instance), false))
-                .contentType(MediaType.APPLICATION_JSON_TYPE);
+        return HttpResponse.ok(reader.read(instance)).contentType(MediaType.APPLICATION_JSON_TYPE);
     }
 
     @Get(value = "/", produces = MediaType.TEXT_HTML)

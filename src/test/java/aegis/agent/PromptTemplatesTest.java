@@ -7,7 +7,6 @@ import aegis.cli.Main;
 import aegis.db.Jdbc;
 import aegis.config.Settings;
 import aegis.testing.TestDatabase;
-import io.micronaut.jdbc.DataSourceResolver;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -41,7 +40,7 @@ class PromptTemplatesTest {
         ds.setURL(schema.database().url());
         ds.setUser(schema.database().user());
         ds.setPassword(schema.database().password());
-        store = new PromptStore(new Jdbc(ds, DataSourceResolver.DEFAULT));
+        store = new PromptStore(new Jdbc(ds));
     }
 
     @AfterAll

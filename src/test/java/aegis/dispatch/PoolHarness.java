@@ -10,7 +10,6 @@ import aegis.testing.TestDatabase;
 import com.zaxxer.hikari.HikariDataSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.micronaut.jdbc.DataSourceResolver;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
@@ -47,7 +46,7 @@ public final class PoolHarness implements AutoCloseable {
                        ResultReporter reporter, Map<Long, AtomicInteger> answers, MeterRegistry registry) {
         this.answers = answers;
         ds = QueueFixtures.pool(schema, s.workers() + 4);
-        Jdbc jdbc = new Jdbc(faulty(ds), DataSourceResolver.DEFAULT);
+        Jdbc jdbc = new Jdbc(faulty(ds));
         store = new ExecutionStore(jdbc);
         AegisConfig.Database db = schema.database();
         signals = new QueueSignals(db, store.channel());

@@ -4,7 +4,6 @@ import aegis.db.Jdbc;
 import aegis.testing.TestDatabase;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import io.micronaut.jdbc.DataSourceResolver;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -27,7 +26,7 @@ public final class QueueFixtures {
     }
 
     public static Jdbc jdbc(HikariDataSource ds) {
-        return new Jdbc(ds, DataSourceResolver.DEFAULT);
+        return new Jdbc(ds);
     }
 
     public static long project(Connection c, String gid) throws SQLException {

@@ -11,7 +11,6 @@ import aegis.testing.TestApp;
 import aegis.testing.TestDatabase;
 import aegis.webhook.InboxStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.micronaut.jdbc.DataSourceResolver;
 import java.net.URI;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -42,7 +41,7 @@ class ArchiverTest {
         ds.setURL(schema.database().url());
         ds.setUser(schema.database().user());
         ds.setPassword(schema.database().password());
-        jdbc = new Jdbc(ds, DataSourceResolver.DEFAULT);
+        jdbc = new Jdbc(ds);
     }
 
     @AfterAll

@@ -27,11 +27,12 @@ class ScheduleTest {
     @Test
     void rejectsNonsenseNamingTheSetting() {
         assertThatThrownBy(() -> Schedule.parse("AEGIS_SCHEDULE_X", "soon"))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("AEGIS_SCHEDULE_X");
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("AEGIS_SCHEDULE_X: must be a duration")
+                .hasMessageContaining("or a Quartz cron expression");
         assertThatThrownBy(() -> Schedule.parse("AEGIS_SCHEDULE_X", "0 0 3 * * ? * extra"))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("cron");
         assertThatThrownBy(() -> Schedule.parse("AEGIS_SCHEDULE_X", "10ms"))
-                .isInstanceOf(ConfigException.class);
+                .isInstanceOf(ConfigException.class).hasMessageContaining("at least 100ms");
     }
 
     @Test

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import aegis.db.Jdbc;
 import aegis.testing.TestDatabase;
 import aegis.webhook.InboxStore;
-import io.micronaut.jdbc.DataSourceResolver;
 import java.sql.Connection;
 import java.sql.Statement;
 import org.junit.jupiter.api.AfterAll;
@@ -36,7 +35,7 @@ class InboxClaimTest {
         ds.setURL(schema.database().url());
         ds.setUser(schema.database().user());
         ds.setPassword(schema.database().password());
-        InboxStore inbox = new InboxStore(new Jdbc(ds, DataSourceResolver.DEFAULT));
+        InboxStore inbox = new InboxStore(new Jdbc(ds));
         assertThat(inbox.claim(InboxDrain.CLAIM)).hasSize(25);
         assertThat(inbox.claim(InboxDrain.CLAIM)).hasSize(25);
         assertThat(inbox.claim(InboxDrain.CLAIM)).hasSize(10);

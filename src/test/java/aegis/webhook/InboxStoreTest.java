@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import aegis.db.Jdbc;
 import aegis.testing.TestDatabase;
-import io.micronaut.jdbc.DataSourceResolver;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,7 +23,7 @@ class InboxStoreTest {
         ds.setURL(schema.database().url());
         ds.setUser(schema.database().user());
         ds.setPassword(schema.database().password());
-        inbox = new InboxStore(new Jdbc(ds, DataSourceResolver.DEFAULT));
+        inbox = new InboxStore(new Jdbc(ds));
     }
 
     @AfterAll

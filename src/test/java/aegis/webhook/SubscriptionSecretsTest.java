@@ -6,7 +6,6 @@ import aegis.db.Jdbc;
 import aegis.config.Settings;
 import aegis.testing.TestApp;
 import aegis.testing.TestDatabase;
-import io.micronaut.jdbc.DataSourceResolver;
 import java.net.URI;
 import java.security.SecureRandom;
 import java.util.Base64;
@@ -31,7 +30,7 @@ class SubscriptionSecretsTest {
         ds.setURL(schema.database().url());
         ds.setUser(schema.database().user());
         ds.setPassword(schema.database().password());
-        repository = new SubscriptionRepository(new Jdbc(ds, DataSourceResolver.DEFAULT));
+        repository = new SubscriptionRepository(new Jdbc(ds));
         byte[] key = new byte[32];
         new SecureRandom().nextBytes(key);
         secrets = new WebhookSecrets(Settings.of(Map.of(SecretBox.SETTING, Base64.getEncoder().encodeToString(key))),
