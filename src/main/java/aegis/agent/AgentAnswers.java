@@ -2,6 +2,7 @@ package aegis.agent;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import jakarta.inject.Singleton;
 import java.math.BigDecimal;
 import java.util.Optional;
 
@@ -20,11 +21,13 @@ import java.util.Optional;
  * {@code num_turns} and {@code session_id} are taken from it; {@code is_error: true} makes
  * the run a failure.
  */
+@Singleton
 public final class AgentAnswers {
     public static final String QUESTION_PREFIX = "QUESTION:";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private final ObjectMapper json;
 
-    private AgentAnswers() {
+    public AgentAnswers(ObjectMapper json) {
+        this.json = json;
     }
 
     /** Done or Question, by the convention above. */
@@ -43,7 +46,7 @@ public final class AgentAnswers {
     }
 
     /** The CLI's JSON result in {@code stdout}, if it printed one. */
-    public static Optional<CliResult> parseCli(String stdout) {
+    public Optional<CliResult> parseCli(String stdout) {
         String s = stdout == null ? "" : stdout.strip();
         if (s.isEmpty()) {
             return Optional.empty();
@@ -65,13 +68,13 @@ public final class AgentAnswers {
         return Optional.empty();
     }
 
-    private static Optional<CliResult> parseObject(String s) {
+    private Optional<CliResult> parseObject(String s) {
         if (!s.startsWith("{") || !s.endsWith("}")) {
             return Optional.empty();
         }
         JsonNode n;
         try {
-            n = JSON.readTree(s);
+            n = json.readTree(s);
         } catch (Exception e) {
             return Optional.empty();
         }

@@ -41,15 +41,17 @@ public final class CommandAgent implements Agent {
     private final Optional<AgentsConfig.Command> config;
     private final Map<String, String> baseEnvironment;
     private final AgentEnvironment environment;
+    private final AgentAnswers answers;
 
     @Inject
-    public CommandAgent(AgentsConfig config) {
-        this(config.command(), System.getenv(), Set.of(config.llm().apiKeyEnv()));
+    public CommandAgent(AgentsConfig config, AgentAnswers answers) {
+        this(config.command(), System.getenv(), Set.of(config.llm().apiKeyEnv()), answers);
     }
 
     public CommandAgent(Optional<AgentsConfig.Command> config, Map<String, String> baseEnvironment,
-                        Set<String> extraSecretNames) {
+                        Set<String> extraSecretNames, AgentAnswers answers) {
         this.config = config;
+        this.answers = answers;
         this.baseEnvironment = Map.copyOf(baseEnvironment);
         this.environment = new AgentEnvironment(config.map(AgentsConfig.Command::envAllow)
                 .orElse(AgentsConfig.DEFAULT_ENV_ALLOW), extraSecretNames);
@@ -186,7 +188,7 @@ public final class CommandAgent implements Agent {
                                  AgentContext context) {
         String stdout = out.text();
         String excerpt = excerpt(out, err);
-        Optional<AgentAnswers.CliResult> cli = AgentAnswers.parseCli(stdout);
+        Optional<AgentAnswers.CliResult> cli = answers.parseCli(stdout);
         Usage usage = cli.map(AgentAnswers.CliResult::usage).orElse(Usage.NONE);
         cli.ifPresent(r -> {
             Map<String, Object> d = new LinkedHashMap<>();

@@ -1,16 +1,11 @@
 package aegis.agent;
 
-import aegis.db.Jdbc;
 import aegis.config.ProjectSettings;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
-import java.util.function.LongFunction;
 
 /**
  * Which agent kind runs a task, first match wins:
@@ -27,31 +22,20 @@ import java.util.function.LongFunction;
 @Singleton
 public final class ConfiguredAgentSelector implements AgentSelector {
     public static final String FALLBACK_KIND = "echo";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final AgentKinds kinds;
     private final ProjectSettings.All projects;
     private final AgentsConfig.Select select;
-    private final LongFunction<Optional<String>> customFieldsOfTask;
 
     @Inject
-    public ConfiguredAgentSelector(AgentKinds kinds, ProjectSettings.All projects, AgentsConfig config, Jdbc jdbc) {
-        this(kinds, projects, config.select(), taskId -> jdbc.withConnection(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT custom_fields::text FROM tasks WHERE id = ?")) {
-                ps.setLong(1, taskId);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.<String>empty();
-                }
-            }
-        }));
+    public ConfiguredAgentSelector(AgentKinds kinds, ProjectSettings.All projects, AgentsConfig config) {
+        this(kinds, projects, config.select());
     }
 
-    ConfiguredAgentSelector(AgentKinds kinds, ProjectSettings.All projects, AgentsConfig.Select select,
-                            LongFunction<Optional<String>> customFieldsOfTask) {
+    ConfiguredAgentSelector(AgentKinds kinds, ProjectSettings.All projects, AgentsConfig.Select select) {
         this.kinds = kinds;
         this.projects = projects;
         this.select = select;
-        this.customFieldsOfTask = customFieldsOfTask;
     }
 
     @Override
@@ -64,7 +48,7 @@ public final class ConfiguredAgentSelector implements AgentSelector {
             }
         }
         if (select.customField().isPresent()) {
-            Optional<String> v = customFieldsOfTask.apply(task.id()).flatMap(j -> fieldValue(j, select.customField().get()));
+            Optional<String> v = fieldValue(task.customFields(), select.customField().get());
             if (v.isPresent()) {
                 return known(v.get(), "custom field '" + select.customField().get() + "'");
             }
@@ -81,23 +65,12 @@ public final class ConfiguredAgentSelector implements AgentSelector {
         return k;
     }
 
-    /** The value of the custom field {@code name} in Asana's custom_fields array, if set. */
-    static Optional<String> fieldValue(String customFieldsJson, String name) {
-        try {
-            JsonNode arr = JSON.readTree(customFieldsJson);
-            for (JsonNode f : arr) {
-                if (name.equalsIgnoreCase(f.path("name").asText())) {
-                    for (String v : new String[] {f.path("enum_value").path("name").asText(""),
-                            f.path("text_value").asText(""), f.path("display_value").asText("")}) {
-                        if (!v.isBlank() && !"null".equals(v)) {
-                            return Optional.of(v.trim());
-                        }
-                    }
-                }
-            }
-        } catch (Exception e) {
+    /** The value of the custom field {@code name} (Asana compares field names without case), if set. */
+    private static Optional<String> fieldValue(Map<String, String> fields, String name) {
+        if (fields == null) {
             return Optional.empty();
         }
-        return Optional.empty();
+        return fields.entrySet().stream().filter(f -> f.getKey().equalsIgnoreCase(name)).map(Map.Entry::getValue)
+                .filter(v -> v != null && !v.isBlank()).map(String::trim).findFirst();
     }
 }

@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
 @Singleton
 public final class LlmAgent implements Agent, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LlmAgent.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private final ObjectMapper json;
 
     private final AgentsConfig.Llm cfg;
     private final Function<String, String> environment;
@@ -53,20 +53,22 @@ public final class LlmAgent implements Agent, AutoCloseable {
      * in the settings (the environment, over the YAML file) at call time.
      */
     @Inject
-    public LlmAgent(AgentsConfig config, Settings settings, HttpTransports transports) {
+    public LlmAgent(AgentsConfig config, Settings settings, HttpTransports transports, ObjectMapper json) {
         this(config.llm(), name -> settings.string(name).orElse(null),
-                transports.transport(config.llm().baseUrl(), policy(config.llm()), TransportLimits.none()));
+                transports.transport(config.llm().baseUrl(), policy(config.llm()), TransportLimits.none()), json);
     }
 
     /**
      * Outside the context (tests): {@code http} reaches {@code cfg.baseUrl()}'s host with
      * {@code policy(cfg).clientConfiguration()}, and is closed with this agent.
      */
-    public LlmAgent(AgentsConfig.Llm cfg, Function<String, String> environment, HttpClient http) {
-        this(cfg, environment, new HttpTransport(http, policy(cfg), TransportLimits.none()));
+    public LlmAgent(AgentsConfig.Llm cfg, Function<String, String> environment, HttpClient http, ObjectMapper json) {
+        this(cfg, environment, new HttpTransport(http, policy(cfg), TransportLimits.none()), json);
     }
 
-    private LlmAgent(AgentsConfig.Llm cfg, Function<String, String> environment, HttpTransport transport) {
+    private LlmAgent(AgentsConfig.Llm cfg, Function<String, String> environment, HttpTransport transport,
+                     ObjectMapper json) {
+        this.json = json;
         this.cfg = cfg;
         this.environment = environment;
         this.transport = transport;
@@ -193,7 +195,7 @@ public final class LlmAgent implements Agent, AutoCloseable {
     }
 
     private String requestBody(RenderedPrompt prompt) {
-        ObjectNode b = JSON.createObjectNode();
+        ObjectNode b = json.createObjectNode();
         b.put("model", cfg.model());
         b.put("max_tokens", cfg.maxTokens());
         String system = prompt.system() == null ? "" : prompt.system();
@@ -211,7 +213,7 @@ public final class LlmAgent implements Agent, AutoCloseable {
         }
         messages.addObject().put("role", "user").put("content", prompt.user());
         try {
-            return JSON.writeValueAsString(b);
+            return json.writeValueAsString(b);
         } catch (Exception e) {
             throw new IllegalStateException("could not encode the LLM request", e);
         }
@@ -220,7 +222,7 @@ public final class LlmAgent implements Agent, AutoCloseable {
     private AgentOutcome outcome(String body, AgentContext context, long ms) {
         JsonNode n;
         try {
-            n = JSON.readTree(body);
+            n = json.readTree(body);
         } catch (Exception e) {
             return new AgentOutcome.Failed(true, "the LLM API answered something that is not JSON",
                     Usage.NONE, CommandAgent.truncate(body, 2000), null);
@@ -285,9 +287,9 @@ public final class LlmAgent implements Agent, AutoCloseable {
                 .divide(million, 6, RoundingMode.HALF_UP);
     }
 
-    private static String errorMessage(String body) {
+    private String errorMessage(String body) {
         try {
-            return CommandAgent.truncate(JSON.readTree(body).path("error").path("message").asText(""), 300);
+            return CommandAgent.truncate(json.readTree(body).path("error").path("message").asText(""), 300);
         } catch (Exception notJson) {
             return "";
         }

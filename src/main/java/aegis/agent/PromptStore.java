@@ -16,14 +16,15 @@ import java.util.Optional;
 /** SQL of prompt_templates: versions, activation, statistics. */
 @Singleton
 public final class PromptStore {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String COLUMNS = "id, name, agent_type, version, system_prompt, user_prompt_template, "
             + "variables::text, active, description, tags::text, usage_count, success_count, failure_count, "
             + "total_tokens, created_at";
 
     private final Jdbc jdbc;
+    private final ObjectMapper json;
 
-    public PromptStore(Jdbc jdbc) {
+    public PromptStore(Jdbc jdbc, ObjectMapper json) {
+        this.json = json;
         this.jdbc = jdbc;
     }
 
@@ -159,7 +160,7 @@ public final class PromptStore {
         return jdbc.withConnection(c -> query(c, sql, args));
     }
 
-    private static List<PromptTemplate> query(Connection c, String sql, Object... args) throws SQLException {
+    private List<PromptTemplate> query(Connection c, String sql, Object... args) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < args.length; i++) {
                 ps.setObject(i + 1, args[i]);
@@ -177,17 +178,17 @@ public final class PromptStore {
         }
     }
 
-    private static List<String> strings(String json) {
+    private List<String> strings(String stored) {
         try {
-            return json == null ? List.of() : List.copyOf(JSON.readValue(json, new TypeReference<List<String>>() { }));
+            return stored == null ? List.of() : List.copyOf(json.readValue(stored, new TypeReference<List<String>>() { }));
         } catch (Exception e) {
             return List.of();
         }
     }
 
-    private static String json(List<String> values) {
+    private String json(List<String> values) {
         try {
-            return JSON.writeValueAsString(values);
+            return json.writeValueAsString(values);
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }

@@ -2,6 +2,7 @@ package aegis.asana;
 
 import aegis.config.AegisConfig;
 import aegis.metrics.Metrics;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
 import jakarta.inject.Singleton;
@@ -22,8 +23,8 @@ class AsanaBeans {
     @Singleton
     @Bean(preDestroy = "close")
     HttpAsanaClient asanaClient(AsanaClientSettings settings, TransportLimits limits, HttpTransports transports,
-                                Metrics metrics) {
+                                Metrics metrics, ObjectMapper json) {
         return new HttpAsanaClient(settings,
-                transports.transport(settings.baseUrl(), settings.transportPolicy(), limits), metrics);
+                transports.transport(settings.baseUrl(), settings.transportPolicy(), limits), metrics, json);
     }
 }

@@ -41,15 +41,16 @@ public final class HttpAsanaClient implements AsanaClient, AutoCloseable {
     private final Metrics metrics;
     private final String basePath;
     private final Map<String, String> headers;
-    private final ObjectMapper json = new ObjectMapper();
+    private final ObjectMapper json;
 
     /**
      * {@code transport} reaches {@code settings.baseUrl()}'s host ({@link HttpTransports} builds
      * it in the daemon) and is closed with this client.
      */
-    public HttpAsanaClient(AsanaClientSettings settings, HttpTransport transport, Metrics metrics) {
+    public HttpAsanaClient(AsanaClientSettings settings, HttpTransport transport, Metrics metrics, ObjectMapper json) {
         this.transport = transport;
         this.metrics = metrics;
+        this.json = json;
         String path = settings.baseUrl().getRawPath();
         this.basePath = path == null ? "" : path.replaceAll("/+$", "");
         this.headers = Map.of("Authorization", "Bearer " + settings.token());

@@ -15,6 +15,10 @@ final class CliJson {
     private CliJson() {
     }
 
+    static ObjectMapper mapper() {
+        return MAPPER;
+    }
+
     static String compact(Object value) {
         try {
             return MAPPER.writeValueAsString(value);

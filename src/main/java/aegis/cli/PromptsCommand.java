@@ -35,7 +35,7 @@ final class PromptsCommand implements Runnable {
     }
 
     static PromptStore store(Settings settings) {
-        return new PromptStore(DirectDatabase.open(settings));
+        return new PromptStore(DirectDatabase.open(settings), CliJson.mapper());
     }
 
     static String hint(Jdbc.DataAccessException e) {

@@ -30,6 +30,9 @@ public final class ContextFactory {
         p.put("micronaut.server.port", httpPort);
         p.put("micronaut.server.max-request-size", 1024 * 1024 + 1);
         p.put("micronaut.application.name", "aegis");
+        // The one JSON mapper writes what it is given, nulls included, as plain Jackson does: stored
+        // JSON (custom fields, event data) must not lose keys because of an HTTP-oriented default.
+        p.put("jackson.serialization-inclusion", "always");
         return p;
     }
 

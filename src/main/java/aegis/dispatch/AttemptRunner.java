@@ -71,7 +71,7 @@ final class AttemptRunner {
             return finisher.withdrawn(r);
         }
         MirroredTask task = loaded.get().task();
-        TaskReader.Thread thread = loaded.get().thread();
+        TaskReader.Thread thread = tasks.thread(loaded.get());
         AgentRequest.TaskView taskView = AgentViews.task(task);
         AgentRequest.ProjectView projectView = AgentViews.project(task);
         List<AgentRequest.CommentView> comments = AgentViews.thread(thread.comments());

@@ -4,12 +4,10 @@ import aegis.asana.BotIdentity;
 import aegis.sync.MirroredTask;
 import aegis.sync.TaskReader;
 import aegis.agent.AgentSelector;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import jakarta.inject.Singleton;
-import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -33,16 +31,17 @@ public class Enqueuer {
     private final DispatchSettings settings;
     private final BotIdentity bot;
     private final QueueSignals signals;
-    private final ObjectMapper json = new ObjectMapper();
+    private final ObjectMapper json;
 
     public Enqueuer(ExecutionStore store, TaskReader tasks, AgentSelector selector, DispatchSettings settings,
-                    BotIdentity bot, QueueSignals signals) {
+                    BotIdentity bot, QueueSignals signals, ObjectMapper json) {
         this.store = store;
         this.tasks = tasks;
         this.selector = selector;
         this.settings = settings;
         this.bot = bot;
         this.signals = signals;
+        this.json = json;
     }
 
     /** Enqueues work for the task if it is open, assigned to the bot and has no open execution. */
@@ -54,7 +53,7 @@ public class Enqueuer {
         }
         boolean followUp = store.hasExecution(taskId);
         String agentType = selector.kindFor(AgentViews.task(snap.get()), AgentViews.project(snap.get()));
-        TaskReader.Thread thread = loaded.get().thread();
+        TaskReader.Thread thread = tasks.thread(loaded.get());
         int priority = PriorityScore.score(facts(snap.get(), snap.get().createdAt()), Instant.now());
         ObjectNode ctx = json.createObjectNode();
         ctx.put("last_comment_id", thread.lastCommentId());
@@ -90,25 +89,9 @@ public class Enqueuer {
     }
 
     PriorityScore.Facts facts(MirroredTask s, Instant createdAt) {
-        String text = null;
-        BigDecimal number = null;
-        if (settings.priorityField().isPresent() && s.customFieldsJson() != null) {
-            try {
-                for (JsonNode f : json.readTree(s.customFieldsJson())) {
-                    if (settings.priorityField().get().equalsIgnoreCase(f.path("name").asText())) {
-                        JsonNode num = f.get("number_value");
-                        if (num != null && num.isNumber()) {
-                            number = num.decimalValue();
-                        }
-                        JsonNode en = f.path("enum_value").path("name");
-                        text = en.isTextual() ? en.asText()
-                                : f.path("display_value").isTextual() ? f.path("display_value").asText() : null;
-                    }
-                }
-            } catch (Exception e) {
-                LOG.debug("event=custom_fields_unreadable task={}", s.gid());
-            }
-        }
-        return new PriorityScore.Facts(s.dueOn(), s.dueAt(), text, number, createdAt);
+        Optional<MirroredTask.Field> f = settings.priorityField().flatMap(name -> s.customFields().stream()
+                .filter(c -> c.name().equalsIgnoreCase(name)).findFirst());
+        return new PriorityScore.Facts(s.dueOn(), s.dueAt(), f.map(MirroredTask.Field::text).orElse(null),
+                f.map(MirroredTask.Field::number).orElse(null), createdAt);
     }
 }

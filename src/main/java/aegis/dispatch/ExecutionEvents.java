@@ -24,10 +24,11 @@ public final class ExecutionEvents {
     private static final int MESSAGE_MAX = 4000;
 
     private final Jdbc jdbc;
-    private final ObjectMapper json = new ObjectMapper();
+    private final ObjectMapper json;
 
-    public ExecutionEvents(Jdbc jdbc) {
+    public ExecutionEvents(Jdbc jdbc, ObjectMapper json) {
         this.jdbc = jdbc;
+        this.json = json;
     }
 
     public void record(Long agentId, long executionId, String type, String level, String message,

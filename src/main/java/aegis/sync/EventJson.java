@@ -12,14 +12,15 @@ import java.util.List;
 
 /** Reads the events of a stored webhook delivery ({@code {"events":[…]}}, Asana's shape). */
 final class EventJson {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private final ObjectMapper json;
 
-    private EventJson() {
+    EventJson(ObjectMapper json) {
+        this.json = json;
     }
 
-    static List<Event> parse(String body) {
+    List<Event> parse(String body) {
         try {
-            JsonNode list = JSON.readTree(body).path("events");
+            JsonNode list = json.readTree(body).path("events");
             List<Event> out = new ArrayList<>();
             for (JsonNode e : list) {
                 out.add(new Event(text(e, "action"), resource(e.get("resource")), resource(e.get("parent")),

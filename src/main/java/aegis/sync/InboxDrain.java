@@ -5,6 +5,7 @@ import aegis.metrics.Metrics;
 import aegis.webhook.Inbox;
 import aegis.webhook.Inbox.Delivery;
 import jakarta.inject.Singleton;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -30,12 +31,15 @@ public class InboxDrain {
     private final EventApplier applier;
     private final SyncSettings settings;
     private final Metrics metrics;
+    private final EventJson deliveries;
 
-    public InboxDrain(Inbox inbox, EventApplier applier, aegis.config.Settings settings, Metrics metrics) {
+    public InboxDrain(Inbox inbox, EventApplier applier, aegis.config.Settings settings, Metrics metrics,
+                      ObjectMapper json) {
         this.inbox = inbox;
         this.applier = applier;
         this.settings = SyncSettings.read(settings);
         this.metrics = metrics;
+        this.deliveries = new EventJson(json);
     }
 
     /** Drains until nothing is due; answers the rows handled. */
@@ -55,7 +59,7 @@ public class InboxDrain {
         List<Event> events = new ArrayList<>();
         try {
             for (Delivery d : claimed) {
-                events.addAll(EventJson.parse(d.payload()));
+                events.addAll(deliveries.parse(d.payload()));
             }
             applier.apply(events);
             inbox.processed(claimed.stream().map(Delivery::id).toList());
@@ -67,7 +71,7 @@ public class InboxDrain {
             }
             for (Delivery d : claimed) {
                 try {
-                    applier.apply(EventJson.parse(d.payload()));
+                    applier.apply(deliveries.parse(d.payload()));
                     inbox.processed(List.of(d.id()));
                     metrics.inboxProcessed(1);
                 } catch (RuntimeException e) {

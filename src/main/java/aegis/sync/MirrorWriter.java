@@ -11,6 +11,7 @@ import aegis.sync.TaskStore.NewComment;
 import aegis.sync.TaskStore.Row;
 import aegis.metrics.Metrics;
 import io.micronaut.context.event.ApplicationEventPublisher;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.inject.Singleton;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -34,13 +35,15 @@ public class MirrorWriter {
     private final BotIdentity bot;
     private final ApplicationEventPublisher<TaskSignal> publisher;
     private final Metrics metrics;
+    private final ObjectMapper json;
 
     public MirrorWriter(Jdbc jdbc, BotIdentity bot, ApplicationEventPublisher<TaskSignal> publisher,
-                        Metrics metrics) {
+                        Metrics metrics, ObjectMapper json) {
         this.jdbc = jdbc;
         this.bot = bot;
         this.publisher = publisher;
         this.metrics = metrics;
+        this.json = json;
     }
 
     /**
@@ -59,7 +62,7 @@ public class MirrorWriter {
 
     public Written write(Batch b, String botGid) {
         Written w = jdbc.inTransaction(c -> {
-            List<Change> changes = new ArrayList<>(TaskStore.upsertTasks(c, b.tasks(), botGid));
+            List<Change> changes = new ArrayList<>(TaskStore.upsertTasks(c, b.tasks(), botGid, json));
             changes.addAll(TaskStore.markDeleted(c, b.deletedGids()));
             List<NewComment> comments = List.of();
             if (!b.storiesByTask().isEmpty()) {
@@ -100,7 +103,7 @@ public class MirrorWriter {
                         return List.<Change>of();
                     }
                     return TaskStore.upsertTasks(c, List.of(new Row(rs.getLong(1), rs.getString(2), task)),
-                            botGid);
+                            botGid, json);
                 }
             }
         });

@@ -1,5 +1,6 @@
 package aegis.sync;
 
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.List;
@@ -12,10 +13,17 @@ import java.util.Optional;
  */
 public record MirroredTask(long id, String gid, String name, String notes, String permalinkUrl, LocalDate dueOn,
                            Instant dueAt, List<String> tags, String assigneeGid, boolean completed, boolean deleted,
-                           String customFieldsJson, Instant createdAt, Project project) {
+                           List<Field> customFields, Instant createdAt, Project project) {
 
     /** The task's project; {@code codePath} from the project's settings, else as stored. */
     public record Project(long id, String gid, String name, boolean archived, Optional<String> codePath) {
+    }
+
+    /**
+     * A custom field that has a value: its text (an enum option's name, else the text value,
+     * else Asana's display value) and, for a number field, its number.
+     */
+    public record Field(String name, String text, BigDecimal number) {
     }
 
     /** One comment of a task's thread. */

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.inject.Singleton;
+import java.math.BigDecimal;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Timestamp;
@@ -20,25 +21,27 @@ import java.util.Optional;
  */
 @Singleton
 public final class TaskReader {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Jdbc jdbc;
     private final ProjectSettings.All projects;
+    private final ObjectMapper json;
 
-    public TaskReader(Jdbc jdbc, ProjectSettings.All projects) {
+    public TaskReader(Jdbc jdbc, ProjectSettings.All projects, ObjectMapper json) {
         this.jdbc = jdbc;
         this.projects = projects;
+        this.json = json;
     }
 
     public Optional<MirroredTask> task(long taskId) {
         return read(taskId, false).map(Loaded::task);
     }
 
-    /** The task with its comment thread, read in one statement; the thread is parsed when asked for. */
+    /** The task with its comment thread, read in one statement; the thread is parsed when asked for ({@link #thread(Loaded)}). */
     public record Loaded(MirroredTask task, String threadJson) {
-        public Thread thread() {
-            return parseThread(threadJson == null ? "[]" : threadJson);
-        }
+    }
+
+    public Thread thread(Loaded loaded) {
+        return parseThread(loaded.threadJson() == null ? "[]" : loaded.threadJson());
     }
 
     /** {@link #task(long)} and {@link #thread(long)} in one round trip. */
@@ -95,7 +98,7 @@ public final class TaskReader {
                             rs.getString("notes"), rs.getString("permalink_url"),
                             dueOn == null ? null : dueOn.toLocalDate(), dueAt == null ? null : dueAt.toInstant(),
                             List.copyOf(tags), rs.getString("assignee_gid"), rs.getBoolean("completed"),
-                            rs.getBoolean("deleted"), rs.getString("custom_fields"),
+                            rs.getBoolean("deleted"), fields(rs.getString("custom_fields")),
                             rs.getTimestamp("created_at").toInstant(), project);
                     return Optional.of(new Loaded(task, rs.getString("thread")));
                 }
@@ -119,11 +122,11 @@ public final class TaskReader {
         });
     }
 
-    private static Thread parseThread(String json) {
+    private Thread parseThread(String thread) {
         try {
             List<MirroredTask.Comment> out = new ArrayList<>();
             long last = 0;
-            for (JsonNode n : JSON.readTree(json)) {
+            for (JsonNode n : json.readTree(thread)) {
                 out.add(new MirroredTask.Comment(text(n, "gid"), text(n, "author_gid"), text(n, "author"),
                         text(n, "text"), instant(text(n, "at")), n.path("bot").asBoolean(false)));
                 last = Math.max(last, n.path("id").asLong());
@@ -133,6 +136,38 @@ public final class TaskReader {
             throw new IllegalStateException("the comment thread read from the database is not understood: "
                     + e.getMessage(), e);
         }
+    }
+
+    /** The set custom fields of Asana's {@code custom_fields} array, as the mirror stores it. */
+    private List<MirroredTask.Field> fields(String customFields) {
+        if (customFields == null) {
+            return List.of();
+        }
+        List<MirroredTask.Field> out = new ArrayList<>();
+        try {
+            for (JsonNode f : json.readTree(customFields)) {
+                String name = text(f, "name");
+                String value = firstSet(f.path("enum_value").path("name"), f.path("text_value"), f.path("display_value"));
+                JsonNode number = f.get("number_value");
+                BigDecimal n = number != null && number.isNumber() ? number.decimalValue() : null;
+                if (name != null && (value != null || n != null)) {
+                    out.add(new MirroredTask.Field(name, value, n));
+                }
+            }
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("the custom fields read from the database are not understood: "
+                    + e.getMessage(), e);
+        }
+        return List.copyOf(out);
+    }
+
+    private static String firstSet(JsonNode... values) {
+        for (JsonNode v : values) {
+            if (v.isTextual() && !v.asText().isBlank()) {
+                return v.asText().trim();
+            }
+        }
+        return null;
     }
 
     /** A comment's time as PostgreSQL writes it in JSON; one it cannot place in time (infinity) is none. */

@@ -29,7 +29,6 @@ import java.util.Optional;
  * what changed so that signals can be derived.
  */
 public final class TaskStore {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** A task to store under a tracked project. */
     public record Row(long projectId, String projectGid, Task task) {
@@ -109,7 +108,8 @@ public final class TaskStore {
      * {@code assigned_to_aegis} says whether the assignee is {@code botGid}; {@code parent_task_id}
      * links the parent where it is stored, and links children that were waiting for a new row.
      */
-    public static List<Change> upsertTasks(Connection c, Collection<Row> rows, String botGid) throws SQLException {
+    public static List<Change> upsertTasks(Connection c, Collection<Row> rows, String botGid, ObjectMapper json)
+            throws SQLException {
         Map<String, Row> byGid = new LinkedHashMap<>();
         for (Row r : rows) {
             byGid.put(r.task().gid(), r);
@@ -144,9 +144,9 @@ public final class TaskStore {
             Optional<Membership> m = section(t, r.projectGid());
             sectionGid[i] = m.map(Membership::sectionGid).orElse(null);
             sectionName[i] = m.map(Membership::sectionName).orElse(null);
-            tags[i] = tagsJson(t.tags());
-            custom[i] = json(t.customFields() == null ? List.of() : t.customFields());
-            members[i] = json(t.memberships() == null ? List.of() : t.memberships());
+            tags[i] = tagsJson(json, t.tags());
+            custom[i] = json(json, t.customFields() == null ? List.of() : t.customFields());
+            members[i] = json(json, t.memberships() == null ? List.of() : t.memberships());
             permalink[i] = t.permalinkUrl();
             createdAt[i] = str(t.createdAt());
             modifiedAt[i] = str(t.modifiedAt());
@@ -374,8 +374,8 @@ public final class TaskStore {
                 .or(() -> t.memberships().stream().findFirst());
     }
 
-    private static String tagsJson(List<Ref> tags) {
-        ArrayNode a = JSON.createArrayNode();
+    private static String tagsJson(ObjectMapper json, List<Ref> tags) {
+        ArrayNode a = json.createArrayNode();
         if (tags != null) {
             for (Ref r : tags) {
                 ObjectNode o = a.addObject();
@@ -386,9 +386,9 @@ public final class TaskStore {
         return a.toString();
     }
 
-    private static String json(Object value) {
+    private static String json(ObjectMapper json, Object value) {
         try {
-            return JSON.writeValueAsString(value);
+            return json.writeValueAsString(value);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("cannot serialise " + value.getClass().getSimpleName(), e);
         }

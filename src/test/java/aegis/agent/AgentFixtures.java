@@ -48,7 +48,7 @@ final class AgentFixtures {
     static AgentRequest request(String codePath, String system, String user) {
         return new AgentRequest(42, 1,
                 new AgentRequest.TaskView(7, "1207000000000007", "Fix the login page", "Some notes",
-                        "https://app.asana.com/0/1/7", null, null, List.of()),
+                        "https://app.asana.com/0/1/7", null, null, List.of(), Map.of()),
                 List.of(new AgentRequest.CommentView("9", "5", "Pat", "please hurry", Instant.now(), false)),
                 new AgentRequest.ProjectView(3, "1203000000000003", "Web", Optional.ofNullable(codePath)),
                 new RenderedPrompt(1L, "default", 1, system, user));

@@ -1,5 +1,6 @@
 package aegis.agent;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -56,8 +57,12 @@ class AgentWiringTest {
     }
 
     private static AgentRequest.TaskView task(List<String> tags) {
+        return task(tags, Map.of());
+    }
+
+    private static AgentRequest.TaskView task(List<String> tags, Map<String, String> fields) {
         return new AgentRequest.TaskView(1, "1400", "Summarise the thread", "notes", "https://app.asana.com/0/1/1400",
-                null, null, tags);
+                null, null, tags, fields);
     }
 
     @Test
@@ -84,10 +89,11 @@ class AgentWiringTest {
     void customFieldNamesTheKind() {
         var kinds = app.context().getBean(AgentKinds.class);
         var sel = new ConfiguredAgentSelector(kinds, ProjectSettings.read(Settings.of(Map.of())),
-                new AgentsConfig.Select("aegis:", Optional.of("Agent")),
-                id -> Optional.of("[{\"gid\":\"1\",\"name\":\"Agent\",\"enum_value\":{\"gid\":\"2\",\"name\":\"Command\"}}]"));
-        assertThat(sel.kindFor(task(List.of()), new AgentRequest.ProjectView(1, "9", "x", Optional.empty())))
-                .isEqualTo("command");
+                new AgentsConfig.Select("aegis:", Optional.of("Agent")));
+        var project = new AgentRequest.ProjectView(1, "9", "x", Optional.empty());
+        assertThat(sel.kindFor(task(List.of(), Map.of("agent", " Command ")), project)).isEqualTo("command");
+        assertThat(sel.kindFor(task(List.of(), Map.of("Other", "llm")), project)).as("another field: the default")
+                .isEqualTo("echo");
     }
 
     @Test
@@ -125,7 +131,7 @@ class AgentWiringTest {
         assertThatThrownBy(() -> AgentsConfig.read(Settings.of(Map.of("agents", Map.of("command",
                 Map.of("argv", List.of()))))))
                 .isInstanceOf(ConfigException.class).hasMessageStartingWith("agents.command.argv");
-        assertThatThrownBy(() -> new AgentKinds(List.of(new CommandAgent(Optional.empty(), Map.of(), Set.of())),
+        assertThatThrownBy(() -> new AgentKinds(List.of(new CommandAgent(Optional.empty(), Map.of(), Set.of(), new AgentAnswers(new ObjectMapper()))),
                 ProjectSettings.read(Settings.of(Map.of("AEGIS_DEFAULT_AGENT", "command")))))
                 .isInstanceOf(ConfigException.class).hasMessageStartingWith("agents.command.argv");
         AgentsConfig ok = AgentsConfig.read(Settings.of(Map.of("agents", Map.of("command",

@@ -1,5 +1,6 @@
 package aegis.agent;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -19,6 +20,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class CommandAgentTest {
+    private static final AgentAnswers ANSWERS = new AgentAnswers(new ObjectMapper());
+
     @TempDir
     Path dir;
 
@@ -36,7 +39,7 @@ class CommandAgentTest {
     }
 
     private CommandAgent agent(AgentsConfig.Command c) {
-        return new CommandAgent(Optional.of(c), System.getenv(), Set.of());
+        return new CommandAgent(Optional.of(c), System.getenv(), Set.of(), ANSWERS);
     }
 
     /** Running, that is: a zombie waiting for init to reap it runs nothing. */
@@ -209,7 +212,7 @@ class CommandAgentTest {
         List<String> allow = List.of("PATH", "HOME", "ASANA_ACCESS_TOKEN", "AEGIS_DATABASE_PASSWORD",
                 "AEGIS_SECRET_KEY", "ANTHROPIC_API_KEY", "MY_LLM_KEY", "COPY_OF_TOKEN");
         var agent = new CommandAgent(Optional.of(cfg(s, Duration.ofSeconds(30), Set.of(), allow)), base,
-                Set.of("MY_LLM_KEY"));
+                Set.of("MY_LLM_KEY"), ANSWERS);
         AgentOutcome o = agent.run(AgentFixtures.request(dir.toString(), "", "x"), new AgentFixtures.RecordingContext());
         assertThat(o).isInstanceOf(AgentOutcome.Done.class);
         String env = Files.readString(envFile);
@@ -277,7 +280,7 @@ class CommandAgentTest {
 
     @Test
     void unconfiguredOrMissingProgramFailsClearly() throws Exception {
-        AgentOutcome o = new CommandAgent(Optional.empty(), Map.of(), Set.of())
+        AgentOutcome o = new CommandAgent(Optional.empty(), Map.of(), Set.of(), ANSWERS)
                 .run(AgentFixtures.request(dir.toString(), "", "x"), new AgentFixtures.RecordingContext());
         assertThat(((AgentOutcome.Failed) o).reason()).contains("agents.command.argv");
         AgentOutcome m = agent(cfg(dir.resolve("no-such-program"), Duration.ofSeconds(5), Set.of(),

@@ -1,5 +1,6 @@
 package aegis.agent;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import aegis.sim.FakeLlmServer;
@@ -46,7 +47,7 @@ class LlmAgentTest {
     }
 
     private static LlmAgent agent(AgentsConfig.Llm cfg, Function<String, String> environment) {
-        return new LlmAgent(cfg, environment, TestHttp.client(cfg.baseUrl(), LlmAgent.policy(cfg)));
+        return new LlmAgent(cfg, environment, TestHttp.client(cfg.baseUrl(), LlmAgent.policy(cfg)), new ObjectMapper());
     }
 
     private static long tokens(String s) {

@@ -1,5 +1,6 @@
 package aegis.agent;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -40,7 +41,7 @@ class PromptTemplatesTest {
         ds.setURL(schema.database().url());
         ds.setUser(schema.database().user());
         ds.setPassword(schema.database().password());
-        store = new PromptStore(new Jdbc(ds));
+        store = new PromptStore(new Jdbc(ds), new ObjectMapper());
     }
 
     @AfterAll
@@ -78,7 +79,7 @@ class PromptTemplatesTest {
 
     private static AgentRequest.TaskView task() {
         return new AgentRequest.TaskView(1, "1201", "Write the release notes", "For version 2.", "https://app.asana.com/0/9/1201",
-                LocalDate.of(2030, 1, 31), null, List.of());
+                LocalDate.of(2030, 1, 31), null, List.of(), Map.of());
     }
 
     private static AgentRequest.ProjectView project() {

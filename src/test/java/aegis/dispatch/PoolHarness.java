@@ -1,5 +1,6 @@
 package aegis.dispatch;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import aegis.agent.EchoAgent;
 import aegis.agent.Agent;
 import aegis.config.AegisConfig;
@@ -28,6 +29,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * answering through the simulator is tested end to end elsewhere).
  */
 public final class PoolHarness implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
     public final HikariDataSource ds;
     public final ExecutionStore store;
     public final WorkerPool pool;
@@ -50,8 +52,9 @@ public final class PoolHarness implements AutoCloseable {
         store = new ExecutionStore(jdbc);
         AegisConfig.Database db = schema.database();
         signals = new QueueSignals(db, store.channel());
-        TaskReader tasks = new TaskReader(jdbc, new ProjectSettings.All(Map.of(), Optional.empty(), Optional.empty()));
-        pool = WorkerPool.of(store, tasks, new AgentRows(jdbc), new ExecutionEvents(jdbc), agents,
+        TaskReader tasks = new TaskReader(jdbc, new ProjectSettings.All(Map.of(), Optional.empty(), Optional.empty()),
+                JSON);
+        pool = WorkerPool.of(store, tasks, new AgentRows(jdbc), new ExecutionEvents(jdbc, JSON), agents,
                 new TaskTextPrompts(), reporter, new ExponentialBackoff(s.backoffBase(), s.backoffMax()), s, signals,
                 () -> "bot", new aegis.metrics.Metrics(registry));
     }

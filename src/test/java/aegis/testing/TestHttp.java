@@ -1,5 +1,6 @@
 package aegis.testing;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import aegis.asana.AsanaClientSettings;
 import aegis.asana.HttpAsanaClient;
 import aegis.asana.HttpTransport;
@@ -28,6 +29,6 @@ public final class TestHttp {
     /** An Asana client with limits of its own; meters go to a registry of its own. */
     public static HttpAsanaClient asanaClient(AsanaClientSettings s) {
         return new HttpAsanaClient(s, new HttpTransport(client(s.baseUrl(), s.transportPolicy()),
-                s.transportPolicy(), TransportLimits.of(s)), Metrics.standalone());
+                s.transportPolicy(), TransportLimits.of(s)), Metrics.standalone(), new ObjectMapper());
     }
 }
