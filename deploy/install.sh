@@ -50,14 +50,15 @@ else
   say "installed /etc/systemd/system/aegis.service (systemd is not running here; no reload)"
 fi
 
-# Migrations, as the service user, with the settings the service will use.
-db_url="$(sed -n 's/^AEGIS_DATABASE_URL=//p' /etc/aegis/aegis.env | tail -1)"
+# Migrations, as the service user, with the settings the service will use. The file is parsed
+# as systemd parses it (deploy/env-file.sh), never sourced: root must not run what it holds, and
+# its secrets reach the child through a pipe, not a command line that `ps` shows.
+. "$here/env-file.sh"
+db_url="$(env_file_parse /etc/aegis/aegis.env | tr '\0' '\n' | sed -n 's/^AEGIS_DATABASE_URL=//p' | tail -1)"
 if [ -n "$db_url" ]; then
   say "running database migrations"
-  (set -a; . /etc/aegis/aegis.env; set +a
-   runuser -u aegis -- env AEGIS_DATABASE_URL="$AEGIS_DATABASE_URL" \
-     AEGIS_DATABASE_USER="${AEGIS_DATABASE_USER:-}" AEGIS_DATABASE_PASSWORD="${AEGIS_DATABASE_PASSWORD:-}" \
-     java -XX:+UseSerialGC -jar /opt/aegis/aegis.jar migrate) || die "migrations failed; check the database settings in /etc/aegis/aegis.env"
+  env_file_run /etc/aegis/aegis.env aegis /usr/bin/java -XX:+UseSerialGC -jar /opt/aegis/aegis.jar migrate \
+    || die "migrations failed; check the database settings in /etc/aegis/aegis.env"
 else
   say "AEGIS_DATABASE_URL is empty in /etc/aegis/aegis.env: migrations not run (the service runs them at start)"
 fi
@@ -66,6 +67,8 @@ cat <<NEXT
 install: done. Next:
   1. edit /etc/aegis/aegis.env (database, ASANA_ACCESS_TOKEN, workspace, projects)
   2. systemctl enable --now aegis && journalctl -u aegis -f
-  3. sudo -u aegis bash -c 'set -a; . /etc/aegis/aegis.env; exec java -jar /opt/aegis/aegis.jar apikey create ops'
-     then: curl -H "Authorization: Bearer <key>" http://127.0.0.1:8080/status
+  3. an API key for the admin endpoints, made with the service's own user and settings:
+     sudo systemd-run --quiet --pty --wait --collect -p User=aegis -p EnvironmentFile=/etc/aegis/aegis.env \\
+       /usr/bin/java -jar /opt/aegis/aegis.jar apikey create ops
+     then: curl -H "Authorization: Bearer <key>" http://127.0.0.1:8081/status
 NEXT
