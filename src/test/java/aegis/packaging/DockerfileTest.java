@@ -2,10 +2,19 @@ package aegis.packaging;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.Test;
 import org.w3c.dom.Document;
@@ -32,6 +41,55 @@ class DockerfileTest {
                             + "add 'COPY %s %s' before its 'mvn package'", dir, dir, dir)
                     .isTrue();
         }
+    }
+
+    /**
+     * Docker marks the container unhealthy when the public port's /health does not answer 200.
+     * The check runs for real here, with the image's tools (bash), against a stand-in server.
+     */
+    @Test
+    void theHealthCheckAsksThePublicPortsHealthAndFollowsItsAnswer() throws Exception {
+        List<String> check = healthCheckCommand();
+        assertThat(String.join(" ", check)).as("HEALTHCHECK of deploy/Dockerfile")
+                .contains("/health").contains("AEGIS_HTTP_PORT").doesNotContain("curl").doesNotContain("wget");
+        assertThat(probe(check, 200)).as("health check exit code when /health answers 200").isZero();
+        assertThat(probe(check, 503)).as("health check exit code when /health answers 503").isNotZero();
+    }
+
+    /** Runs the check with AEGIS_HTTP_PORT pointing at a server that answers /health with {@code status}. */
+    private static int probe(List<String> check, int status) throws Exception {
+        List<String> paths = new CopyOnWriteArrayList<>();
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", exchange -> {
+            paths.add(exchange.getRequestURI().getPath());
+            byte[] body = "{\"status\":\"UP\"}".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(exchange.getRequestURI().getPath().equals("/health") ? status : 404, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+        try {
+            ProcessBuilder pb = new ProcessBuilder(check).redirectErrorStream(true);
+            pb.environment().put("AEGIS_HTTP_PORT", String.valueOf(server.getAddress().getPort()));
+            pb.environment().put("AEGIS_ADMIN_PORT", "1");
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor(10, TimeUnit.SECONDS)).as("health check finished; output: %s", out).isTrue();
+            assertThat(paths).as("paths the health check requested").containsExactly("/health");
+            return p.exitValue();
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    /** The exec-form command of the runtime stage's HEALTHCHECK (continuation lines joined). */
+    private static List<String> healthCheckCommand() throws Exception {
+        String text = Files.readString(ROOT.resolve("deploy/Dockerfile")).replace("\\\n", " ");
+        Matcher m = Pattern.compile("(?m)^HEALTHCHECK\\s.*?\\sCMD\\s+(\\[.*\\])\\s*$").matcher(text);
+        assertThat(m.find()).as("deploy/Dockerfile has a HEALTHCHECK … CMD [\"…\"] line").isTrue();
+        List<String> cmd = List.of(new ObjectMapper().readValue(m.group(1), String[].class));
+        assertThat(cmd).as("HEALTHCHECK command").isNotEmpty();
+        return cmd;
     }
 
     /** The sources of each COPY between the first FROM (the build stage) and the next. */
