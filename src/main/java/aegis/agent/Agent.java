@@ -1,5 +1,7 @@
 package aegis.agent;
 
+import java.time.Duration;
+
 /**
  * One kind of agent: given a task, its thread, its project and a rendered prompt, it
  * returns an outcome. Implementations respond to interruption (the execution was
@@ -12,4 +14,13 @@ public interface Agent {
     String kind();
 
     AgentOutcome run(AgentRequest request, AgentContext context) throws InterruptedException;
+
+    /**
+     * How long a run of this kind may take to stop once interrupted: the worker keeps the
+     * execution's lease that long, so that no one else starts the task while this run's work
+     * (a process group being killed) is still going on.
+     */
+    default Duration stopWithin() {
+        return Duration.ZERO;
+    }
 }

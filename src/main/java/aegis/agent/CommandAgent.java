@@ -66,6 +66,12 @@ public final class CommandAgent implements Agent {
         return "command";
     }
 
+    /** SIGTERM, the grace period, then SIGKILL until the group is gone (and a second to spare). */
+    @Override
+    public Duration stopWithin() {
+        return config.map(c -> c.killGrace().plus(ProcessGroup.HARD_KILL_WAIT).plusSeconds(1)).orElse(Duration.ZERO);
+    }
+
     public boolean configured() {
         return config.isPresent();
     }

@@ -34,6 +34,7 @@ public final class DefaultTemplates {
     static final String RESOURCE_DIR = "prompts";
 
     private final PromptStore store;
+    private volatile boolean imported;
 
     public DefaultTemplates(PromptStore store) {
         this.store = store;
@@ -42,9 +43,20 @@ public final class DefaultTemplates {
     @EventListener
     void onStartup(StartupEvent event) {
         try {
-            importMissing();
+            ensureImported();
         } catch (RuntimeException e) {
             LOG.warn("event=default_prompts_failed error={}", e.getMessage());
+        }
+    }
+
+    /**
+     * Imports the missing bundled templates once per process; whoever needs them (the worker
+     * pool, before it claims anything) waits here rather than race the start-up import.
+     */
+    public synchronized void ensureImported() {
+        if (!imported) {
+            importMissing();
+            imported = true;
         }
     }
 

@@ -51,6 +51,9 @@ final class ProcessGroup {
      * member is left or after a bounded wait. Never throws InterruptedException: it runs
      * on the way out of an interrupted agent.
      */
+    /** After the grace period, how long SIGKILL is repeated until the group is gone. */
+    static final Duration HARD_KILL_WAIT = Duration.ofSeconds(5);
+
     static boolean kill(long pgid, Duration grace) {
         signal(pgid, "TERM");
         long deadline = System.nanoTime() + grace.toNanos();
@@ -60,7 +63,7 @@ final class ProcessGroup {
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
         }
-        long hard = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        long hard = System.nanoTime() + HARD_KILL_WAIT.toNanos();
         while (System.nanoTime() < hard) {
             signal(pgid, "KILL");
             List<Long> left = members(pgid);

@@ -42,6 +42,7 @@ public final class HttpAsanaClient implements AsanaClient, AutoCloseable {
     private final String basePath;
     private final Map<String, String> headers;
     private final ObjectMapper json;
+    private volatile String selfGid;
 
     /**
      * {@code transport} reaches {@code settings.baseUrl()}'s host ({@link HttpTransports} builds
@@ -150,10 +151,26 @@ public final class HttpAsanaClient implements AsanaClient, AutoCloseable {
         }
     }
 
+    /**
+     * A comment of this client's own user that ends with {@code marker}. Anyone can write the
+     * marker into a comment (run numbers are sequential); only the bot's own comment is the answer.
+     */
     private Optional<Story> findMarker(String taskGid, String marker) {
+        String self = selfGid();
         try (Stream<Story> s = stories(taskGid)) {
-            return s.filter(st -> st.text() != null && st.text().stripTrailing().endsWith(marker)).findFirst();
+            return s.filter(st -> st.createdBy() != null && self.equals(st.createdBy().gid()))
+                    .filter(st -> st.text() != null && st.text().stripTrailing().endsWith(marker)).findFirst();
         }
+    }
+
+    /** The gid of the user whose token this client sends, asked once. */
+    private String selfGid() {
+        String g = selfGid;
+        if (g == null) {
+            g = me().gid();
+            selfGid = g;
+        }
+        return g;
     }
 
     @Override

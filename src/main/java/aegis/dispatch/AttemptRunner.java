@@ -6,10 +6,12 @@ import aegis.agent.AgentRequest;
 import aegis.agent.Prompts;
 import aegis.agent.RenderedPrompt;
 import aegis.agent.Usage;
+import aegis.config.ConfigException;
 import aegis.metrics.Metrics;
 import aegis.sync.MirroredTask;
 import aegis.sync.TaskReader;
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,6 +56,28 @@ final class AttemptRunner {
 
     java.util.Set<String> kinds() {
         return agents.keySet();
+    }
+
+    /** The longest any kind here takes to stop once interrupted. */
+    Duration stopWithin() {
+        return agents.values().stream().map(Agent::stopWithin).max(Duration::compareTo).orElse(Duration.ZERO);
+    }
+
+    /**
+     * A run whose lease was lost is stopped {@code renewEvery} before that lease can be taken
+     * over (see {@link LeaseKeeper}); an agent that takes longer to stop could still be at work
+     * when another instance starts the task. Refused at start, naming the setting.
+     */
+    void checkStopsWithin(Duration renewEvery) {
+        agents.forEach((kind, agent) -> {
+            if (agent.stopWithin().compareTo(renewEvery) >= 0) {
+                throw new ConfigException("agents." + kind + ".kill_grace", "lets an interrupted " + kind
+                        + " agent take up to " + agent.stopWithin().toSeconds() + " s to stop (for a command agent:"
+                        + " kill_grace, then up to 5 s of SIGKILL), which must be shorter than the lease renewal interval ("
+                        + renewEvery.toSeconds() + " s, AEGIS_DISPATCH_RENEW_SECONDS): shorten kill_grace or "
+                        + "lengthen AEGIS_DISPATCH_LEASE_SECONDS");
+            }
+        });
     }
 
     Ended run(Run r) {

@@ -35,11 +35,12 @@ class DispatchBeans {
 
     @Singleton
     @Bean(preDestroy = "close")
-    WorkerPool workerPool(ExecutionStore store, TaskReader tasks, AgentRows rows, ExecutionEvents events,
-                          AgentKinds kinds, Prompts prompts, ResultReporter reporter, RetryPolicy retry,
-                          DispatchSettings settings, QueueSignals signals, BotIdentity bot, Metrics metrics) {
+    WorkerPool workerPool(AegisConfig config, ExecutionStore store, TaskReader tasks, AgentRows rows,
+                          ExecutionEvents events, AgentKinds kinds, Prompts prompts, ResultReporter reporter,
+                          RetryPolicy retry, DispatchSettings settings, QueueSignals signals, BotIdentity bot,
+                          Metrics metrics) {
         Map<String, Agent> agents = kinds.kinds().stream().collect(Collectors.toMap(k -> k, kinds::forKind));
-        return WorkerPool.of(store, tasks, rows, events, agents, prompts, reporter, retry, settings, signals, bot::gid,
-                metrics);
+        return WorkerPool.of(config.database(), store, tasks, rows, events, agents, prompts, reporter, retry,
+                settings, signals, bot::gid, metrics);
     }
 }

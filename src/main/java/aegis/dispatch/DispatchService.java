@@ -1,10 +1,12 @@
 package aegis.dispatch;
 
+import aegis.agent.DefaultTemplates;
 import io.micronaut.context.annotation.Requires;
 import io.micronaut.context.event.StartupEvent;
 import io.micronaut.runtime.event.annotation.EventListener;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -26,6 +28,7 @@ public class DispatchService {
     private final LeaseRescue rescue;
     private final Reconciler reconciler;
     private final DispatchSettings settings;
+    private final Optional<DefaultTemplates> defaultTemplates;
     private final ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "aegis-dispatch-maintenance");
         t.setDaemon(true);
@@ -33,7 +36,8 @@ public class DispatchService {
     });
 
     public DispatchService(QueueSignals signals, WorkerPool pool, LeaseRescue rescue, Reconciler reconciler,
-                           DispatchSettings settings) {
+                           DispatchSettings settings, Optional<DefaultTemplates> defaultTemplates) {
+        this.defaultTemplates = defaultTemplates;
         this.signals = signals;
         this.pool = pool;
         this.rescue = rescue;
@@ -49,9 +53,13 @@ public class DispatchService {
         background.scheduleWithFixedDelay(this::rescueQuietly, every, every, TimeUnit.MILLISECONDS);
     }
 
-    /** In the background, retried: a database that is down at startup must not stop the daemon. */
+    /**
+     * In the background, retried: a database that is down at startup must not stop the daemon.
+     * The bundled prompt templates are in place before the first claim.
+     */
     private void startPool() {
         try {
+            defaultTemplates.ifPresent(DefaultTemplates::ensureImported);
             pool.start();
         } catch (RuntimeException e) {
             LOG.warn("event=dispatch_start_failed retry_s=5 error={}", e.getMessage());

@@ -20,6 +20,8 @@ import java.util.UUID;
  *     first retry delay, doubled per attempt, capped.</li>
  * <li>{@code AEGIS_DISPATCH_POLL_MS} (2000): backstop poll of the queue when no wake-up arrives.</li>
  * <li>{@code AEGIS_DISPATCH_GRACE_SECONDS} (20): on shutdown, how long running executions may finish.</li>
+ * <li>{@code AEGIS_DISPATCH_MAX_INTERRUPTIONS} (5): runs of one execution that a stopping daemon may
+ *     interrupt (not counted as attempts) before it fails and the person is told.</li>
  * <li>{@code AEGIS_AGENT_TIMEOUT_SECONDS} (1800): an execution running longer is stopped (timed out).</li>
  * <li>{@code AEGIS_AGENT_WORKERS} (4): executions running at once in this instance.</li>
  * <li>{@code AEGIS_AGENT_WORKERS_BY_KIND} (none): per-kind limits, e.g. {@code command=1,llm=4};
@@ -36,6 +38,7 @@ public record DispatchSettings(
         Duration backoffMax,
         Duration pollEvery,
         Duration grace,
+        int maxInterruptions,
         Duration agentTimeout,
         int workers,
         Map<String, Integer> workersByKind,
@@ -63,6 +66,7 @@ public record DispatchSettings(
                 Duration.ofSeconds(backoffMax),
                 Duration.ofMillis(s.integer("AEGIS_DISPATCH_POLL_MS", 2000, 10, 600_000)),
                 Duration.ofSeconds(s.integer("AEGIS_DISPATCH_GRACE_SECONDS", 20, 0, 3600)),
+                s.integer("AEGIS_DISPATCH_MAX_INTERRUPTIONS", 5, 1, 1000),
                 Duration.ofSeconds(s.integer("AEGIS_AGENT_TIMEOUT_SECONDS", 1800, 1, 7 * 86_400)),
                 s.integer("AEGIS_AGENT_WORKERS", 4, 1, 1000),
                 byKind(s.string("AEGIS_AGENT_WORKERS_BY_KIND").orElse("")),

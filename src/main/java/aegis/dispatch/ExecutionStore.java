@@ -1,5 +1,6 @@
 package aegis.dispatch;
 
+import aegis.db.DedicatedConnection;
 import aegis.db.Jdbc;
 import jakarta.inject.Singleton;
 import java.sql.Connection;
@@ -208,29 +209,34 @@ public final class ExecutionStore {
 
     /** Renews every lease in {@code tokens} (execution id to lease token); returns the ids still ours. */
     public java.util.Set<Long> renewAll(java.util.Map<Long, String> tokens, Duration lease) {
-        if (tokens.isEmpty()) {
-            return java.util.Set.of();
-        }
+        return tokens.isEmpty() ? java.util.Set.of() : jdbc.withConnection(c -> renewIn(c, tokens, lease));
+    }
+
+    /** {@link #renewAll(java.util.Map, Duration)} on a connection of its own, not the pool's. */
+    public java.util.Set<Long> renewAll(DedicatedConnection on, java.util.Map<Long, String> tokens, Duration lease) {
+        return tokens.isEmpty() ? java.util.Set.of() : on.with(c -> renewIn(c, tokens, lease));
+    }
+
+    private static java.util.Set<Long> renewIn(Connection c, java.util.Map<Long, String> tokens, Duration lease)
+            throws SQLException {
         List<Long> ids = new ArrayList<>(tokens.keySet());
         List<String> owners = ids.stream().map(tokens::get).toList();
-        return jdbc.withConnection(c -> {
-            try (PreparedStatement ps = c.prepareStatement("""
-                    UPDATE task_executions e SET lease_until = now() + ?::interval
-                      FROM unnest(?::bigint[], ?::text[]) AS k(id, owner)
-                     WHERE e.id = k.id AND e.status = 'running' AND e.lease_owner = k.owner
-                    RETURNING e.id""")) {
-                ps.setString(1, interval(lease));
-                ps.setArray(2, c.createArrayOf("bigint", ids.toArray()));
-                ps.setArray(3, c.createArrayOf("text", owners.toArray()));
-                java.util.Set<Long> kept = new java.util.HashSet<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        kept.add(rs.getLong(1));
-                    }
+        try (PreparedStatement ps = c.prepareStatement("""
+                UPDATE task_executions e SET lease_until = now() + ?::interval
+                  FROM unnest(?::bigint[], ?::text[]) AS k(id, owner)
+                 WHERE e.id = k.id AND e.status = 'running' AND e.lease_owner = k.owner
+                RETURNING e.id""")) {
+            ps.setString(1, interval(lease));
+            ps.setArray(2, c.createArrayOf("bigint", ids.toArray()));
+            ps.setArray(3, c.createArrayOf("text", owners.toArray()));
+            java.util.Set<Long> kept = new java.util.HashSet<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    kept.add(rs.getLong(1));
                 }
-                return kept;
             }
-        });
+            return kept;
+        }
     }
 
     /**
@@ -404,17 +410,30 @@ public final class ExecutionStore {
     }
 
     /** Shutdown: hand the execution back untouched; this attempt does not count. */
-    public boolean release(long id, String owner) {
+    public boolean release(long id, String owner, int maxInterruptions) {
         String ch = channel();
         return jdbc.inTransaction(c -> {
             int n;
+            // The interruption that reaches the limit records a failure instead: the next worker tells the person.
             try (PreparedStatement ps = c.prepareStatement("""
-                    UPDATE task_executions
+                    WITH r AS (
+                      SELECT id, coalesce((context->>'interruptions')::int, 0) + 1 AS n,
+                             outcome IS NULL AND coalesce((context->>'interruptions')::int, 0) + 1 >= ? AS gives_up
+                        FROM task_executions WHERE id = ?)
+                    UPDATE task_executions e
                        SET status = 'pending', not_before = now(), lease_owner = NULL, lease_until = NULL,
-                           attempt = CASE WHEN outcome IS NULL THEN greatest(attempt - 1, 0) ELSE attempt END
-                     WHERE id = ? AND status = 'running' AND lease_owner = ?""")) {
-                ps.setLong(1, id);
-                ps.setString(2, owner);
+                           context = e.context || jsonb_build_object('interruptions', r.n),
+                           attempt = CASE WHEN e.outcome IS NULL AND NOT r.gives_up
+                                          THEN greatest(e.attempt - 1, 0) ELSE e.attempt END,
+                           outcome = CASE WHEN r.gives_up THEN 'failed' ELSE e.outcome END,
+                           error = CASE WHEN r.gives_up
+                                        THEN 'the run was interrupted ' || r.n || ' times by the daemon stopping'
+                                        ELSE e.error END
+                      FROM r
+                     WHERE e.id = r.id AND e.status = 'running' AND e.lease_owner = ?""")) {
+                ps.setInt(1, maxInterruptions);
+                ps.setLong(2, id);
+                ps.setString(3, owner);
                 n = ps.executeUpdate();
             }
             if (n == 1) {
@@ -441,6 +460,8 @@ public final class ExecutionStore {
     /**
      * The person withdrew the task: its open execution ends as cancelled. A running one is
      * told by NOTIFY (and at the latest by its next lease renewal, which then updates nothing).
+     * An execution whose outcome is recorded is not cancelled: its answer is owed (perhaps
+     * already posted, the task completed by the bot itself), and it ends when that is reported.
      * Returns the ids cancelled.
      */
     public List<Long> cancelForTask(long taskId, String reason) {
@@ -451,7 +472,7 @@ public final class ExecutionStore {
                     UPDATE task_executions
                        SET status = 'cancelled', outcome = 'cancelled', error = ?, finished_at = now(),
                            lease_owner = NULL, lease_until = NULL
-                     WHERE task_id = ? AND status IN ('pending', 'running')
+                     WHERE task_id = ? AND status IN ('pending', 'running') AND outcome IS NULL
                     RETURNING id""")) {
                 ps.setString(1, reason);
                 ps.setLong(2, taskId);

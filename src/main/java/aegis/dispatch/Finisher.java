@@ -110,7 +110,7 @@ final class Finisher {
 
     /** The daemon is stopping mid-run: the lease goes back, not counted as an attempt. */
     Ended handBack(Run r) {
-        store.release(r.execution.id(), r.execution.leaseOwner());
+        store.release(r.execution.id(), r.execution.leaseOwner(), settings.maxInterruptions());
         return Ended.as(Ended.How.RELEASED);
     }
 

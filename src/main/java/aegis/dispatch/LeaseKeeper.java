@@ -1,5 +1,6 @@
 package aegis.dispatch;
 
+import aegis.db.DedicatedConnection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -17,10 +18,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps the leases of the runs of one instance: renews them in one statement every
- * {@code renewEvery}, writes their buffered events in between, and stops a run (through its
- * {@link RunState}) when its time limit passes, its lease is lost, or its task is withdrawn.
- * The watch over deadlines needs no database, so it runs on its own thread: it must not wait
- * behind a renewal stuck on the database.
+ * {@code renewEvery} on a connection of its own, writes their buffered events in between, and
+ * stops a run (through its {@link RunState}) when its time limit passes, its lease is lost, or
+ * its task is withdrawn. Each of the three runs on its own thread: the watch over deadlines
+ * must not wait behind a renewal stuck on the database, nor a renewal behind events waiting
+ * for a pooled connection.
  */
 final class LeaseKeeper implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LeaseKeeper.class);
@@ -28,15 +30,18 @@ final class LeaseKeeper implements AutoCloseable {
 
     private final ExecutionStore store;
     private final DispatchSettings settings;
+    /** Renewals must not wait for a pooled connection while every worker holds one. */
+    private final DedicatedConnection renewals;
     private final Map<Long, Run> running = new ConcurrentHashMap<>();
     private final ScheduledExecutorService ticker;
     private volatile long nextRenewal = System.nanoTime();
 
-    LeaseKeeper(ExecutionStore store, DispatchSettings settings) {
+    LeaseKeeper(ExecutionStore store, DispatchSettings settings, DedicatedConnection renewals) {
         this.store = store;
         this.settings = settings;
+        this.renewals = renewals;
         AtomicInteger n = new AtomicInteger();
-        this.ticker = Executors.newScheduledThreadPool(2, r -> {
+        this.ticker = Executors.newScheduledThreadPool(3, r -> {
             Thread t = new Thread(r, "aegis-lease-ticker-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
@@ -45,7 +50,8 @@ final class LeaseKeeper implements AutoCloseable {
 
     void start() {
         ticker.scheduleWithFixedDelay(this::watch, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
-        ticker.scheduleWithFixedDelay(this::renewAndFlush, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
+        ticker.scheduleWithFixedDelay(this::renew, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
+        ticker.scheduleWithFixedDelay(this::flush, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
     }
 
     /** Starts keeping {@code run}'s lease. An earlier run of the same execution here is void: it stops. */
@@ -100,19 +106,27 @@ final class LeaseKeeper implements AutoCloseable {
         }
     }
 
-    /** Renews the leases still held (first: events can wait, leases can't), then flushes events. */
-    private void renewAndFlush() {
+    /** Renews the leases still held, when a renewal is due. */
+    private void renew() {
         try {
             long now = System.nanoTime();
             if (now - nextRenewal >= 0 && !running.isEmpty()) {
                 renew(now);
             }
+        } catch (Throwable e) {
+            // A scheduled task that throws is never run again: nothing may escape.
+            LOG.error("event=lease_tick_failed error={}", e.toString(), e);
+        }
+    }
+
+    /** Writes the runs' buffered events. */
+    private void flush() {
+        try {
             for (Run r : running.values()) {
                 r.flushEvents();
             }
         } catch (Throwable e) {
-            // A scheduled task that throws is never run again: nothing may escape.
-            LOG.error("event=lease_tick_failed error={}", e.toString(), e);
+            LOG.error("event=event_flush_failed error={}", e.toString(), e);
         }
     }
 
@@ -126,7 +140,7 @@ final class LeaseKeeper implements AutoCloseable {
             }
         }
         try {
-            var kept = store.renewAll(tokens, settings.lease());
+            var kept = store.renewAll(renewals, tokens, settings.lease());
             nextRenewal = now + settings.renewEvery().toNanos();
             for (Run r : asked) {
                 if (kept.contains(r.execution.id())) {
@@ -145,5 +159,11 @@ final class LeaseKeeper implements AutoCloseable {
     @Override
     public void close() {
         ticker.shutdownNow();
+        try {
+            ticker.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        renewals.close();
     }
 }

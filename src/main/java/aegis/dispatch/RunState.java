@@ -12,7 +12,10 @@ enum RunState {
     TIMED_OUT,
     /** The outcome is recorded (or the run is handing over): the lease no longer needs renewing. */
     SETTLED,
-    /** The daemon is stopping: the lease goes back unless the run ends first. */
+    /**
+     * The daemon is stopping: the agent is told to stop, and its lease is kept (renewed) until
+     * it has, so that no other instance starts the task while its process group is still dying.
+     */
     STOPPING,
     /** A person withdrew the task: the execution ended as cancelled elsewhere. */
     CANCELLED,
@@ -31,7 +34,7 @@ enum RunState {
 
     /** Whether the worker still holds the execution's lease and must keep it alive. */
     boolean renewsLease() {
-        return this == RUNNING || this == TIMED_OUT;
+        return this == RUNNING || this == TIMED_OUT || this == STOPPING;
     }
 
     /** Whether the execution is no longer this worker's to write. */

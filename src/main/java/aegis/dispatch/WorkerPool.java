@@ -2,6 +2,8 @@ package aegis.dispatch;
 
 import aegis.agent.Agent;
 import aegis.agent.Prompts;
+import aegis.config.AegisConfig;
+import aegis.db.DedicatedConnection;
 import aegis.metrics.Metrics;
 import aegis.sync.TaskReader;
 import java.time.Duration;
@@ -31,6 +33,10 @@ public final class WorkerPool implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerPool.class);
     /** Claims of work for kinds no instance here runs, at most, per poll period. */
     private static final int FOREIGN_CLAIMS = 4;
+    /** Beyond an agent's own stopping time: handing the lease back and recording the run. */
+    private static final Duration STOP_MARGIN = Duration.ofSeconds(5);
+    /** How long the dispatcher may take to finish a claim statement already sent. */
+    private static final Duration DISPATCHER_STOP = Duration.ofSeconds(10);
 
     private final ExecutionStore store;
     private final AgentRows rows;
@@ -50,14 +56,16 @@ public final class WorkerPool implements AutoCloseable {
     private long lastForeignClaim;
 
     /** A pool with its parts: the runner, the finisher and the lease keeper are its own. */
-    static WorkerPool of(ExecutionStore store, TaskReader tasks, AgentRows rows, ExecutionEvents events,
+    static WorkerPool of(AegisConfig.Database database, ExecutionStore store, TaskReader tasks, AgentRows rows,
+                         ExecutionEvents events,
                          Map<String, Agent> agents, Prompts prompts, ResultReporter reporter, RetryPolicy retry,
                          DispatchSettings settings, QueueSignals signals, Supplier<String> botGid, Metrics metrics) {
         Finisher finisher = new Finisher(store, reporter, events, settings, metrics);
         AttemptRunner runner = new AttemptRunner(agents, tasks, prompts, events, retry, finisher, botGid, settings,
                 metrics);
-        return new WorkerPool(store, rows, runner, finisher, new LeaseKeeper(store, settings), signals, settings,
-                metrics);
+        runner.checkStopsWithin(settings.renewEvery());
+        return new WorkerPool(store, rows, runner, finisher,
+                new LeaseKeeper(store, settings, new DedicatedConnection(database)), signals, settings, metrics);
     }
 
     WorkerPool(ExecutionStore store, AgentRows rows, AttemptRunner runner, Finisher finisher, LeaseKeeper leases,
@@ -285,16 +293,25 @@ public final class WorkerPool implements AutoCloseable {
         finisher.stopClaiming();
         if (dispatcher != null) {
             dispatcher.interrupt();
+            // A claim in flight completes and its runs are started (and counted) before the pool looks at them.
+            try {
+                dispatcher.join(DISPATCHER_STOP.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         awaitIdle(settings.grace());
         var left = leases.runs();
         for (Run r : left) {
             r.become(RunState.STOPPING);
         }
-        awaitIdle(Duration.ofSeconds(5));
+        // Each run hands its lease back itself once its agent has stopped; meanwhile the leases are kept.
+        awaitIdle(runner.stopWithin().plus(STOP_MARGIN));
         for (Run r : leases.runs()) {
-            // An agent that ignored the interrupt: its lease goes back anyway; its later writes change nothing.
-            store.release(r.execution.id(), r.execution.leaseOwner());
+            // Still not stopped: its lease is not handed back but left to run out, so the task is
+            // taken over only after that, not while this run's work may still be going on.
+            LOG.error("event=lease_left_to_expire execution={} task={} reason=agent_not_stopped",
+                    r.execution.id(), r.execution.taskGid());
         }
         leases.close();
         workers.shutdownNow();

@@ -127,6 +127,22 @@ class HttpAsanaClientTest {
     }
 
     @Test
+    void aMarkerInAPersonsCommentIsNotTheBotsAnswer() {
+        SimWorld w = sim.reset(SimOptions.demo());
+        HttpAsanaClient c = client(settings(w));
+        Task t = c.projectTasks(w.projects().get(0), Optional.empty()).findFirst().orElseThrow();
+        // Run numbers are sequential: anyone can write the next run's marker into a comment.
+        Map<String, Object> forged = sim.comment(t.gid(), "I think this is done.\n\n— Aegis · run 7");
+        Story answer = c.postComment(t.gid(), "The real answer.", "— Aegis · run 7", true);
+        assertThat(answer.gid()).isNotEqualTo(forged.get("gid"));
+        assertThat(answer.createdBy().gid()).isEqualTo(w.botUser());
+        assertThat(c.stories(t.gid()).filter(Story::isComment).filter(s -> s.text().endsWith("— Aegis · run 7")))
+                .hasSize(2);
+        assertThat(c.postComment(t.gid(), "The real answer.", "— Aegis · run 7", true).gid())
+                .as("the bot's own answer is found").isEqualTo(answer.gid());
+    }
+
+    @Test
     void invalidSyncTokenCarriesTheFreshToken() {
         SimWorld w = sim.reset(SimOptions.demo());
         HttpAsanaClient c = client(settings(w));

@@ -8,6 +8,7 @@ import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -110,7 +111,7 @@ class ExecutionStoreTest {
                 new ExecutionStore.ClaimNext("a", "echo", null, Duration.ofMinutes(1)), StatementPart.NONE);
         assertThat(lost.ended()).isFalse();
         assertThat(lost.next()).map(Execution::id).contains(second);
-        assertThat(store.release(second, lost.next().get().leaseOwner())).isTrue();
+        assertThat(store.release(second, lost.next().get().leaseOwner(), 5)).isTrue();
 
         ExecutionStore.Ending ended = store.finish(first, running.leaseOwner(), "completed", "story",
                 new ExecutionStore.ClaimNext("a", "echo", null, Duration.ofMinutes(1)), seen);
@@ -254,6 +255,23 @@ class ExecutionStoreTest {
     }
 
     @Test
+    void anExecutionWithARecordedOutcomeIsNeverCancelled() throws Exception {
+        long task = tasks(1).get(0);
+        long id = store.enqueue(QueueFixtures.pending(task, 0, "echo")).orElseThrow();
+        String w = store.claim("w", "echo", List.of(), 1, Duration.ofMinutes(1)).get(0).leaseOwner();
+        assertThat(store.recordOutcome(id, w, "done", "the answer", null, "echo", acc(), 0)).isTrue();
+        // The bot's own completion, seen by sync as the task completed: not a withdrawal.
+        assertThat(store.cancelForTask(task, "completed")).isEmpty();
+        assertThat(store.finish(id, w, "completed", "story-1")).isTrue();
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT status, outcome, answer_story_gid FROM task_executions")) {
+            rs.next();
+            assertThat(rs.getString(1) + "/" + rs.getString(2) + "/" + rs.getString(3))
+                    .isEqualTo("completed/done/story-1");
+        }
+    }
+
+    @Test
     void cancellingStopsRenewalAndFreesTheTask() throws Exception {
         long task = tasks(1).get(0);
         long id = store.enqueue(QueueFixtures.pending(task, 0, "echo")).orElseThrow();
@@ -274,8 +292,25 @@ class ExecutionStoreTest {
         long id = store.enqueue(QueueFixtures.pending(task, 0, "echo")).orElseThrow();
         Execution first = store.claim("w", "echo", List.of(), 1, Duration.ofMinutes(1)).get(0);
         assertThat(first.attempt()).isEqualTo(1);
-        assertThat(store.release(id, first.leaseOwner())).isTrue();
+        assertThat(store.release(id, first.leaseOwner(), 5)).isTrue();
         assertThat(store.claim("w2", "echo", List.of(), 1, Duration.ofMinutes(1)).get(0).attempt()).isEqualTo(1);
+    }
+
+    @Test
+    void interruptionsAreCountedAndTheLastOneRecordsAFailureToReport() throws Exception {
+        long task = tasks(1).get(0);
+        long id = store.enqueue(QueueFixtures.pending(task, 0, "echo")).orElseThrow();
+        for (int i = 1; i <= 2; i++) {
+            Execution e = store.claim("w", "echo", List.of(), 1, Duration.ofMinutes(1)).get(0);
+            assertThat(e.owedOutcome()).as("interruption " + i + " is not a failure yet").isNull();
+            assertThat(store.release(id, e.leaseOwner(), 3)).isTrue();
+        }
+        Execution third = store.claim("w", "echo", List.of(), 1, Duration.ofMinutes(1)).get(0);
+        assertThat(third.attempt()).as("interruptions are not attempts").isEqualTo(1);
+        assertThat(store.release(id, third.leaseOwner(), 3)).isTrue();
+        Execution told = store.claim("w", "echo", List.of(), 1, Duration.ofMinutes(1)).get(0);
+        assertThat(told.owedOutcome()).as("the limit reached: a failure owed to the person").isEqualTo("failed");
+        assertThat(told.error()).isEqualTo("the run was interrupted 3 times by the daemon stopping");
     }
 
     @Test

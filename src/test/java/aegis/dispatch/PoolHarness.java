@@ -54,7 +54,7 @@ public final class PoolHarness implements AutoCloseable {
         signals = new QueueSignals(db, store.channel());
         TaskReader tasks = new TaskReader(jdbc, new ProjectSettings.All(Map.of(), Optional.empty(), Optional.empty()),
                 JSON);
-        pool = WorkerPool.of(store, tasks, new AgentRows(jdbc), new ExecutionEvents(jdbc, JSON), agents,
+        pool = WorkerPool.of(schema.database(), store, tasks, new AgentRows(jdbc), new ExecutionEvents(jdbc, JSON), agents,
                 new TaskTextPrompts(), reporter, new ExponentialBackoff(s.backoffBase(), s.backoffMax()), s, signals,
                 () -> "bot", new aegis.metrics.Metrics(registry));
     }
@@ -79,7 +79,7 @@ public final class PoolHarness implements AutoCloseable {
 
     public static DispatchSettings settings(Duration lease, Duration renewEvery, int workers, String instanceId) {
         return new DispatchSettings(lease, renewEvery, 3, Duration.ofSeconds(1), Duration.ofSeconds(10),
-                Duration.ofMillis(500), Duration.ofSeconds(5), Duration.ofMinutes(5), workers, Map.of(),
+                Duration.ofMillis(500), Duration.ofSeconds(5), 5, Duration.ofMinutes(5), workers, Map.of(),
                 Optional.empty(), instanceId);
     }
 

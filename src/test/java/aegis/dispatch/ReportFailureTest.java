@@ -53,7 +53,7 @@ class ReportFailureTest {
         Map<Long, Supplier<RuntimeException>> failures = new ConcurrentHashMap<>();
         Map<Long, AtomicInteger> tries = new ConcurrentHashMap<>();
         DispatchSettings s = new DispatchSettings(Duration.ofSeconds(30), Duration.ofSeconds(10), 3,
-                Duration.ofMillis(10), Duration.ofMillis(10), Duration.ofMillis(100), Duration.ofSeconds(5),
+                Duration.ofMillis(10), Duration.ofMillis(10), Duration.ofMillis(100), Duration.ofSeconds(5), 5,
                 Duration.ofMinutes(5), 3, Map.of(), Optional.empty(), "reporter");
         try (PoolHarness h = new PoolHarness(schema, s, Map.of(EchoAgent.KIND, new EchoAgent(Duration.ZERO)),
                 new FailingReporter(failures, tries), new ConcurrentHashMap<>(), new SimpleMeterRegistry())) {
