@@ -81,8 +81,17 @@ public final class Sandbox {
         for (Path p : policy.writable()) {
             a.addAll(List.of("--bind-try", p.toString(), p.toString()));
         }
-        a.addAll(List.of("--bind", workDir.toString(), workDir.toString(), "--chdir", workDir.toString(),
-                "--clearenv"));
+        a.addAll(List.of("--bind", workDir.toString(), workDir.toString()));
+        // The empty directories that hide things are read-only too (after the binds made their mount points).
+        for (Path h : settings.hidden()) {
+            if (Files.isDirectory(h)) {
+                a.addAll(List.of("--remount-ro", h.toString()));
+            }
+        }
+        if (Files.isDirectory(settings.root())) {
+            a.addAll(List.of("--remount-ro", settings.root().toString()));
+        }
+        a.addAll(List.of("--chdir", workDir.toString(), "--clearenv"));
         env.forEach((k, v) -> a.addAll(List.of("--setenv", k, v)));
         a.add("--");
         a.addAll(argv);
