@@ -293,4 +293,16 @@ class CommandAgentTest {
                 new AgentFixtures.RecordingContext());
         assertThat(((AgentOutcome.Failed) m).reason()).contains("no-such-program").contains("not found");
     }
+
+    @Test
+    void withoutBwrapTheCommandKindRefusesToStartUnlessTheSandboxIsOffExplicitly() {
+        AgentsConfig.Command sandboxed = AgentsConfig.Command.of(List.of("/bin/true"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> new CommandAgent(Optional.of(sandboxed), Map.of(), Set.of(), NO_SANDBOX))
+                .isInstanceOf(aegis.config.ConfigException.class)
+                .hasMessageContaining("agents.command.sandbox").hasMessageContaining("apt-get install bubblewrap")
+                .hasMessageContaining("sandbox: none");
+        assertThat(new CommandAgent(Optional.of(sandboxed.withSandbox(SandboxPolicy.NONE)), Map.of(), Set.of(),
+                NO_SANDBOX).available()).isTrue();
+    }
 }
