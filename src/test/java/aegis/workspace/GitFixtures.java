@@ -73,4 +73,9 @@ public final class GitFixtures {
         }
         return out.strip();
     }
+
+    /** The origin {@link #origin} made in {@code dir}. */
+    public static String originPath(Path dir) {
+        return dir.resolve("origin.git").toString();
+    }
 }
