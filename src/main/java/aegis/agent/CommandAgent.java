@@ -34,6 +34,9 @@ import org.slf4j.LoggerFactory;
  * <p>The program runs in a process group of its own ({@code setsid}); a timeout, a
  * cancellation or the end of the run kills the whole group. Standard output and error are
  * read as they come, keeping at most {@code max_output_bytes} each (head and tail).
+ *
+ * <p>Past 300 lines because one run of one process is followed here from start to outcome (argv,
+ * sandbox, timeout, kill, output, the CLI's result); splitting it would scatter that one story.
  */
 @Singleton
 public final class CommandAgent implements Agent {

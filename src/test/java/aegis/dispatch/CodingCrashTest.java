@@ -8,14 +8,13 @@ import aegis.sim.SimOptions;
 import aegis.testing.Eventually;
 import aegis.testing.TestDatabase;
 import aegis.workspace.GitFixtures;
-import java.io.File;
+import java.nio.file.Files;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -86,31 +85,8 @@ class CodingCrashTest {
     }
 
     private static Process daemon(String name) throws Exception {
-        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1",
-                "-XX:+UseSerialGC", "-cp", cp, "aegis.cli.Main", "run")));
-        Map<String, String> env = pb.environment();
-        env.keySet().removeIf(k -> k.startsWith("AEGIS_") || k.startsWith("ASANA_"));
-        env.put("AEGIS_CONFIG", config.toString());
-        env.put("AEGIS_WORKSPACES_DIR", dir.resolve("workspaces").toString());
-        env.put("AEGIS_DATABASE_URL", schema.database().url());
-        env.put("AEGIS_DATABASE_USER", schema.database().user());
-        env.put("AEGIS_DATABASE_PASSWORD", schema.database().password());
-        env.put("ASANA_ACCESS_TOKEN", (String) world.get("token"));
-        env.put("AEGIS_ASANA_BASE_URL", sim.baseUrl().toString());
-        env.put("AEGIS_ASANA_WORKSPACE", (String) world.get("workspace"));
-        env.put("AEGIS_ASANA_PROJECTS", String.join(",", projects()));
-        env.put("AEGIS_HTTP_PORT", "0");
-        env.put("AEGIS_ADMIN_PORT", "0");
-        env.put("AEGIS_DISPATCH_LEASE_SECONDS", "3");
-        env.put("AEGIS_DISPATCH_RENEW_SECONDS", "1");
-        env.put("AEGIS_DISPATCH_BACKOFF_SECONDS", "0");
-        env.put("AEGIS_DISPATCH_GRACE_SECONDS", "1");
-        env.put("AEGIS_INSTANCE_ID", name);
-        File log = Path.of("target", "coding-crash-" + name + ".log").toFile();
-        pb.redirectErrorStream(true).redirectOutput(log);
-        return pb.start();
+        return ChildDaemon.start(name, schema, sim, world, Map.of("AEGIS_CONFIG", config.toString(),
+                "AEGIS_WORKSPACES_DIR", dir.resolve("workspaces").toString()), "coding-crash-" + name + ".log");
     }
 
     private static String query(String sql) {
