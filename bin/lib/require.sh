@@ -12,3 +12,20 @@ require_java_and_maven() {
     echo "Maven is required: sudo apt-get install maven" >&2; exit 2
   fi
 }
+
+# git and bubblewrap: coding agents work in git worktrees inside a bwrap sandbox. Installed as
+# root where apt-get exists (like PostgreSQL in bin/provision-db); otherwise the command is named.
+require_git_and_bwrap() {
+  local missing=()
+  command -v git >/dev/null || missing+=(git)
+  command -v bwrap >/dev/null || missing+=(bubblewrap)
+  [ "${#missing[@]}" = 0 ] && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing ${missing[*]} (coding agents' worktrees and sandbox)" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq "${missing[@]}" >&2 || { apt-get update -qq >&2 || true; apt-get install -y -qq "${missing[@]}" >&2; } \
+      || { echo "could not install ${missing[*]}; run: sudo apt-get install ${missing[*]}" >&2; exit 2; }
+  else
+    echo "${missing[*]} required: sudo apt-get install ${missing[*]}" >&2; exit 2
+  fi
+}

@@ -23,4 +23,14 @@ public interface Agent {
     default Duration stopWithin() {
         return Duration.ZERO;
     }
+
+    /** Whether this kind works on code: then it runs in the task's own git worktree, when the project has one. */
+    default boolean worksInRepository() {
+        return false;
+    }
+
+    /** Whether this instance can run the kind at all (configured here); others' work is left to them. */
+    default boolean available() {
+        return true;
+    }
 }

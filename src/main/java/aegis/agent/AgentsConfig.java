@@ -3,6 +3,7 @@ package aegis.agent;
 import aegis.config.ConfigException;
 import aegis.config.Durations;
 import aegis.config.Settings;
+import aegis.workspace.SandboxPolicy;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.time.Duration;
@@ -28,6 +29,12 @@ import java.util.Set;
  *     max_output_bytes: 1048576     # per stream; head and tail kept
  *     system_prompt_flag: --append-system-prompt   # optional; else system prompt goes first on stdin
  *     kill_grace: 5s                # SIGTERM to SIGKILL
+ *     resume_argv: [claude, -p, --resume, "{session_id}", --output-format, json]   # follow-ups
+ *     git_author: "Aegis &lt;aegis@example.com&gt;"  # author of the commits made after a run
+ *     sandbox: bwrap                # or none (then a warning at every start)
+ *     sandbox_writable: [/var/lib/aegis/.claude]     # more writable paths (absolute)
+ *     sandbox_readonly: [/opt/tools]                # more read-only paths where the root is hidden
+ *     sandbox_network: true         # false: no network in the sandbox
  *   llm:
  *     provider: anthropic           # or openai (any OpenAI-compatible chat completions API)
  *     base_url: https://api.anthropic.com
@@ -50,18 +57,32 @@ public record AgentsConfig(Optional<Command> command, Llm llm, Select select) {
             List.of("PATH", "HOME", "LANG", "LC_ALL", "TZ", "USER", "LOGNAME", "TMPDIR");
     public static final int DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
 
+    public static final String DEFAULT_GIT_AUTHOR = "Aegis <aegis@localhost>";
+
+    /**
+     * {@code resumeArgv}: used instead of {@code argv} for a follow-up when the task's previous run
+     * recorded a CLI session id ({@code {session_id}} replaced in it); empty: always {@code argv}.
+     */
     public record Command(List<String> argv, Duration timeout, List<String> envAllow,
                           Set<Integer> transientExitCodes, int maxOutputBytes,
-                          Optional<String> systemPromptFlag, Duration killGrace) {
+                          Optional<String> systemPromptFlag, Duration killGrace, List<String> resumeArgv,
+                          String gitAuthor, SandboxPolicy sandbox) {
         public Command {
             argv = List.copyOf(argv);
             envAllow = List.copyOf(envAllow);
             transientExitCodes = Set.copyOf(transientExitCodes);
+            resumeArgv = List.copyOf(resumeArgv);
         }
 
         public static Command of(List<String> argv) {
             return new Command(argv, Duration.ofMinutes(30), DEFAULT_ENV_ALLOW, Set.of(),
-                    DEFAULT_MAX_OUTPUT_BYTES, Optional.empty(), Duration.ofSeconds(5));
+                    DEFAULT_MAX_OUTPUT_BYTES, Optional.empty(), Duration.ofSeconds(5), List.of(), DEFAULT_GIT_AUTHOR,
+                    SandboxPolicy.DEFAULT);
+        }
+
+        public Command withSandbox(SandboxPolicy policy) {
+            return new Command(argv, timeout, envAllow, transientExitCodes, maxOutputBytes, systemPromptFlag,
+                    killGrace, resumeArgv, gitAuthor, policy);
         }
     }
 
@@ -97,7 +118,8 @@ public record AgentsConfig(Optional<Command> command, Llm llm, Select select) {
     private static Command command(Map<?, ?> m) {
         String at = "agents.command";
         allowKeys(m, at, Set.of("argv", "timeout", "env_allow", "transient_exit_codes",
-                "max_output_bytes", "system_prompt_flag", "kill_grace"));
+                "max_output_bytes", "system_prompt_flag", "kill_grace", "resume_argv", "git_author", "sandbox",
+                "sandbox_writable", "sandbox_readonly", "sandbox_network"));
         List<String> argv = strings(m.get("argv"), at + ".argv");
         if (argv.isEmpty() || argv.get(0).isBlank()) {
             throw new ConfigException(at + ".argv", "must be a non-empty list: the program and its "
@@ -117,9 +139,45 @@ public record AgentsConfig(Optional<Command> command, Llm llm, Select select) {
         }
         int maxOut = m.get("max_output_bytes") == null ? DEFAULT_MAX_OUTPUT_BYTES
                 : integer(m.get("max_output_bytes"), at + ".max_output_bytes", 1024, 256 * 1024 * 1024);
+        List<String> resume = m.get("resume_argv") == null ? List.of() : strings(m.get("resume_argv"), at + ".resume_argv");
+        if (!resume.isEmpty() && resume.stream().noneMatch(a -> a.contains("{session_id}"))) {
+            throw new ConfigException(at + ".resume_argv", "must contain {session_id}, e.g. [claude, -p, --resume, "
+                    + "\"{session_id}\", --output-format, json]");
+        }
         return new Command(argv, timeout, env, transientCodes, maxOut,
                 str(m, at, "system_prompt_flag"),
-                duration(m.get("kill_grace"), at + ".kill_grace", Duration.ofSeconds(5)));
+                duration(m.get("kill_grace"), at + ".kill_grace", Duration.ofSeconds(5)), resume,
+                str(m, at, "git_author").orElse(DEFAULT_GIT_AUTHOR), sandbox(m, at));
+    }
+
+    /** {@code sandbox: bwrap | none} and its paths; paths must be absolute (they are bound as given). */
+    private static SandboxPolicy sandbox(Map<?, ?> m, String at) {
+        String mode = str(m, at, "sandbox").orElse("bwrap").toLowerCase(Locale.ROOT);
+        if (!mode.equals("bwrap") && !mode.equals("none")) {
+            throw new ConfigException(at + ".sandbox", "must be bwrap or none, got '" + mode + "'");
+        }
+        List<java.nio.file.Path> writable = paths(m.get("sandbox_writable"), at + ".sandbox_writable");
+        List<java.nio.file.Path> readonly = paths(m.get("sandbox_readonly"), at + ".sandbox_readonly");
+        Object net = m.get("sandbox_network");
+        if (net != null && !(net instanceof Boolean)) {
+            throw new ConfigException(at + ".sandbox_network", "must be true or false, got '" + net + "'");
+        }
+        return new SandboxPolicy(mode.equals("bwrap"), writable, readonly, net == null || (Boolean) net);
+    }
+
+    private static List<java.nio.file.Path> paths(Object v, String at) {
+        if (v == null) {
+            return List.of();
+        }
+        List<java.nio.file.Path> out = new ArrayList<>();
+        for (String s : strings(v, at)) {
+            java.nio.file.Path p = java.nio.file.Path.of(s);
+            if (!p.isAbsolute()) {
+                throw new ConfigException(at, "must list absolute paths, got '" + s + "'");
+            }
+            out.add(p.normalize());
+        }
+        return out;
     }
 
     private static Llm llm(Map<?, ?> m) {

@@ -1,5 +1,7 @@
 package aegis.agent;
 
+import aegis.config.ConfigException;
+import aegis.workspace.Sandbox;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.io.File;
@@ -22,7 +24,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Agent kind {@code command}: runs the configured program (an argument vector, never a shell
- * line) in the project's code_path, with the rendered prompt on standard input. The task's
+ * line) in the task's worktree (or, for a project without a repository, its code_path), inside
+ * the sandbox ({@link Sandbox}: bubblewrap), with the rendered prompt on standard input. The task's
  * text reaches the program only through standard input. The system prompt is written
  * first on standard input, followed by a line {@code ---} and the user prompt — or, with
  * {@code agents.command.system_prompt_flag}, passed after that flag as one argument
@@ -31,6 +34,9 @@ import org.slf4j.LoggerFactory;
  * <p>The program runs in a process group of its own ({@code setsid}); a timeout, a
  * cancellation or the end of the run kills the whole group. Standard output and error are
  * read as they come, keeping at most {@code max_output_bytes} each (head and tail).
+ *
+ * <p>Past 300 lines because one run of one process is followed here from start to outcome (argv,
+ * sandbox, timeout, kill, output, the CLI's result); splitting it would scatter that one story.
  */
 @Singleton
 public final class CommandAgent implements Agent {
@@ -42,23 +48,38 @@ public final class CommandAgent implements Agent {
     private final Map<String, String> baseEnvironment;
     private final AgentEnvironment environment;
     private final AgentAnswers answers;
+    private final Sandbox sandbox;
+    private final String setsid;
 
     @Inject
-    public CommandAgent(AgentsConfig config, AgentAnswers answers) {
-        this(config.command(), System.getenv(), Set.of(config.llm().apiKeyEnv()), answers);
+    public CommandAgent(AgentsConfig config, Sandbox sandbox, AgentAnswers answers) {
+        this(config.command(), System.getenv(), Set.of(config.llm().apiKeyEnv()), sandbox, answers);
     }
 
+    /**
+     * Refuses to exist (a configuration error, so {@code run} stops at start) when the sandbox is asked
+     * for and bwrap is missing; warns at every start when the operator turned the sandbox off.
+     */
     public CommandAgent(Optional<AgentsConfig.Command> config, Map<String, String> baseEnvironment,
-                        Set<String> extraSecretNames, AgentAnswers answers) {
+                        Set<String> extraSecretNames, Sandbox sandbox, AgentAnswers answers) {
         this.config = config;
         this.answers = answers;
         this.baseEnvironment = Map.copyOf(baseEnvironment);
+        this.sandbox = sandbox;
         this.environment = new AgentEnvironment(config.map(AgentsConfig.Command::envAllow)
                 .orElse(AgentsConfig.DEFAULT_ENV_ALLOW), extraSecretNames);
         List<String> refused = environment.refusedNames();
         if (!refused.isEmpty()) {
             LOG.warn("event=agent_env_refused kind=command names={} reason=secrets_never_passed", refused);
         }
+        if (config.isPresent() && config.get().sandbox().enabled() && !sandbox.available()) {
+            throw new ConfigException("agents.command.sandbox", Sandbox.installHint());
+        }
+        if (config.isPresent() && !config.get().sandbox().enabled()) {
+            LOG.warn("event=sandbox_off kind=command setting=agents.command.sandbox reason=operator_chose_none "
+                    + "risk=agents_run_as_the_daemon_user_and_can_read_its_files");
+        }
+        this.setsid = resolve("setsid", baseEnvironment.getOrDefault("PATH", "/usr/bin:/bin")).orElse("setsid");
     }
 
     @Override
@@ -77,44 +98,67 @@ public final class CommandAgent implements Agent {
     }
 
     @Override
+    public boolean available() {
+        return config.isPresent();
+    }
+
+    @Override
+    public boolean worksInRepository() {
+        return true;
+    }
+
+    @Override
     public AgentOutcome run(AgentRequest request, AgentContext context) throws InterruptedException {
         if (config.isEmpty()) {
             return failed(false, "agent kind 'command' is not configured: set agents.command.argv "
                     + "in the YAML file named by AEGIS_CONFIG");
         }
         AgentsConfig.Command cfg = config.get();
-        Optional<String> codePath = request.project().codePath();
-        if (codePath.isEmpty() || codePath.get().isBlank()) {
-            return failed(false, "project '" + request.project().name() + "' (" + request.project().gid()
-                    + ") has no code_path: set projects." + request.project().gid()
-                    + ".code_path or AEGIS_DEFAULT_CODE_PATH");
+        Path dir;
+        if (request.worktree().isPresent()) {
+            dir = request.worktree().get().path();
+        } else {
+            Optional<String> codePath = request.project().codePath();
+            if (codePath.isEmpty() || codePath.get().isBlank()) {
+                return failed(false, "project '" + request.project().name() + "' (" + request.project().gid()
+                        + ") has no code_path or repo: set projects." + request.project().gid()
+                        + ".repo or .code_path (or AEGIS_DEFAULT_CODE_PATH)");
+            }
+            dir = Path.of(codePath.get());
         }
-        Path dir = Path.of(codePath.get());
         if (!Files.isDirectory(dir) || !Files.isReadable(dir) || !Files.isExecutable(dir)) {
             return failed(false, "code_path " + dir + " of project '" + request.project().name()
                     + "' is missing or not a readable directory");
         }
         Map<String, String> env = environment.build(baseEnvironment);
-        Optional<String> program = resolve(cfg.argv().get(0), env.get("PATH"));
+        List<String> programArgv = cfg.argv();
+        Optional<String> resumed = request.resumeSessionId().filter(x -> !cfg.resumeArgv().isEmpty());
+        if (resumed.isPresent()) {
+            programArgv = cfg.resumeArgv().stream().map(a -> a.replace("{session_id}", resumed.get())).toList();
+        }
+        Optional<String> program = resolve(programArgv.get(0), env.get("PATH"));
         if (program.isEmpty()) {
-            return failed(false, "program '" + cfg.argv().get(0) + "' of agents.command.argv was not found "
+            return failed(false, "program '" + programArgv.get(0) + "' of agents.command."
+                    + (resumed.isPresent() ? "resume_argv" : "argv") + " was not found "
                     + "(PATH of the agent: " + env.getOrDefault("PATH", "unset") + ")");
         }
 
         RenderedPrompt prompt = request.prompt();
         String system = prompt.system() == null ? "" : prompt.system();
-        List<String> argv = new ArrayList<>();
-        argv.add("setsid");
-        argv.add(program.get());
-        argv.addAll(cfg.argv().subList(1, cfg.argv().size()));
+        List<String> inner = new ArrayList<>();
+        inner.add(program.get());
+        inner.addAll(programArgv.subList(1, programArgv.size()));
         String stdin;
         if (cfg.systemPromptFlag().isPresent() && !system.isBlank()) {
-            argv.add(cfg.systemPromptFlag().get());
-            argv.add(system);
+            inner.add(cfg.systemPromptFlag().get());
+            inner.add(system);
             stdin = prompt.user();
         } else {
             stdin = system.isBlank() ? prompt.user() : system + SYSTEM_SEPARATOR + prompt.user();
         }
+        List<String> argv = new ArrayList<>();
+        argv.add(setsid);
+        argv.addAll(sandbox.wrap(cfg.sandbox(), dir, request.worktree(), env, inner));
 
         Duration timeout = cfg.timeout();
         String timeoutSource = "agents.command.timeout";
@@ -126,24 +170,30 @@ public final class CommandAgent implements Agent {
 
         ProcessBuilder pb = new ProcessBuilder(argv).directory(dir.toFile());
         pb.environment().clear();
-        pb.environment().putAll(env);
+        // In the sandbox the environment goes in through --setenv; bwrap itself gets none, else its
+        // own /proc/1/environ (the sandbox's PID 1) would show the agent whatever it was given.
+        if (!cfg.sandbox().enabled()) {
+            pb.environment().putAll(env);
+        }
         long started = System.nanoTime();
         Process process;
         try {
             process = pb.start();
         } catch (IOException e) {
-            return failed(false, "could not start " + cfg.argv().get(0) + ": " + e.getMessage());
+            return failed(false, "could not start " + programArgv.get(0) + ": " + e.getMessage());
         }
         long pgid = process.pid();
         Map<String, Object> startData = new LinkedHashMap<>();
         startData.put("pid", pgid);
-        startData.put("program", cfg.argv().get(0));
+        startData.put("program", programArgv.get(0));
         startData.put("cwd", dir.toString());
+        startData.put("sandbox", cfg.sandbox().enabled() ? "bwrap" : "none");
+        resumed.ifPresent(id -> startData.put("resume_session", id));
         startData.put("timeout_ms", timeout.toMillis());
         startData.put("stdin_bytes", stdin.getBytes(StandardCharsets.UTF_8).length);
-        context.event("process_started", "info", "started " + cfg.argv().get(0), startData);
+        context.event("process_started", "info", "started " + programArgv.get(0), startData);
         LOG.info("event=agent_process_started execution={} pid={} program={}", request.executionId(), pgid,
-                cfg.argv().get(0));
+                programArgv.get(0));
 
         CappedOutput out = new CappedOutput(cfg.maxOutputBytes());
         CappedOutput err = new CappedOutput(cfg.maxOutputBytes());

@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             StatusCommand.class,
             ApiKeyCommand.class,
             ArchiveCommand.class,
+            WorkspacesCommand.class,
             DemoCommand.class,
             SyncCommand.class,
             WebhooksCommand.class,

@@ -7,6 +7,8 @@ import aegis.agent.Prompts;
 import aegis.agent.RenderedPrompt;
 import aegis.agent.Usage;
 import aegis.config.ConfigException;
+import aegis.config.ProjectSettings;
+import aegis.workspace.Worktree;
 import aegis.metrics.Metrics;
 import aegis.sync.MirroredTask;
 import aegis.sync.TaskReader;
@@ -39,10 +41,14 @@ final class AttemptRunner {
     private final Supplier<String> botGid;
     private final DispatchSettings settings;
     private final Metrics metrics;
+    private final ProjectSettings.All projects;
+    private final CodingWork coding;
 
     AttemptRunner(Map<String, Agent> agents, TaskReader tasks, Prompts prompts, ExecutionEvents events,
                   RetryPolicy retry, Finisher finisher, Supplier<String> botGid, DispatchSettings settings,
-                  Metrics metrics) {
+                  Metrics metrics, ProjectSettings.All projects, CodingWork coding) {
+        this.projects = projects;
+        this.coding = coding;
         this.agents = Map.copyOf(agents);
         this.tasks = tasks;
         this.prompts = prompts;
@@ -80,6 +86,12 @@ final class AttemptRunner {
         });
     }
 
+    /** Whether this instance can run {@code kind} (configured here). */
+    boolean canRun(String kind) {
+        Agent a = agents.get(kind);
+        return a != null && a.available();
+    }
+
     Ended run(Run r) {
         Execution e = r.execution;
         if (e.owedOutcome() != null) {
@@ -95,6 +107,13 @@ final class AttemptRunner {
             return finisher.withdrawn(r);
         }
         MirroredTask task = loaded.get().task();
+        ProjectSettings project = projects.forProject(task.project().gid());
+        if (!project.ownKind().equals(e.agentType()) && !project.allows(e.agentType())) {
+            return finisher.gaveUp(r, "failed", "this project allows agent kind" + (project.allowedKinds().size() == 1
+                    ? " " : "s ") + project.allowedKinds() + " only, and this task asks for '" + e.agentType()
+                    + "' (by tag or custom field); an operator can allow it in projects." + task.project().gid()
+                    + ".allowed_agents", Accounting.none(0), false);
+        }
         TaskReader.Thread thread = tasks.thread(loaded.get());
         AgentRequest.TaskView taskView = AgentViews.task(task);
         AgentRequest.ProjectView projectView = AgentViews.project(task);
@@ -119,24 +138,62 @@ final class AttemptRunner {
         promptData.put("template", prompt.templateName());
         promptData.put("version", prompt.version());
         ctx.event("prompt_rendered", "info", null, promptData);
-        AgentRequest request = new AgentRequest(e.id(), e.attempt(), taskView, comments, projectView, prompt);
-        AgentOutcome outcome;
+        CodingWork.Prepared prepared;
         try {
-            outcome = agent.run(request, ctx);
+            prepared = coding.prepare(e, task, agent, ctx);
         } catch (InterruptedException ie) {
             return interrupted(r, ctx, prompt, millisSince(t0));
-        } catch (RuntimeException ex) {
-            outcome = new AgentOutcome.Failed(true, "the agent raised " + ex.getClass().getSimpleName() + ": "
-                    + ex.getMessage(), Usage.NONE, null, null);
         }
-        Usage u = outcome.usage() == null ? Usage.NONE : outcome.usage();
-        if (r.state().gone()) {
-            ctx.event("cancelled", "info", "the execution was cancelled while the agent ran", Map.of());
-            return Ended.as(Ended.How.CANCELLED).withUsage(u);
+        if (prepared instanceof CodingWork.Prepared.Failed f) {
+            return finisher.gaveUp(r, "failed", f.reason(), Accounting.none(millisSince(t0)), false);
         }
-        Thread.interrupted();
-        r.usage(u);
-        return outcome(r, ctx, outcome, prompt, millisSince(t0)).withUsage(u);
+        if (prepared instanceof CodingWork.Prepared.Busy) {
+            return finisher.retryAt(r, Instant.now().plus(settings.lease()),
+                    "the task's worktree is still held by an earlier run", Accounting.none(millisSince(t0)));
+        }
+        Optional<Worktree> worktree = prepared instanceof CodingWork.Prepared.Ready ready
+                ? Optional.of(ready.worktree()) : Optional.empty();
+        Optional<String> session = prepared instanceof CodingWork.Prepared.Ready ready
+                ? ready.resumeSession() : Optional.empty();
+        try {
+            AgentRequest request = new AgentRequest(e.id(), e.attempt(), taskView, comments, projectView, prompt,
+                    worktree, session);
+            AgentOutcome outcome;
+            try {
+                outcome = agent.run(request, ctx);
+                if (worktree.isPresent() && !(outcome instanceof AgentOutcome.Failed) && !r.state().gone()) {
+                    outcome = withWork(outcome, coding.deliver(worktree.get(), task, ctx));
+                }
+            } catch (InterruptedException ie) {
+                return interrupted(r, ctx, prompt, millisSince(t0));
+            } catch (RuntimeException ex) {
+                outcome = new AgentOutcome.Failed(true, "the agent raised " + ex.getClass().getSimpleName() + ": "
+                        + ex.getMessage(), Usage.NONE, null, null);
+            }
+            Usage u = outcome.usage() == null ? Usage.NONE : outcome.usage();
+            if (r.state().gone()) {
+                ctx.event("cancelled", "info", "the execution was cancelled while the agent ran", Map.of());
+                return Ended.as(Ended.How.CANCELLED).withUsage(u);
+            }
+            Thread.interrupted();
+            r.usage(u);
+            return outcome(r, ctx, outcome, prompt, millisSince(t0)).withUsage(u);
+        } finally {
+            worktree.ifPresent(coding::release);
+        }
+    }
+
+    /** The answer with, below it, where the work went (kept in the recorded result, so a late report says it too). */
+    private static AgentOutcome withWork(AgentOutcome o, String work) {
+        if (work.isEmpty()) {
+            return o;
+        }
+        if (o instanceof AgentOutcome.Done d) {
+            return new AgentOutcome.Done(d.result().strip() + "\n\n" + work, d.usage(), d.outputExcerpt(), d.exitCode());
+        }
+        AgentOutcome.Question q = (AgentOutcome.Question) o;
+        return new AgentOutcome.Question(q.question().strip() + "\n\n" + work, q.usage(), q.outputExcerpt(),
+                q.exitCode());
     }
 
     /** A run that broke off on an unexpected error: recorded, and left to the lease rescue. */

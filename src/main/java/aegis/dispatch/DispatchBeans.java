@@ -3,7 +3,10 @@ package aegis.dispatch;
 import aegis.agent.Agent;
 import aegis.agent.AgentKinds;
 import aegis.asana.BotIdentity;
+import aegis.agent.AgentsConfig;
 import aegis.agent.Prompts;
+import aegis.config.ProjectSettings;
+import aegis.workspace.Workspaces;
 import aegis.config.AegisConfig;
 import aegis.config.Settings;
 import aegis.metrics.Metrics;
@@ -38,9 +41,11 @@ class DispatchBeans {
     WorkerPool workerPool(AegisConfig config, ExecutionStore store, TaskReader tasks, AgentRows rows,
                           ExecutionEvents events, AgentKinds kinds, Prompts prompts, ResultReporter reporter,
                           RetryPolicy retry, DispatchSettings settings, QueueSignals signals, BotIdentity bot,
-                          Metrics metrics) {
+                          Metrics metrics, ProjectSettings.All projects, Workspaces workspaces,
+                          AgentsConfig agentsConfig) {
         Map<String, Agent> agents = kinds.kinds().stream().collect(Collectors.toMap(k -> k, kinds::forKind));
         return WorkerPool.of(config.database(), store, tasks, rows, events, agents, prompts, reporter, retry,
-                settings, signals, bot::gid, metrics);
+                settings, signals, bot::gid, metrics, projects,
+                new CodingWork(workspaces, projects, agentsConfig.command(), events));
     }
 }

@@ -25,7 +25,7 @@ import java.util.UUID;
  * <li>{@code AEGIS_AGENT_TIMEOUT_SECONDS} (1800): an execution running longer is stopped (timed out).</li>
  * <li>{@code AEGIS_AGENT_WORKERS} (4): executions running at once in this instance.</li>
  * <li>{@code AEGIS_AGENT_WORKERS_BY_KIND} (none): per-kind limits, e.g. {@code command=1,llm=4};
- *     a kind not named may use all workers.</li>
+ *     a kind not named may use all workers; 0 leaves the kind to other instances.</li>
  * <li>{@code AEGIS_PRIORITY_FIELD} (none): name of the Asana custom field holding a task's priority.</li>
  * <li>{@code AEGIS_INSTANCE_ID} (host-pid-random): names this instance in leases and agents rows.</li>
  * </ul>
@@ -88,7 +88,7 @@ public record DispatchSettings(
             String[] kv = part.split("=", 2);
             try {
                 int n = Integer.parseInt(kv.length == 2 ? kv[1].trim() : "");
-                if (n < 1 || kv[0].isBlank()) {
+                if (n < 0 || kv[0].isBlank()) {
                     throw new NumberFormatException();
                 }
                 out.put(kv[0].trim(), n);

@@ -45,6 +45,26 @@ public final class ExecutionEvents {
         }
     }
 
+    /**
+     * The coding-agent CLI session the task's latest run recorded (its {@code cli_result} event), so a
+     * follow-up can resume the conversation where it stopped.
+     */
+    public java.util.Optional<String> lastSessionId(long taskId) {
+        return jdbc.withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    SELECT e.data->>'session_id' FROM task_executions x
+                      JOIN agent_events e ON e.execution_id = x.id
+                     WHERE x.task_id = ? AND e.event_type = 'cli_result'
+                       AND coalesce(e.data->>'session_id', '') <> ''
+                     ORDER BY e.id DESC LIMIT 1""")) {
+                ps.setLong(1, taskId);
+                try (var rs = ps.executeQuery()) {
+                    return rs.next() ? java.util.Optional.of(rs.getString(1)) : java.util.Optional.<String>empty();
+                }
+            }
+        });
+    }
+
     /** An event as stored: a known level, a capped message, data as JSON, the time it happened. */
     private Pending prepare(String type, String level, String message, Map<String, ?> data) {
         String lvl = LEVELS.contains(level) ? level : "info";

@@ -3,6 +3,7 @@ package aegis.dispatch;
 import aegis.agent.Agent;
 import aegis.agent.Prompts;
 import aegis.config.AegisConfig;
+import aegis.config.ProjectSettings;
 import aegis.db.DedicatedConnection;
 import aegis.metrics.Metrics;
 import aegis.sync.TaskReader;
@@ -59,10 +60,11 @@ public final class WorkerPool implements AutoCloseable {
     static WorkerPool of(AegisConfig.Database database, ExecutionStore store, TaskReader tasks, AgentRows rows,
                          ExecutionEvents events,
                          Map<String, Agent> agents, Prompts prompts, ResultReporter reporter, RetryPolicy retry,
-                         DispatchSettings settings, QueueSignals signals, Supplier<String> botGid, Metrics metrics) {
+                         DispatchSettings settings, QueueSignals signals, Supplier<String> botGid, Metrics metrics,
+                         ProjectSettings.All projects, CodingWork coding) {
         Finisher finisher = new Finisher(store, reporter, events, settings, metrics);
         AttemptRunner runner = new AttemptRunner(agents, tasks, prompts, events, retry, finisher, botGid, settings,
-                metrics);
+                metrics, projects, coding);
         runner.checkStopsWithin(settings.renewEvery());
         return new WorkerPool(store, rows, runner, finisher,
                 new LeaseKeeper(store, settings, new DedicatedConnection(database)), signals, settings, metrics);
@@ -91,7 +93,8 @@ public final class WorkerPool implements AutoCloseable {
             return;
         }
         for (String kind : runner.kinds()) {
-            int slots = settings.workersFor(kind);
+            // A kind not configured here, or given 0 workers, is left to instances that run it.
+            int slots = runner.canRun(kind) ? settings.workersFor(kind) : 0;
             ConcurrentLinkedQueue<Slot> q = new ConcurrentLinkedQueue<>();
             for (int i = 1; i <= slots; i++) {
                 long id = rows.register(settings.instanceId() + "/" + kind + "-" + i, kind, settings.instanceId(), slots);
@@ -186,7 +189,8 @@ public final class WorkerPool implements AutoCloseable {
             return;
         }
         lastForeignClaim = now;
-        for (Execution e : store.claim(settings.instanceId(), null, List.copyOf(runner.kinds()),
+        List<String> ours = runner.kinds().stream().filter(runner::canRun).toList();
+        for (Execution e : store.claim(settings.instanceId(), null, ours,
                 Math.min(room, FOREIGN_CLAIMS), settings.lease())) {
             start(new Claimed(e, now), new Slot(null, e.agentType()));
         }

@@ -131,7 +131,7 @@ class AgentWiringTest {
         assertThatThrownBy(() -> AgentsConfig.read(Settings.of(Map.of("agents", Map.of("command",
                 Map.of("argv", List.of()))))))
                 .isInstanceOf(ConfigException.class).hasMessageStartingWith("agents.command.argv");
-        assertThatThrownBy(() -> new AgentKinds(List.of(new CommandAgent(Optional.empty(), Map.of(), Set.of(), new AgentAnswers(new ObjectMapper()))),
+        assertThatThrownBy(() -> new AgentKinds(List.of(new CommandAgent(Optional.empty(), Map.of(), Set.of(), CommandAgentTest.NO_SANDBOX, new AgentAnswers(new ObjectMapper()))),
                 ProjectSettings.read(Settings.of(Map.of("AEGIS_DEFAULT_AGENT", "command")))))
                 .isInstanceOf(ConfigException.class).hasMessageStartingWith("agents.command.argv");
         AgentsConfig ok = AgentsConfig.read(Settings.of(Map.of("agents", Map.of("command",

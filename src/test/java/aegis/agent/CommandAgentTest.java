@@ -16,11 +16,16 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import aegis.workspace.Sandbox;
+import aegis.workspace.SandboxPolicy;
+import aegis.workspace.WorkspaceSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class CommandAgentTest {
     private static final AgentAnswers ANSWERS = new AgentAnswers(new ObjectMapper());
+    static final Sandbox NO_SANDBOX = new Sandbox(new WorkspaceSettings(Path.of("/nonexistent"),
+            Duration.ofDays(1), List.of()), Optional.empty());
 
     @TempDir
     Path dir;
@@ -35,11 +40,13 @@ class CommandAgentTest {
     private static AgentsConfig.Command cfg(Path program, Duration timeout, Set<Integer> transientCodes,
                                             List<String> envAllow) {
         return new AgentsConfig.Command(List.of(program.toString(), "--fixed", "arg"), timeout, envAllow,
-                transientCodes, AgentsConfig.DEFAULT_MAX_OUTPUT_BYTES, Optional.empty(), Duration.ofMillis(500));
+                transientCodes, AgentsConfig.DEFAULT_MAX_OUTPUT_BYTES, Optional.empty(), Duration.ofMillis(500), List.of(),
+                AgentsConfig.DEFAULT_GIT_AUTHOR, SandboxPolicy.NONE);
     }
 
     private CommandAgent agent(AgentsConfig.Command c) {
-        return new CommandAgent(Optional.of(c), System.getenv(), Set.of(), ANSWERS);
+        // Without the sandbox: these tests follow the agent's processes by their host pids.
+        return new CommandAgent(Optional.of(c), System.getenv(), Set.of(), NO_SANDBOX, ANSWERS);
     }
 
     /** Running, that is: a zombie waiting for init to reap it runs nothing. */
@@ -188,7 +195,7 @@ class CommandAgentTest {
                 """.formatted(argvFile, stdinFile));
         var c = new AgentsConfig.Command(List.of(s.toString(), "-p"), Duration.ofSeconds(30),
                 AgentsConfig.DEFAULT_ENV_ALLOW, Set.of(), 4096, Optional.of("--append-system-prompt"),
-                Duration.ofMillis(500));
+                Duration.ofMillis(500), List.of(), AgentsConfig.DEFAULT_GIT_AUTHOR, SandboxPolicy.NONE);
         agent(c).run(AgentFixtures.request(dir.toString(), "Operator rules", "task text"),
                 new AgentFixtures.RecordingContext());
         assertThat(Files.readAllLines(argvFile)).containsExactly("-p", "--append-system-prompt", "Operator rules");
@@ -212,7 +219,7 @@ class CommandAgentTest {
         List<String> allow = List.of("PATH", "HOME", "ASANA_ACCESS_TOKEN", "AEGIS_DATABASE_PASSWORD",
                 "AEGIS_SECRET_KEY", "ANTHROPIC_API_KEY", "MY_LLM_KEY", "COPY_OF_TOKEN");
         var agent = new CommandAgent(Optional.of(cfg(s, Duration.ofSeconds(30), Set.of(), allow)), base,
-                Set.of("MY_LLM_KEY"), ANSWERS);
+                Set.of("MY_LLM_KEY"), NO_SANDBOX, ANSWERS);
         AgentOutcome o = agent.run(AgentFixtures.request(dir.toString(), "", "x"), new AgentFixtures.RecordingContext());
         assertThat(o).isInstanceOf(AgentOutcome.Done.class);
         String env = Files.readString(envFile);
@@ -280,12 +287,24 @@ class CommandAgentTest {
 
     @Test
     void unconfiguredOrMissingProgramFailsClearly() throws Exception {
-        AgentOutcome o = new CommandAgent(Optional.empty(), Map.of(), Set.of(), ANSWERS)
+        AgentOutcome o = new CommandAgent(Optional.empty(), Map.of(), Set.of(), CommandAgentTest.NO_SANDBOX, ANSWERS)
                 .run(AgentFixtures.request(dir.toString(), "", "x"), new AgentFixtures.RecordingContext());
         assertThat(((AgentOutcome.Failed) o).reason()).contains("agents.command.argv");
         AgentOutcome m = agent(cfg(dir.resolve("no-such-program"), Duration.ofSeconds(5), Set.of(),
                 AgentsConfig.DEFAULT_ENV_ALLOW)).run(AgentFixtures.request(dir.toString(), "", "x"),
                 new AgentFixtures.RecordingContext());
         assertThat(((AgentOutcome.Failed) m).reason()).contains("no-such-program").contains("not found");
+    }
+
+    @Test
+    void withoutBwrapTheCommandKindRefusesToStartUnlessTheSandboxIsOffExplicitly() {
+        AgentsConfig.Command sandboxed = AgentsConfig.Command.of(List.of("/bin/true"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> new CommandAgent(Optional.of(sandboxed), Map.of(), Set.of(), NO_SANDBOX, ANSWERS))
+                .isInstanceOf(aegis.config.ConfigException.class)
+                .hasMessageContaining("agents.command.sandbox").hasMessageContaining("apt-get install bubblewrap")
+                .hasMessageContaining("sandbox: none");
+        assertThat(new CommandAgent(Optional.of(sandboxed.withSandbox(SandboxPolicy.NONE)), Map.of(), Set.of(),
+                NO_SANDBOX, ANSWERS).available()).isTrue();
     }
 }

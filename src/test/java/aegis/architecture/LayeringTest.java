@@ -26,6 +26,7 @@ class LayeringTest {
                 .layer("sync").definedBy("aegis.sync..")
                 .layer("webhook").definedBy("aegis.webhook..")
                 .layer("agent").definedBy("aegis.agent..")
+                .layer("workspace").definedBy("aegis.workspace..")
                 .layer("jobs").definedBy("aegis.jobs..")
                 .layer("sim").definedBy("aegis.sim..")
                 .layer("asana").definedBy("aegis.asana..")
@@ -34,11 +35,12 @@ class LayeringTest {
                 .layer("config").definedBy("aegis.config..")
                 .whereLayer("status").mayOnlyAccessLayers("dispatch", "sync", "webhook", "jobs", "metrics", "db",
                         "config")
-                .whereLayer("dispatch").mayOnlyAccessLayers("agent", "sync", "asana", "jobs", "metrics", "db",
-                        "config")
+                .whereLayer("dispatch").mayOnlyAccessLayers("agent", "workspace", "sync", "asana", "jobs", "metrics",
+                        "db", "config")
                 .whereLayer("sync").mayOnlyAccessLayers("webhook", "asana", "jobs", "metrics", "db", "config")
                 .whereLayer("webhook").mayOnlyAccessLayers("asana", "jobs", "metrics", "db", "config")
-                .whereLayer("agent").mayOnlyAccessLayers("asana", "metrics", "db", "config")
+                .whereLayer("agent").mayOnlyAccessLayers("workspace", "asana", "metrics", "db", "config")
+                .whereLayer("workspace").mayOnlyAccessLayers("jobs", "metrics", "db", "config")
                 .whereLayer("jobs").mayOnlyAccessLayers("metrics", "db", "config")
                 .whereLayer("sim").mayOnlyAccessLayers("asana", "config")
                 .whereLayer("asana").mayOnlyAccessLayers("metrics", "config")

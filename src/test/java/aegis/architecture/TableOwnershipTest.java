@@ -29,7 +29,7 @@ class TableOwnershipTest {
             Map.entry("webhooks", "webhook"), Map.entry("webhook_subscriptions", "webhook"),
             Map.entry("task_executions", "dispatch"), Map.entry("agents", "dispatch"),
             Map.entry("agent_events", "dispatch"),
-            Map.entry("prompt_templates", "agent"),
+            Map.entry("prompt_templates", "agent"), Map.entry("workspaces", "workspace"),
             Map.entry("api_keys", "status"), Map.entry("system_state", "status"),
             Map.entry("task_executions_archive", "jobs"), Map.entry("agent_event_daily_counts", "jobs"));
 

@@ -7,14 +7,10 @@ import aegis.sim.AsanaSimulator;
 import aegis.sim.SimFaults;
 import aegis.sim.SimOptions;
 import aegis.testing.TestDatabase;
-import java.io.File;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -49,32 +45,8 @@ class CrashRecoveryTest {
     }
 
     private static Process daemon(String name) throws Exception {
-        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-                "-cp", cp, "aegis.cli.Main", "run"));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        Map<String, String> env = pb.environment();
-        env.keySet().removeIf(k -> k.startsWith("AEGIS_") || k.startsWith("ASANA_"));
-        env.put("AEGIS_DATABASE_URL", schema.database().url());
-        env.put("AEGIS_DATABASE_USER", schema.database().user());
-        env.put("AEGIS_DATABASE_PASSWORD", schema.database().password());
-        env.put("ASANA_ACCESS_TOKEN", (String) world.get("token"));
-        env.put("AEGIS_ASANA_BASE_URL", sim.baseUrl().toString());
-        env.put("AEGIS_ASANA_WORKSPACE", (String) world.get("workspace"));
-        env.put("AEGIS_ASANA_PROJECTS", String.join(",", projects()));
-        env.put("AEGIS_HTTP_PORT", "0");
-        env.put("AEGIS_ECHO_DELAY_MS", "4000");
-        env.put("AEGIS_DEFAULT_AGENT", "echo");
-        env.put("AEGIS_DISPATCH_LEASE_SECONDS", "3");
-        env.put("AEGIS_DISPATCH_RENEW_SECONDS", "1");
-        env.put("AEGIS_DISPATCH_BACKOFF_SECONDS", "0");
-        env.put("AEGIS_DISPATCH_GRACE_SECONDS", "1");
-        env.put("AEGIS_INSTANCE_ID", name);
-        File log = Path.of("target", "crash-" + name + ".log").toFile();
-        Files.createDirectories(log.toPath().getParent());
-        pb.redirectErrorStream(true).redirectOutput(log);
-        return pb.start();
+        return ChildDaemon.start(name, schema, sim, world, Map.of("AEGIS_ECHO_DELAY_MS", "4000",
+                "AEGIS_DEFAULT_AGENT", "echo"), "crash-" + name + ".log");
     }
 
     @SuppressWarnings("unchecked")

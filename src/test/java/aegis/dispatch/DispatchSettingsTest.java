@@ -30,6 +30,14 @@ class DispatchSettingsTest {
     }
 
     @Test
+    void zeroWorkersLeaveAKindToOtherInstances() {
+        DispatchSettings s = DispatchSettings.from(Settings.of(Map.of("AEGIS_AGENT_WORKERS_BY_KIND", "command=0")));
+        assertThat(s.workersFor("command")).isZero();
+        assertThatThrownBy(() -> DispatchSettings.from(Settings.of(Map.of("AEGIS_AGENT_WORKERS_BY_KIND", "command=-1"))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("AEGIS_AGENT_WORKERS_BY_KIND");
+    }
+
+    @Test
     void badValuesNameTheSetting() {
         assertThatThrownBy(() -> DispatchSettings.from(Settings.of(Map.of("AEGIS_AGENT_WORKERS_BY_KIND", "command"))))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("AEGIS_AGENT_WORKERS_BY_KIND");

@@ -52,11 +52,14 @@ public final class PoolHarness implements AutoCloseable {
         store = new ExecutionStore(jdbc);
         AegisConfig.Database db = schema.database();
         signals = new QueueSignals(db, store.channel());
-        TaskReader tasks = new TaskReader(jdbc, new ProjectSettings.All(Map.of(), Optional.empty(), Optional.empty()),
-                JSON);
-        pool = WorkerPool.of(schema.database(), store, tasks, new AgentRows(jdbc), new ExecutionEvents(jdbc, JSON), agents,
+        ProjectSettings.All projects = new ProjectSettings.All(Map.of(), Optional.empty(), Optional.empty());
+        TaskReader tasks = new TaskReader(jdbc, projects, JSON);
+        ExecutionEvents events = new ExecutionEvents(jdbc, JSON);
+        // No project here has a repository: the coding step never opens a worktree.
+        pool = WorkerPool.of(schema.database(), store, tasks, new AgentRows(jdbc), events, agents,
                 new TaskTextPrompts(), reporter, new ExponentialBackoff(s.backoffBase(), s.backoffMax()), s, signals,
-                () -> "bot", new aegis.metrics.Metrics(registry));
+                () -> "bot", new aegis.metrics.Metrics(registry), projects,
+                new CodingWork(null, projects, Optional.empty(), events));
     }
 
     /** While set, every connection the pool asks for throws this instead (fault injection). */

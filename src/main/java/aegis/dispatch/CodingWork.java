@@ -1,0 +1,128 @@
+package aegis.dispatch;
+
+import aegis.agent.Agent;
+import aegis.agent.AgentContext;
+import aegis.agent.AgentsConfig;
+import aegis.config.ProjectSettings;
+import aegis.sync.MirroredTask;
+import aegis.workspace.Delivery;
+import aegis.workspace.SandboxPolicy;
+import aegis.workspace.WorkReport;
+import aegis.workspace.Workspaces;
+import aegis.workspace.Worktree;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A coding run's worktree, for {@link AttemptRunner}: before the agent, the task's worktree held
+ * (under the execution's lease token) and the CLI session to resume; after it, the commit, push
+ * and pull request, told below the agent's answer. Each step is an event of the run.
+ */
+final class CodingWork {
+    private final Workspaces workspaces;
+    private final ProjectSettings.All projects;
+    private final Optional<AgentsConfig.Command> command;
+    private final ExecutionEvents events;
+
+    CodingWork(Workspaces workspaces, ProjectSettings.All projects, Optional<AgentsConfig.Command> command,
+               ExecutionEvents events) {
+        this.workspaces = workspaces;
+        this.projects = projects;
+        this.command = command;
+        this.events = events;
+    }
+
+    /** Where a run stands before its agent starts. */
+    sealed interface Prepared {
+        /** No repository for this kind or project: the agent runs as it always did. */
+        record None() implements Prepared {
+        }
+
+        record Ready(Worktree worktree, Optional<String> resumeSession) implements Prepared {
+        }
+
+        /** Another live execution holds the worktree (a rescued run's predecessor still ending). */
+        record Busy() implements Prepared {
+        }
+
+        record Failed(String reason) implements Prepared {
+        }
+    }
+
+    Prepared prepare(Execution e, MirroredTask task, Agent agent, AgentContext ctx) throws InterruptedException {
+        ProjectSettings p = projects.forProject(task.project().gid());
+        Optional<String> source = p.repository().repo()
+                .or(() -> p.codePath().or(task.project()::codePath).filter(CodingWork::isGitCheckout));
+        if (!agent.worksInRepository() || source.isEmpty()) {
+            return new Prepared.None();
+        }
+        Workspaces.TaskRef ref = new Workspaces.TaskRef(task.id(), task.project().gid(), task.gid(), task.name(), e.id(),
+                e.leaseOwner());
+        SandboxPolicy setupPolicy = command.map(AgentsConfig.Command::sandbox).orElse(SandboxPolicy.DEFAULT);
+        Workspaces.Opened opened;
+        try {
+            opened = workspaces.open(ref, new Workspaces.Source(source.get(), p.repository().baseBranch(),
+                    p.repository().setup()), setupPolicy);
+        } catch (IOException ex) {
+            ctx.event("worktree_failed", "error", ex.getMessage(), Map.of());
+            return new Prepared.Failed("the task's worktree could not be prepared: " + ex.getMessage());
+        }
+        if (opened.worktree().isEmpty()) {
+            ctx.event("worktree_busy", "warn", "another execution still holds the task's worktree", Map.of());
+            return new Prepared.Busy();
+        }
+        Worktree w = opened.worktree().get();
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("path", w.path().toString());
+        d.put("branch", w.branch());
+        d.put("base", w.base());
+        d.put("created", w.created());
+        ctx.event("worktree_ready", "info", (w.created() ? "created " : "reusing ") + w.branch(), d);
+        opened.setup().ifPresent(s -> ctx.event("setup_ran", s.exitCode() == 0 ? "info" : "warn",
+                "setup exited with status " + s.exitCode() + (s.exitCode() == 0 ? "" : ": " + s.lastLine()),
+                Map.of("exit_code", s.exitCode())));
+        Optional<String> session = e.kind().equals("follow_up") ? events.lastSessionId(task.id()) : Optional.empty();
+        return new Prepared.Ready(w, session);
+    }
+
+    /** Commits, pushes and opens the PR; the text to put below the answer (empty when nothing changed). */
+    String deliver(Worktree w, MirroredTask task, AgentContext ctx) throws InterruptedException {
+        ProjectSettings p = projects.forProject(task.project().gid());
+        String author = command.map(AgentsConfig.Command::gitAuthor).orElse(AgentsConfig.DEFAULT_GIT_AUTHOR);
+        WorkReport report;
+        try {
+            report = workspaces.deliver(w, new Delivery.Request(author, task.name(), task.permalinkUrl(),
+                    p.repository().push(), p.repository().prCommand()));
+        } catch (IOException ex) {
+            ctx.event("commit_failed", "error", ex.getMessage(), Map.of("branch", w.branch()));
+            return "Branch `" + w.branch() + "`: the changes could not be committed (" + ex.getMessage()
+                    + "); they stay in the task's worktree.";
+        }
+        if (report.commit().isPresent()) {
+            ctx.event("committed", "info", report.commit().get() + " on " + w.branch(), Map.of("branch", w.branch(),
+                    "commit", report.commit().get(), "files", report.files().size(), "insertions", report.insertions(),
+                    "deletions", report.deletions()));
+        }
+        if (report.pushed()) {
+            ctx.event("pushed", "info", w.branch() + " to origin", Map.of("branch", w.branch()));
+        }
+        report.pushError().ifPresent(err -> ctx.event("push_failed", "error", err, Map.of("branch", w.branch())));
+        if (report.prUrl().isPresent() && !report.prUrl().equals(w.prUrl())) {
+            ctx.event("pull_request", "info", report.prUrl().get(), Map.of("url", report.prUrl().get()));
+        }
+        report.prError().ifPresent(err -> ctx.event("pr_failed", "error", err, Map.of("branch", w.branch())));
+        return WorkSummary.text(report);
+    }
+
+    void release(Worktree w) {
+        workspaces.close(w);
+    }
+
+    private static boolean isGitCheckout(String path) {
+        return !path.isBlank() && Files.exists(Path.of(path, ".git"));
+    }
+}

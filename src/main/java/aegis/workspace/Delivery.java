@@ -1,0 +1,113 @@
+package aegis.workspace;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * After a run, in order, each step only when the one before left something to do: commit what
+ * changed (author from {@code agents.command.git_author}, message: the task's name and link),
+ * push the branch, run the project's {@code pr_command} once per branch and keep the first URL it
+ * prints. What was committed since the last answer is what this answer reports (so a commit whose
+ * run died before answering is reported by the next run). A push or PR failure is reported, not
+ * thrown: the commit stays in the worktree's branch.
+ */
+public final class Delivery {
+    private static final Pattern URL = Pattern.compile("https?://[^\\s\"'<>]+");
+
+    private final Git git;
+    private final WorkspaceStore store;
+
+    Delivery(Git git, WorkspaceStore store) {
+        this.git = git;
+        this.store = store;
+    }
+
+    /**
+     * What to do: {@code author} as "Name &lt;email&gt;"; {@code prCommand} an argv with {@code {branch}},
+     * {@code {base}}, {@code {title}} and {@code {task_url}} placeholders (each replaced inside one argument).
+     */
+    public record Request(String author, String title, String taskUrl, boolean push, List<String> prCommand) {
+        public Request {
+            prCommand = List.copyOf(prCommand);
+        }
+    }
+
+    WorkReport deliver(Worktree w, Request req) throws IOException, InterruptedException {
+        if (!git.onWorktree(w, Git.LOCAL, "status", "--porcelain").isEmpty()) {
+            git.onWorktree(w, Git.LOCAL, "add", "-A");
+            String[] who = author(req.author());
+            git.onWorktree(w, Git.LOCAL, "-c", "user.name=" + who[0], "-c", "user.email=" + who[1], "commit", "-q",
+                    "--no-verify", "-m", req.title() + (req.taskUrl() == null ? "" : "\n\n" + req.taskUrl()));
+        }
+        String head = git.onWorktree(w, Git.LOCAL, "rev-parse", "HEAD");
+        String from = w.reportedSha() != null ? w.reportedSha()
+                : git.onWorktree(w, Git.LOCAL, "merge-base", "HEAD", "origin/" + w.base());
+        if (head.equals(from)) {
+            return new WorkReport(w.branch(), Optional.empty(), List.of(), false, Optional.empty(), w.prUrl(),
+                    Optional.empty());
+        }
+        List<WorkReport.FileChange> files = numstat(git.onWorktree(w, Git.LOCAL, "diff", "--numstat", from, head));
+        String shortSha = git.onWorktree(w, Git.LOCAL, "rev-parse", "--short", head);
+
+        boolean pushed = false;
+        Optional<String> pushError = Optional.empty();
+        if (req.push()) {
+            Exec.Result r = git.run(w.path(), Git.REMOTE, "--git-dir=" + w.metaDir(), "push", "-q", "origin",
+                    "refs/heads/" + w.branch() + ":refs/heads/" + w.branch());
+            pushed = r.ok();
+            pushError = r.ok() ? Optional.empty() : Optional.of(r.why());
+        }
+        Optional<String> prUrl = w.prUrl();
+        Optional<String> prError = Optional.empty();
+        if (prUrl.isEmpty() && !req.prCommand().isEmpty() && (pushed || !req.push())) {
+            List<String> argv = new ArrayList<>();
+            for (String a : req.prCommand()) {
+                argv.add(a.replace("{branch}", w.branch()).replace("{base}", w.base())
+                        .replace("{title}", req.title()).replace("{task_url}", req.taskUrl() == null ? "" : req.taskUrl()));
+            }
+            Exec.Result r;
+            try {
+                r = Exec.run(argv, w.path(), git.environment(), Git.REMOTE);
+            } catch (IOException e) {
+                r = new Exec.Result(127, "", "could not start " + argv.get(0) + ": " + e.getMessage());
+            }
+            Matcher m = URL.matcher(r.stdout() + "\n" + r.stderr());
+            if (r.ok() && m.find()) {
+                prUrl = Optional.of(m.group());
+            } else {
+                prError = Optional.of(r.ok() ? "it printed no URL" : "exit " + r.exit() + ": " + r.why());
+            }
+        }
+        if (pushed || !req.push()) {
+            // An unpushed commit stays unreported: the next run reports and pushes it again.
+            store.reported(w.taskId(), w.lockToken(), head, prUrl.orElse(null));
+        }
+        return new WorkReport(w.branch(), Optional.of(shortSha), files, pushed, pushError, prUrl, prError);
+    }
+
+    static List<WorkReport.FileChange> numstat(String out) {
+        List<WorkReport.FileChange> files = new ArrayList<>();
+        for (String line : out.split("\n")) {
+            String[] p = line.split("\t", 3);
+            if (p.length == 3) {
+                files.add(new WorkReport.FileChange(p[2], p[0].equals("-") ? -1 : Integer.parseInt(p[0]),
+                        p[1].equals("-") ? -1 : Integer.parseInt(p[1])));
+            }
+        }
+        return files;
+    }
+
+    /** "Name &lt;email&gt;" split; a bare name gets a local address. */
+    static String[] author(String author) {
+        Matcher m = Pattern.compile("^\\s*(.+?)\\s*<([^>]+)>\\s*$").matcher(author == null ? "" : author);
+        if (m.matches()) {
+            return new String[] {m.group(1), m.group(2)};
+        }
+        String name = author == null || author.isBlank() ? "Aegis" : author.trim();
+        return new String[] {name, "aegis@localhost"};
+    }
+}

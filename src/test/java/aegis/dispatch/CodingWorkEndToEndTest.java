@@ -1,0 +1,247 @@
+package aegis.dispatch;
+
+import static aegis.testing.Eventually.await;
+import static aegis.workspace.GitFixtures.git;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import aegis.config.AegisConfig;
+import aegis.config.Settings;
+import aegis.sim.AsanaSimulator;
+import aegis.sim.SimOptions;
+import aegis.sync.TaskSignal;
+import aegis.testing.TestApp;
+import aegis.testing.TestDatabase;
+import aegis.workspace.GitFixtures;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Coding work end to end with real git, real bwrap and the simulator over HTTP: each task gets its
+ * own worktree and branch, committed, pushed to a bare origin and given a (fake) pull request; a
+ * follow-up resumes the recorded CLI session in the same worktree; and a sandboxed agent reads
+ * none of the daemon's secrets and writes nowhere but its worktree.
+ */
+class CodingWorkEndToEndTest {
+    private static final String CANARY_ENV = "canary-daemon-env-5f1e0c2b";
+    private static final String CANARY_FILE = "canary-config-file-93d1a7";
+    private static TestDatabase.Schema schema;
+    private static AsanaSimulator sim;
+    private static SimHttp person;
+    private static Map<String, Object> world;
+    private static String bot;
+    private static String human;
+    private static String project;
+    private static Path dir;
+    private static Path origin;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        GitFixtures.requireGitAndBwrap();
+        assertThat(System.getenv("AEGIS_SANDBOX_CANARY")).as("surefire sets the canary").isEqualTo(CANARY_ENV);
+        schema = TestDatabase.freshSchema("coding_e2e");
+        sim = AsanaSimulator.start(0, SimOptions.empty());
+        person = new SimHttp(sim.rootUrl());
+        world = person.reset(Map.of("seed", "empty", "projects", 1, "tasksPerProject", 0));
+        bot = (String) world.get("botUser");
+        human = (String) world.get("humanUser");
+        @SuppressWarnings("unchecked")
+        List<String> projects = (List<String>) world.get("projects");
+        project = projects.get(0);
+        dir = GitFixtures.dir("coding-e2e");
+        origin = GitFixtures.origin(dir);
+        Path configFile = dir.resolve("aegis.yaml");
+        Files.writeString(configFile, "ASANA_ACCESS_TOKEN: " + CANARY_FILE + "\n");
+        // The coding agent: writes its task's own file; on resume, records the session it continued.
+        Path agent = GitFixtures.script(dir, "agent.sh", """
+                cat > /dev/null
+                me=$(basename "$PWD")
+                if [ "$1" = "--resume" ]; then
+                  echo "resumed $2" > followup.txt
+                  answer="Resumed $2 in $PWD"
+                else
+                  echo "change for $me" > "change-$me.txt"
+                  answer="Changed $me in $PWD"
+                fi
+                printf '{"type":"result","subtype":"success","is_error":false,"result":"%s","session_id":"sess-%s","num_turns":1,"total_cost_usd":0.01,"usage":{"input_tokens":3,"output_tokens":2}}\\n' "$answer" "$me"
+                """);
+        Path pr = GitFixtures.script(dir, "fake-pr.sh", "echo \"Creating pull request for $1 into $2\"\n"
+                + "echo \"https://git.example/acme/demo/pull/$(basename \"$1\")\"");
+        agentScript = agent;
+        prScript = pr;
+    }
+
+    private static Path agentScript;
+    private static Path prScript;
+
+    /** The daemon, in process, with this project and command agent configuration. */
+    private static TestApp start(Map<String, Object> projectOptions, Map<String, Object> commandOptions) {
+        AegisConfig config = new AegisConfig(schema.database(), new AegisConfig.Asana(sim.baseUrl(),
+                (String) world.get("token"), (String) world.get("workspace"), Optional.empty(), List.of(project), 1500),
+                Optional.empty(), 0);
+        Map<String, Object> s = new HashMap<>();
+        s.put("AEGIS_CONFIG", dir.resolve("aegis.yaml").toString());
+        s.put("AEGIS_WORKSPACES_DIR", dir.resolve("workspaces").toString());
+        s.put("AEGIS_DISPATCH_BACKOFF_SECONDS", "1");
+        s.put("AEGIS_DISPATCH_LEASE_SECONDS", "10");
+        s.put("AEGIS_DISPATCH_RENEW_SECONDS", "2");
+        s.put("AEGIS_AGENT_WORKERS", "3");
+        s.put("projects", Map.of(project, projectOptions));
+        s.put("agents", Map.of("command", commandOptions));
+        return TestApp.start(config, Settings.of(s), Map.of("aegis.sync.enabled", "false",
+                "aegis.webhooks.enabled", "false", "aegis.jobs.enabled", "false"));
+    }
+
+    @AfterAll
+    static void tearDown() {
+        if (sim != null) {
+            sim.close();
+        }
+        if (schema != null) {
+            schema.drop();
+        }
+    }
+
+    private static long[] assign(TestApp app, String name) throws Exception {
+        String gid = person.createTask(Map.of("project", project, "name", name, "assignee", bot));
+        long taskId;
+        try (Connection c = schema.connect()) {
+            taskId = Mirror.task(c, Mirror.project(c, project), gid, name, bot);
+        }
+        app.context().getEventPublisher(TaskSignal.class).publishEvent(new TaskSignal.AssignedToBot(taskId, gid, human));
+        return new long[] {taskId, Long.parseLong(gid)};
+    }
+
+    private static String query(String sql) {
+        try (Connection c = schema.connect(); var st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            return rs.next() ? rs.getString(1) : null;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static boolean finished(long taskId, int n) {
+        return Integer.parseInt(query("SELECT count(*) FROM task_executions WHERE task_id = " + taskId
+                + " AND status IN ('completed', 'failed', 'cancelled')")) >= n;
+    }
+
+    private static String answer(String gid, int n) {
+        List<String> answers = person.commentsContaining(gid, "— Aegis · run");
+        assertThat(answers).hasSizeGreaterThanOrEqualTo(n);
+        return answers.get(n - 1);
+    }
+
+    @Test
+    void threeTasksGetThreeWorktreesBranchesCommitsAndPullRequestsAndAFollowUpResumes() throws Exception {
+        try (TestApp app = start(Map.of("agent", "command", "repo", origin.toString(), "push", true,
+                "on_done", "section:Review", "pr_command", List.of(prScript.toString(), "{branch}", "{base}", "{title}")),
+                Map.of("argv", List.of(agentScript.toString()),
+                        "resume_argv", List.of(agentScript.toString(), "--resume", "{session_id}"),
+                        "git_author", "Aegis Test <aegis@example.com>", "timeout", "30s", "sandbox_network", false))) {
+            threeTasksAndAFollowUp(app);
+        }
+    }
+
+    private void threeTasksAndAFollowUp(TestApp app) throws Exception {
+        List<long[]> tasks = new ArrayList<>();
+        for (String name : List.of("Fix the login page", "Add a health check", "Write the changelog")) {
+            tasks.add(assign(app, name));
+        }
+        await("three answers", Duration.ofSeconds(60), () -> tasks.stream().allMatch(t -> finished(t[0], 1)));
+
+        for (long[] t : tasks) {
+            String gid = String.valueOf(t[1]);
+            String branch = query("SELECT branch FROM workspaces WHERE task_id = " + t[0]);
+            assertThat(branch).startsWith("aegis/" + gid + "-");
+            String sha = git(origin, "rev-parse", "refs/heads/" + branch);
+            assertThat(git(origin, "rev-list", "--count", "main.." + branch)).as("one commit").isEqualTo("1");
+            assertThat(git(origin, "diff", "--name-only", "main", branch)).as("only its own change")
+                    .isEqualTo("change-" + gid + ".txt");
+            assertThat(git(origin, "log", "-1", "--format=%an <%ae>|%s", branch))
+                    .startsWith("Aegis Test <aegis@example.com>|");
+            String body = answer(gid, 1);
+            assertThat(body).contains("Changed " + gid + " in " + dir.resolve("workspaces").resolve(project).resolve(gid))
+                    .contains("Branch: " + branch)
+                    .contains("Commit: " + sha.substring(0, 7))
+                    .contains("change-" + gid + ".txt +1 -0")
+                    .contains("Pull request: https://git.example/acme/demo/pull/" + branch.substring("aegis/".length()));
+            assertThat(query("SELECT string_agg(event_type, ',' ORDER BY e.id) FROM agent_events e JOIN task_executions x "
+                    + "ON x.id = e.execution_id WHERE x.task_id = " + t[0]))
+                    .contains("worktree_ready,process_started").contains("committed,pushed,pull_request");
+        }
+        System.out.println("Sample answer comment:\n" + answer(String.valueOf(tasks.get(0)[1]), 1));
+
+        // A follow-up: the person comments; the run resumes the recorded session in the same worktree.
+        long[] first = tasks.get(0);
+        String gid = String.valueOf(first[1]);
+        Map<String, Object> c = person.comment(gid, "Please also add a note", human);
+        try (Connection conn = schema.connect()) {
+            Mirror.comment(conn, first[0], (String) c.get("gid"), human, "Please also add a note");
+        }
+        app.context().getEventPublisher(TaskSignal.class).publishEvent(
+                new TaskSignal.PersonCommented(first[0], gid, (String) c.get("gid"), human));
+        await("the follow-up's answer", Duration.ofSeconds(60), () -> finished(first[0], 2));
+        String followUp = answer(gid, 2);
+        assertThat(followUp).contains("Resumed sess-" + gid + " in "
+                + dir.resolve("workspaces").resolve(project).resolve(gid));
+        String branch = query("SELECT branch FROM workspaces WHERE task_id = " + first[0]);
+        assertThat(git(origin, "rev-list", "--count", "main.." + branch)).isEqualTo("2");
+        assertThat(git(origin, "show", branch + ":followup.txt")).isEqualTo("resumed sess-" + gid);
+        assertThat(followUp).contains("followup.txt +1 -0").doesNotContain("change-" + gid);
+        assertThat(query("SELECT count(*) FROM workspaces WHERE lock_token IS NOT NULL")).as("locks released")
+                .isEqualTo("0");
+    }
+
+    @Test
+    void aSandboxedAgentReadsNoSecretAndWritesOnlyInItsWorktree() throws Exception {
+        Path probe = GitFixtures.script(dir, "probe.sh", """
+                cat > /dev/null
+                {
+                  cat /proc/*/environ 2>/dev/null | tr '\\0' '\\n'
+                  cat /proc/$PPID/environ 2>/dev/null | tr '\\0' '\\n'
+                  cat /proc/1/environ 2>/dev/null | tr '\\0' '\\n'
+                  cat "%1$s" 2>/dev/null
+                  env
+                } > seen.txt
+                touch "%2$s/escaped-root" 2>/dev/null && echo "WROTE:%2$s"
+                touch "%3$s/escaped-workspaces" 2>/dev/null && echo "WROTE:%3$s"
+                touch /tmp/aegis-sandbox-private-5f1e && echo "TMP-OK"
+                ls -A "%3$s" 2>/dev/null | grep -vx "$(basename "$PWD")" | grep -q . && echo "SAW-OTHER-WORKSPACES"
+                cat "%3$s/decoy/secret.txt" 2>/dev/null && echo "SAW-OTHER-WORKSPACES"
+                echo hello > mine.txt && echo "WORKTREE-OK"
+                """.formatted(dir.resolve("aegis.yaml"), dir, dir.resolve("workspaces").resolve(project)));
+        // Another task's worktree, as it would be on disk: the probe must not see it.
+        Files.createDirectories(dir.resolve("workspaces").resolve(project).resolve("decoy"));
+        Files.writeString(dir.resolve("workspaces").resolve(project).resolve("decoy/secret.txt"), "other task");
+        long[] t;
+        try (TestApp app = start(Map.of("agent", "command", "repo", origin.toString(), "on_done", "section:Review"),
+                Map.of("argv", List.of(probe.toString()), "timeout", "30s"))) {
+            t = assign(app, "Probe the sandbox");
+            long taskId = t[0];
+            await("the probe's answer", Duration.ofSeconds(60), () -> finished(taskId, 1));
+        }
+        String body = answer(String.valueOf(t[1]), 1);
+        assertThat(body).contains("WORKTREE-OK").contains("TMP-OK")
+                .doesNotContain("WROTE:").doesNotContain("SAW-OTHER-WORKSPACES");
+        assertThat(Files.exists(dir.resolve("escaped-root"))).isFalse();
+        assertThat(Files.exists(Path.of("/tmp/aegis-sandbox-private-5f1e"))).as("the sandbox's /tmp is its own").isFalse();
+        Path worktree = dir.resolve("workspaces").resolve(project).resolve(String.valueOf(t[1]));
+        String seen = Files.readString(worktree.resolve("seen.txt"));
+        assertThat(seen).as("what the agent could read").isNotBlank()
+                .doesNotContain(CANARY_ENV).doesNotContain(CANARY_FILE);
+        if (schema.database().password() != null) {
+            assertThat(seen).as("the database password").doesNotContain(schema.database().password());
+        }
+        assertThat(seen).contains("PATH=");
+    }
+}
