@@ -31,7 +31,7 @@ class TableOwnershipTest {
             Map.entry("agent_events", "dispatch"),
             Map.entry("prompt_templates", "agent"),
             Map.entry("api_keys", "status"), Map.entry("system_state", "status"),
-            Map.entry("task_executions_archive", "jobs"), Map.entry("agent_event_daily_counts", "jobs"));
+            Map.entry("task_executions_archive", "dispatch"), Map.entry("agent_event_daily_counts", "dispatch"));
 
     /** Retention's writes outside its own tables: "verb table". */
     private static final Set<String> RETENTION = Set.of("DELETE FROM agent_events", "DELETE FROM tasks",

@@ -3,6 +3,8 @@ package aegis.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import aegis.db.Jdbc;
+import aegis.dispatch.EventRetention;
+import aegis.dispatch.ExecutionRetention;
 import aegis.status.Instance;
 import aegis.metrics.Metrics;
 import aegis.status.SystemStateRefresh;
@@ -51,8 +53,9 @@ class ArchiverTest {
     }
 
     private Archiver archiver(int batch) {
-        return new Archiver(jdbc, new RetentionPolicy(90, 30, 7, 365, batch, Duration.ofMinutes(1)),
-                new Metrics(registry), List.of(new InboxStore(jdbc), new TaskRetention(jdbc)));
+        return new Archiver(new RetentionPolicy(90, 30, 7, 365, batch, Duration.ofMinutes(1)), new Metrics(registry),
+                List.of(new EventRetention(jdbc), new ExecutionRetention(jdbc), new InboxStore(jdbc),
+                        new TaskRetention(jdbc)));
     }
 
     @BeforeEach
@@ -262,27 +265,46 @@ class ArchiverTest {
     @Test
     void aTableRetainedByItsOwnerCannotBeLeftOut() {
         RetentionPolicy inboxKept = new RetentionPolicy(90, 30, 7, 365, 10, Duration.ofMinutes(1));
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Archiver(jdbc, inboxKept, new Metrics(registry),
-                List.of(new TaskRetention(jdbc)))).hasMessageContaining("retention of inbox needs its table's owner");
-        RetentionPolicy inboxForEver = new RetentionPolicy(90, 30, 0, 0, 10, Duration.ofMinutes(1));
-        assertThat(new Archiver(jdbc, inboxForEver, new Metrics(registry), List.of()).preview().rows())
-                .containsEntry(Archiver.Category.INBOX, 0L).containsEntry(Archiver.Category.TASKS, 0L);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Archiver(inboxKept, new Metrics(registry),
+                List.of(new EventRetention(jdbc), new ExecutionRetention(jdbc), new TaskRetention(jdbc))))
+                .hasMessageContaining("retention of inbox needs its table's owner");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Archiver(inboxKept, new Metrics(registry),
+                List.of(new EventRetention(jdbc), new InboxStore(jdbc), new TaskRetention(jdbc))))
+                .hasMessageContaining("retention of executions needs its table's owner");
+        RetentionPolicy allForEver = new RetentionPolicy(0, 0, 0, 0, 10, Duration.ofMinutes(1));
+        assertThat(new Archiver(allForEver, new Metrics(registry), List.of()).preview().rows())
+                .containsEntry(Archiver.Category.INBOX, 0L).containsEntry(Archiver.Category.TASKS, 0L)
+                .containsEntry(Archiver.Category.EXECUTIONS, 0L).containsEntry(Archiver.Category.AGENT_EVENTS, 0L);
     }
 
     @Test
-    void theDaemonsArchiverReachesTheInboxAndTheTasksThroughTheirOwners() {
+    void theDaemonsArchiverReachesEveryTableThroughItsOwner() {
         try (TestApp app = TestApp.start(TestApp.config(schema.database(), URI.create("http://127.0.0.1:1")),
                 Map.of("aegis.sync.enabled", false, "aegis.webhooks.enabled", false, "aegis.jobs.enabled", false,
                         "aegis.dispatch.enabled", false))) {
             assertThat(app.context().getBean(Archiver.class).preview().rows())
+                    .containsEntry(Archiver.Category.AGENT_EVENTS, 6L).containsEntry(Archiver.Category.EXECUTIONS, 9L)
                     .containsEntry(Archiver.Category.INBOX, 3L).containsEntry(Archiver.Category.TASKS, 1L);
         }
     }
 
     @Test
     void archiveHasEveryColumnOfTheLiveTable() {
-        List<String> live = archiver(1).executionColumns();
+        List<String> live = new ExecutionRetention(jdbc).executionColumns();
         assertThat(live).contains("\"id\"", "\"cost_usd\"", "\"finished_at\"");
+    }
+
+    @Test
+    void aLiveColumnTheArchiveLacksStopsArchivalBeforeAnyRowMoves() throws Exception {
+        sql("ALTER TABLE task_executions ADD COLUMN drifted text");
+        try {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> archiver(3).run())
+                    .hasMessageContaining("task_executions_archive lacks column(s) [\"drifted\"]");
+            assertThat(count("task_executions_archive")).isZero();
+            assertThat(count("task_executions")).isEqualTo(14);
+        } finally {
+            sql("ALTER TABLE task_executions DROP COLUMN drifted");
+        }
     }
 
     private static void sql(String sql) throws Exception {
