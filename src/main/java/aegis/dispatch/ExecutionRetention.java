@@ -11,7 +11,8 @@ import java.util.List;
 
 /**
  * Retention of finished executions: each batch moves them to task_executions_archive, every
- * column intact, and adds them to the archive's totals, in one statement.
+ * column intact, and adds them to the archive's totals (the one row of
+ * execution_archive_totals), in one statement.
  */
 @Singleton
 public class ExecutionRetention implements RetainedTable {
@@ -62,9 +63,9 @@ public class ExecutionRetention implements RetainedTable {
                 kept AS (
                   INSERT INTO task_executions_archive (%s) SELECT %s FROM moved),
                 totalled AS (
-                  UPDATE system_state
-                     SET archived_executions = archived_executions + (SELECT count(*) FROM moved),
-                         archived_cost_usd = archived_cost_usd + (SELECT coalesce(sum(cost_usd), 0) FROM moved)
+                  UPDATE execution_archive_totals
+                     SET executions = executions + (SELECT count(*) FROM moved),
+                         cost_usd = cost_usd + (SELECT coalesce(sum(cost_usd), 0) FROM moved)
                    WHERE id = 1 AND EXISTS (SELECT 1 FROM moved))
                 SELECT count(*) FROM moved""".formatted(OLD_EXECUTIONS, cols, cols, cols), days, limit);
     }
