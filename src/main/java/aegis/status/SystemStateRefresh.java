@@ -10,8 +10,9 @@ import java.time.Duration;
 /**
  * Keeps the one system_state row current ({@code AEGIS_SCHEDULE_SYSTEM_STATE}, every 30 s by
  * default): the node that refreshes it, its pid and start, the latest syncs, totals over live
- * and archived executions, and the agents that are up. Sync may also write the last-sync
- * columns directly; the refresh only ever moves them forward.
+ * and archived executions, and the agents that are up. The latest syncs are the owners' own
+ * records (projects' last full sync and events poll, subscriptions' last delivery), which
+ * the refresh copies forward, never back.
  *
  * <p>The archive's part of the totals is the one dispatch's archival keeps in
  * execution_archive_totals, in the statement that moves the rows. The live count and that row
