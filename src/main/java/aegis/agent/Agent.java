@@ -24,6 +24,14 @@ public interface Agent {
         return Duration.ZERO;
     }
 
+    /**
+     * How long an interrupted run is let stop by itself before it is forced (a command agent's
+     * {@code kill_grace}): it must end before a lost lease can be taken over.
+     */
+    default Duration stopGrace() {
+        return Duration.ZERO;
+    }
+
     /** Whether this kind works on code: then it runs in the task's own git worktree, when the project has one. */
     default boolean worksInRepository() {
         return false;

@@ -90,7 +90,12 @@ public final class CommandAgent implements Agent {
     /** SIGTERM, the grace period, then SIGKILL until the group is gone (and a second to spare). */
     @Override
     public Duration stopWithin() {
-        return config.map(c -> c.killGrace().plus(ProcessGroup.HARD_KILL_WAIT).plusSeconds(1)).orElse(Duration.ZERO);
+        return stopGrace().plus(ProcessGroup.HARD_KILL_WAIT).plusSeconds(1);
+    }
+
+    @Override
+    public Duration stopGrace() {
+        return config.map(AgentsConfig.Command::killGrace).orElse(Duration.ZERO);
     }
 
     public boolean configured() {

@@ -2,6 +2,8 @@ package aegis.cli;
 
 import aegis.config.Settings;
 import aegis.db.Jdbc;
+import aegis.dispatch.EventRetention;
+import aegis.dispatch.ExecutionRetention;
 import aegis.jobs.Archiver;
 import aegis.jobs.RetentionPolicy;
 import aegis.metrics.Metrics;
@@ -29,8 +31,8 @@ final class ArchiveCommand implements Callable<Integer> {
     public Integer call() {
         RetentionPolicy policy = RetentionPolicy.from(settings);
         Jdbc jdbc = DirectDatabase.open(settings);
-        Archiver archiver = new Archiver(jdbc, policy, Metrics.standalone(),
-                List.of(new InboxStore(jdbc), new TaskRetention(jdbc)));
+        Archiver archiver = new Archiver(policy, Metrics.standalone(), List.of(new EventRetention(jdbc),
+                new ExecutionRetention(jdbc), new InboxStore(jdbc), new TaskRetention(jdbc)));
         Archiver.Report r = dryRun ? archiver.preview() : archiver.run();
         System.out.println(dryRun ? "Dry run: nothing changed. Would handle now:" : "Retention done:");
         for (Map.Entry<Archiver.Category, Long> e : r.rows().entrySet()) {

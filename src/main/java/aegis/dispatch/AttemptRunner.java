@@ -71,17 +71,16 @@ final class AttemptRunner {
 
     /**
      * A run whose lease was lost is stopped {@code renewEvery} before that lease can be taken
-     * over (see {@link LeaseKeeper}); an agent that takes longer to stop could still be at work
-     * when another instance starts the task. Refused at start, naming the setting.
+     * over (see {@link LeaseKeeper}); an agent let run longer than that once interrupted could
+     * still be at work when another instance starts the task. Refused at start, naming the setting.
      */
     void checkStopsWithin(Duration renewEvery) {
         agents.forEach((kind, agent) -> {
-            if (agent.stopWithin().compareTo(renewEvery) >= 0) {
-                throw new ConfigException("agents." + kind + ".kill_grace", "lets an interrupted " + kind
-                        + " agent take up to " + agent.stopWithin().toSeconds() + " s to stop (for a command agent:"
-                        + " kill_grace, then up to 5 s of SIGKILL), which must be shorter than the lease renewal interval ("
-                        + renewEvery.toSeconds() + " s, AEGIS_DISPATCH_RENEW_SECONDS): shorten kill_grace or "
-                        + "lengthen AEGIS_DISPATCH_LEASE_SECONDS");
+            if (agent.stopGrace().compareTo(renewEvery) >= 0) {
+                throw new ConfigException("agents." + kind + ".kill_grace", "is " + agent.stopGrace().toMillis()
+                        + " ms, which must be shorter than the lease renewal interval (" + renewEvery.toSeconds()
+                        + " s, AEGIS_DISPATCH_RENEW_SECONDS): an agent stopped for a lost lease must be gone before "
+                        + "that lease can be taken over; shorten kill_grace or lengthen AEGIS_DISPATCH_LEASE_SECONDS");
             }
         });
     }

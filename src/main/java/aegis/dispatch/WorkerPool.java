@@ -29,6 +29,9 @@ import org.slf4j.LoggerFactory;
  * backstop poll passes); each worker then runs its execution ({@link AttemptRunner}, which
  * ends it through the {@link Finisher}) and goes on with the next one its ending claimed.
  * The {@link LeaseKeeper} keeps the leases of what runs.
+ *
+ * <p>A little over 300 lines on purpose: the slots, their claims and the pool's start and stop
+ * all change the free slots and the running count, which stay consistent only with one owner.
  */
 public final class WorkerPool implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerPool.class);

@@ -10,13 +10,14 @@ import java.time.Duration;
 /**
  * Keeps the one system_state row current ({@code AEGIS_SCHEDULE_SYSTEM_STATE}, every 30 s by
  * default): the node that refreshes it, its pid and start, the latest syncs, totals over live
- * and archived executions, and the agents that are up. Sync may also write the last-sync
- * columns directly; the refresh only ever moves them forward.
+ * and archived executions, and the agents that are up. The latest syncs are the owners' own
+ * records (projects' last full sync and events poll, subscriptions' last delivery), which
+ * the refresh copies forward, never back.
  *
- * <p>The archive's part of the totals is the one the archiver keeps in system_state as it moves
- * rows. It is read by subquery, not as the row's column: the statement's one snapshot then sees
- * a batch either still live or already archived, where the row re-read after waiting on an
- * archiver's lock would count it twice.
+ * <p>The archive's part of the totals is the one dispatch's archival keeps in
+ * execution_archive_totals, in the statement that moves the rows. The live count and that row
+ * are read in this statement's one snapshot, so a batch is counted either still live or
+ * already archived, never both or neither.
  */
 @Singleton
 public final class SystemStateRefresh implements PeriodicTask {
@@ -51,9 +52,9 @@ public final class SystemStateRefresh implements PeriodicTask {
                       last_webhook_at = GREATEST(last_webhook_at,
                                                  (SELECT max(last_delivery_at) FROM webhook_subscriptions)),
                       total_executions = (SELECT count(*) FROM task_executions)
-                                         + (SELECT archived_executions FROM system_state WHERE id = 1),
+                                         + (SELECT executions FROM execution_archive_totals WHERE id = 1),
                       total_cost_usd = (SELECT coalesce(sum(cost_usd), 0) FROM task_executions)
-                                       + (SELECT archived_cost_usd FROM system_state WHERE id = 1),
+                                       + (SELECT cost_usd FROM execution_archive_totals WHERE id = 1),
                       active_agents = (SELECT count(*) FROM agents WHERE status IN ('idle', 'busy'))
                     WHERE id = 1""")) {
                 ps.setString(1, instance.id());

@@ -58,7 +58,7 @@ public class FullSync {
 
     /**
      * Makes a running sync return at its next page or task thread, writing what it has and
-     * neither sweeping nor recording a completed sync (its listing is partial).
+     * neither sweeping nor marking the project synced (its listing is partial).
      */
     @PreDestroy
     public void stop() {
@@ -123,9 +123,6 @@ public class FullSync {
         }
         if (onlyProject.isPresent() && done.isEmpty() && failed.isEmpty()) {
             throw new IllegalArgumentException("project " + onlyProject.get() + " is not tracked");
-        }
-        if (failed.isEmpty() && onlyProject.isEmpty()) {
-            projects.fullSyncDone();
         }
         metrics.fullSync(Duration.ofNanos(System.nanoTime() - start));
         return new Result(done, failed);

@@ -13,7 +13,10 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 
-/** SQL of the projects table and of system_state's sync fields. */
+/**
+ * SQL of the projects table. Each project's last full sync and events poll are recorded here;
+ * the status package derives the latest of each from them.
+ */
 @Singleton
 public class ProjectRepository implements TrackedProjects {
     private final Jdbc jdbc;
@@ -143,19 +146,6 @@ public class ProjectRepository implements TrackedProjects {
                     + "last_events_at = now() WHERE id = ?")) {
                 ps.setString(1, syncToken);
                 ps.setLong(2, projectId);
-                ps.executeUpdate();
-            }
-            try (PreparedStatement ps = c.prepareStatement(
-                    "UPDATE system_state SET last_events_poll_at = now() WHERE id = 1")) {
-                return ps.executeUpdate();
-            }
-        });
-    }
-
-    public void fullSyncDone() {
-        jdbc.withConnection(c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "UPDATE system_state SET last_full_sync_at = now() WHERE id = 1")) {
                 return ps.executeUpdate();
             }
         });

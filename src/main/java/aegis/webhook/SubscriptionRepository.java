@@ -136,14 +136,7 @@ public class SubscriptionRepository {
                     + "  WHERE w.subscription_id = s2.id) AS last FROM webhook_subscriptions s2 "
                     + "  WHERE s2.status <> 'deleted') d "
                     + "WHERE s.id = d.id AND d.last IS NOT NULL AND s.last_delivery_at IS DISTINCT FROM d.last")) {
-                int n = ps.executeUpdate();
-                try (PreparedStatement st = c.prepareStatement("UPDATE system_state SET last_webhook_at = "
-                        + "(SELECT max(last_delivery_at) FROM webhook_subscriptions) "
-                        + "WHERE id = 1 AND EXISTS (SELECT 1 FROM webhook_subscriptions "
-                        + "WHERE last_delivery_at IS NOT NULL)")) {
-                    st.executeUpdate();
-                }
-                return n;
+                return ps.executeUpdate();
             }
         });
     }

@@ -83,13 +83,23 @@ class OpsCommandsTest {
     void archiveDryRunChangesNothing() throws Exception {
         try (Connection c = schema.connect(); Statement st = c.createStatement()) {
             st.execute("INSERT INTO webhooks (payload, status, processed_at) VALUES ('{}', 'processed', now() - interval '30 days')");
+            // An old execution of a completed task, and an old event: dispatch's tables, reached through dispatch.
+            st.execute("INSERT INTO projects (asana_gid) VALUES ('p-archive')");
+            st.execute("INSERT INTO tasks (asana_gid, project_id, completed) "
+                    + "SELECT 't-archive', id, true FROM projects WHERE asana_gid = 'p-archive'");
+            st.execute("INSERT INTO task_executions (task_id, status, outcome, finished_at) "
+                    + "SELECT id, 'completed', 'done', now() - interval '100 days' FROM tasks WHERE asana_gid = 't-archive'");
+            st.execute("INSERT INTO agent_events (event_type, created_at) VALUES ('started', now() - interval '40 days')");
         }
         Run dry = run("archive", "--dry-run");
         assertThat(dry.code()).isZero();
-        assertThat(dry.out()).contains("Dry run").containsPattern("inbox\\s+1\\s");
+        assertThat(dry.out()).contains("Dry run").containsPattern("inbox\\s+1\\s")
+                .containsPattern("executions\\s+1\\s").containsPattern("agent_events\\s+1\\s");
         Run real = run("archive");
         assertThat(real.code()).isZero();
-        assertThat(real.out()).containsPattern("inbox\\s+1\\s");
-        assertThat(run("archive", "--dry-run").out()).containsPattern("inbox\\s+0\\s");
+        assertThat(real.out()).containsPattern("inbox\\s+1\\s").containsPattern("executions\\s+1\\s")
+                .containsPattern("agent_events\\s+1\\s");
+        assertThat(run("archive", "--dry-run").out()).containsPattern("inbox\\s+0\\s")
+                .containsPattern("executions\\s+0\\s").containsPattern("agent_events\\s+0\\s");
     }
 }

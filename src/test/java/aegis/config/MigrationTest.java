@@ -56,7 +56,8 @@ class MigrationTest {
                     + "WHERE table_schema = ? AND table_type = 'BASE TABLE'", schema.name());
             assertThat(tables).contains("projects", "tasks", "task_executions", "agents",
                     "agent_events", "comments", "prompt_templates", "system_state", "webhooks",
-                    "webhook_subscriptions", "api_keys");
+                    "webhook_subscriptions", "api_keys", "task_executions_archive", "agent_event_daily_counts",
+                    "execution_archive_totals");
         }
     }
 
@@ -83,6 +84,8 @@ class MigrationTest {
         expected.put("webhook_subscriptions.secret_encrypted", "bytea");
         expected.put("api_keys.key_hash", "text");
         expected.put("api_keys.last_used_at", "timestamp with time zone");
+        expected.put("execution_archive_totals.executions", "bigint");
+        expected.put("execution_archive_totals.cost_usd", "numeric");
         try (Connection c = schema.connect();
              PreparedStatement ps = c.prepareStatement("SELECT table_name || '.' || column_name, data_type, "
                      + "column_default FROM information_schema.columns WHERE table_schema = ?")) {
@@ -98,6 +101,8 @@ class MigrationTest {
             expected.forEach((col, type) -> assertThat(actual.get(col)).as(col).isEqualTo(type));
             // Renamed or dropped in V55: nothing may still use them.
             assertThat(actual).doesNotContainKeys("webhooks.body", "projects.metadata", "system_state.data");
+            // Moved in V56 to execution_archive_totals.
+            assertThat(actual).doesNotContainKeys("system_state.archived_executions", "system_state.archived_cost_usd");
             assertThat(defaults.get("tasks.assigned_to_aegis")).isEqualTo("false");
             // No timestamp without time zone anywhere; every JSONB column has a default.
             actual.forEach((col, type) -> {
@@ -242,6 +247,32 @@ class MigrationTest {
                           FROM tasks t LEFT JOIN tasks p ON p.id = t.parent_task_id ORDER BY t.asana_gid"""))
                         .containsExactly("child->parent:false", "orphan->-:false", "parent->-:false");
                 assertThat(strings(c, "SELECT payload::text FROM webhooks")).containsExactly("{\"events\": []}");
+            }
+        } finally {
+            old.drop();
+        }
+    }
+
+    @Test
+    void v56CarriesTheArchiveTotalsOverFromSystemState() throws Exception {
+        TestDatabase.Schema old = TestDatabase.schemaAt("migration55", "55");
+        try {
+            try (Connection c = old.connect(); Statement st = c.createStatement()) {
+                st.execute("UPDATE system_state SET archived_executions = 1234567, archived_cost_usd = 89.012345 "
+                        + "WHERE id = 1");
+            }
+            Migrator.migrate(old.server(), old.name());
+            try (Connection c = old.connect(); Statement st = c.createStatement()) {
+                assertThat(strings(c, "SELECT id || ':' || executions || ':' || cost_usd FROM execution_archive_totals"))
+                        .containsExactly("1:1234567:89.012345");
+                assertThat(strings(c, """
+                        SELECT column_name FROM information_schema.columns
+                         WHERE table_schema = current_schema() AND table_name = 'system_state'
+                           AND column_name LIKE 'archived%'""")).isEmpty();
+                assertThatThrownBy(() -> st.execute("DELETE FROM execution_archive_totals"))
+                        .hasMessageContaining("exactly one row");
+                assertThatThrownBy(() -> st.execute("INSERT INTO execution_archive_totals (id) VALUES (2)"))
+                        .hasMessageContaining("check constraint");
             }
         } finally {
             old.drop();

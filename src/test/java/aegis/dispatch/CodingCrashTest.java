@@ -70,6 +70,7 @@ class CodingCrashTest {
                   command:
                     argv: [%s]
                     timeout: 60s
+                    kill_grace: 500ms
                 """.formatted(projects().get(0), origin, agent));
     }
 

@@ -147,7 +147,8 @@ class CodingWorkEndToEndTest {
                 "on_done", "section:Review", "pr_command", List.of(prScript.toString(), "{branch}", "{base}", "{title}")),
                 Map.of("argv", List.of(agentScript.toString()),
                         "resume_argv", List.of(agentScript.toString(), "--resume", "{session_id}"),
-                        "git_author", "Aegis Test <aegis@example.com>", "timeout", "30s", "sandbox_network", false))) {
+                        "git_author", "Aegis Test <aegis@example.com>", "timeout", "30s", "sandbox_network", false,
+                        "kill_grace", "1s"))) {
             threeTasksAndAFollowUp(app);
         }
     }
@@ -225,7 +226,7 @@ class CodingWorkEndToEndTest {
         Files.writeString(dir.resolve("workspaces").resolve(project).resolve("decoy/secret.txt"), "other task");
         long[] t;
         try (TestApp app = start(Map.of("agent", "command", "repo", origin.toString(), "on_done", "section:Review"),
-                Map.of("argv", List.of(probe.toString()), "timeout", "30s"))) {
+                Map.of("argv", List.of(probe.toString()), "timeout", "30s", "kill_grace", "1s"))) {
             t = assign(app, "Probe the sandbox");
             long taskId = t[0];
             await("the probe's answer", Duration.ofSeconds(60), () -> finished(taskId, 1));

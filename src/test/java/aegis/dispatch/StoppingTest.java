@@ -70,6 +70,11 @@ class StoppingTest {
         }
 
         @Override
+        public Duration stopGrace() {
+            return stopping;
+        }
+
+        @Override
         public AgentOutcome run(AgentRequest request, AgentContext context) throws InterruptedException {
             try {
                 Thread.sleep(work.toMillis());
@@ -145,7 +150,7 @@ class StoppingTest {
 
     @Test
     void anAgentSlowerToStopThanTheRenewalIntervalIsRefusedAtStart() {
-        SlowToStop agent = new SlowToStop(Duration.ofMinutes(1), Duration.ofSeconds(9));
+        SlowToStop agent = new SlowToStop(Duration.ofMinutes(1), Duration.ofSeconds(10));
         assertThatThrownBy(() -> new PoolHarness(schema, settings(Duration.ofSeconds(30), Duration.ofSeconds(10), 5,
                 "refused"), Map.of(EchoAgent.KIND, agent), new PoolHarness.CountingReporter(),
                 new ConcurrentHashMap<>(), new SimpleMeterRegistry()))

@@ -3,6 +3,7 @@ package aegis.jobs;
 import aegis.config.AegisConfig;
 import aegis.db.Jdbc;
 import aegis.db.Migrator;
+import aegis.dispatch.ExecutionRetention;
 import aegis.config.Settings;
 import aegis.metrics.Metrics;
 import com.zaxxer.hikari.HikariConfig;
@@ -91,8 +92,8 @@ public final class ArchiveBench {
         Archiver.Report report;
         double seconds;
         try (HikariDataSource ds = new HikariDataSource(hc)) {
-            Archiver archiver = new Archiver(new Jdbc(ds), executionsOnly,
-                    Metrics.standalone(), List.of());
+            Archiver archiver = new Archiver(executionsOnly, Metrics.standalone(),
+                    List.of(new ExecutionRetention(new Jdbc(ds))));
             writer.start();
             Thread.sleep(500);
             long start = System.nanoTime();

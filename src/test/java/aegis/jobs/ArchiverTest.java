@@ -2,9 +2,15 @@ package aegis.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import aegis.config.Settings;
 import aegis.db.Jdbc;
+import aegis.dispatch.EventRetention;
+import aegis.dispatch.ExecutionRetention;
 import aegis.status.Instance;
 import aegis.metrics.Metrics;
+import aegis.status.Status;
+import aegis.status.StatusReader;
+import aegis.status.StatusSettings;
 import aegis.status.SystemStateRefresh;
 import aegis.sync.TaskRetention;
 import aegis.testing.TestApp;
@@ -19,10 +25,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -50,8 +59,9 @@ class ArchiverTest {
     }
 
     private Archiver archiver(int batch) {
-        return new Archiver(jdbc, new RetentionPolicy(90, 30, 7, 365, batch, Duration.ofMinutes(1)),
-                new Metrics(registry), List.of(new InboxStore(jdbc), new TaskRetention(jdbc)));
+        return new Archiver(new RetentionPolicy(90, 30, 7, 365, batch, Duration.ofMinutes(1)), new Metrics(registry),
+                List.of(new EventRetention(jdbc), new ExecutionRetention(jdbc), new InboxStore(jdbc),
+                        new TaskRetention(jdbc)));
     }
 
     @BeforeEach
@@ -59,8 +69,8 @@ class ArchiverTest {
         sql("""
             TRUNCATE projects, tasks, task_executions, task_executions_archive, agents, agent_events,
                      agent_event_daily_counts, webhooks CASCADE;
-            UPDATE system_state SET archived_executions = 0, archived_cost_usd = 0, total_executions = 0,
-                                    total_cost_usd = 0 WHERE id = 1;
+            UPDATE execution_archive_totals SET executions = 0, cost_usd = 0 WHERE id = 1;
+            UPDATE system_state SET total_executions = 0, total_cost_usd = 0 WHERE id = 1;
             INSERT INTO projects (asana_gid, name) VALUES ('p1', 'P');
             INSERT INTO agents (name, agent_type) VALUES ('a1', 'command'), ('a2', 'command');
             -- tasks: 1 open; 2 completed and untouched for 400 days; 3 completed recently; 4 completed, old, but modified lately
@@ -204,17 +214,59 @@ class ArchiverTest {
                 .containsExactly("14:5.000000");
 
         archiver(4).run();
-        assertThat(rows("SELECT archived_executions || ':' || archived_cost_usd FROM system_state"))
+        assertThat(rows("SELECT executions || ':' || cost_usd FROM execution_archive_totals"))
                 .as("the move keeps the archive's totals").containsExactly("9:4.500000");
         refresh.run();
         assertThat(rows("SELECT total_executions || ':' || total_cost_usd FROM system_state"))
                 .containsExactly("14:5.000000");
 
-        // The refresh takes the archive's part from system_state: rows it would have counted change nothing.
+        // The refresh takes the archive's part from its totals: rows it would have counted change nothing.
         sql("DELETE FROM task_executions_archive");
         refresh.run();
         assertThat(rows("SELECT total_executions || ':' || total_cost_usd FROM system_state"))
                 .containsExactly("14:5.000000");
+    }
+
+    /**
+     * What /status shows (the refreshed row, read by StatusReader) stays exact while a run moves
+     * executions one batch at a time: a refresh between, or during, any two batches sees each
+     * execution once, live or archived.
+     */
+    @Test
+    void statusTotalsStayExactWhileARunMovesExecutions() throws Exception {
+        SystemStateRefresh refresh = new SystemStateRefresh(jdbc, new Instance("test-node", 1, Instant.now()));
+        StatusReader status = new StatusReader(jdbc, StatusSettings.from(Settings.of(Map.of())), new InboxStore(jdbc));
+        refresh.run();
+        Status.Orchestrator before = status.read(null).orchestrator();
+        assertThat(before.totalExecutions() + ":" + before.totalCostUsd()).isEqualTo("14:5.000000");
+
+        Set<String> seen = ConcurrentHashMap.newKeySet();
+        AtomicBoolean done = new AtomicBoolean();
+        ExecutorService refreshes = Executors.newSingleThreadExecutor();
+        Future<Integer> refreshing = refreshes.submit(() -> {
+            int n = 0;
+            while (!done.get() || n == 0) {
+                refresh.run();
+                Status.Orchestrator o = status.read(null).orchestrator();
+                seen.add(o.totalExecutions() + ":" + o.totalCostUsd());
+                n++;
+            }
+            return n;
+        });
+        try {
+            Archiver.Report r = archiver(1).run();
+            assertThat(r.rows()).containsEntry(Archiver.Category.EXECUTIONS, 9L);
+        } finally {
+            done.set(true);
+            assertThat(refreshing.get(20, TimeUnit.SECONDS)).isPositive();
+            refreshes.shutdownNow();
+        }
+        assertThat(seen).as("totals seen by refreshes during the run").containsExactly("14:5.000000");
+
+        refresh.run();
+        Status.Orchestrator after = status.read(null).orchestrator();
+        assertThat(after.totalExecutions() + ":" + after.totalCostUsd()).isEqualTo("14:5.000000");
+        assertThat(count("task_executions_archive")).isEqualTo(9);
     }
 
     @Test
@@ -224,9 +276,9 @@ class ArchiverTest {
         ExecutorService runs = Executors.newSingleThreadExecutor();
         try (Connection holder = schema.connect(); Statement st = holder.createStatement()) {
             holder.setAutoCommit(false);
-            // An executions batch adds to system_state's archive totals: holding that row holds
-            // the first executions batch half way, after the events batches are done.
-            st.execute("SELECT 1 FROM system_state WHERE id = 1 FOR UPDATE");
+            // An executions batch adds to the archive's totals: holding their row holds the first
+            // executions batch half way, after the events batches are done.
+            st.execute("SELECT 1 FROM execution_archive_totals WHERE id = 1 FOR UPDATE");
             long holderPid;
             try (ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
                 rs.next();
@@ -235,7 +287,8 @@ class ArchiverTest {
             Future<Archiver.Report> run = runs.submit(a::run);
             long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
             while (longOf("SELECT count(*) FROM pg_stat_activity WHERE " + holderPid + " = ANY(pg_blocking_pids(pid))") == 0) {
-                assertThat(System.nanoTime()).as("the executions batch waits on system_state").isLessThan(until);
+                assertThat(System.nanoTime()).as("the executions batch waits on the archive's totals")
+                        .isLessThan(until);
                 assertThat(run.isDone()).as("the run is still under way").isFalse();
                 Thread.sleep(20);
             }
@@ -253,7 +306,7 @@ class ArchiverTest {
             runs.shutdownNow();
         }
         assertThat(count("task_executions_archive")).isEqualTo(3);
-        assertThat(longOf("SELECT archived_executions FROM system_state")).isEqualTo(3);
+        assertThat(longOf("SELECT executions FROM execution_archive_totals")).isEqualTo(3);
         assertThat(a.run().total()).as("a stopping daemon starts no more batches").isZero();
         assertThat(count("task_executions_archive")).isEqualTo(3);
     }
@@ -261,27 +314,46 @@ class ArchiverTest {
     @Test
     void aTableRetainedByItsOwnerCannotBeLeftOut() {
         RetentionPolicy inboxKept = new RetentionPolicy(90, 30, 7, 365, 10, Duration.ofMinutes(1));
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Archiver(jdbc, inboxKept, new Metrics(registry),
-                List.of(new TaskRetention(jdbc)))).hasMessageContaining("retention of inbox needs its table's owner");
-        RetentionPolicy inboxForEver = new RetentionPolicy(90, 30, 0, 0, 10, Duration.ofMinutes(1));
-        assertThat(new Archiver(jdbc, inboxForEver, new Metrics(registry), List.of()).preview().rows())
-                .containsEntry(Archiver.Category.INBOX, 0L).containsEntry(Archiver.Category.TASKS, 0L);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Archiver(inboxKept, new Metrics(registry),
+                List.of(new EventRetention(jdbc), new ExecutionRetention(jdbc), new TaskRetention(jdbc))))
+                .hasMessageContaining("retention of inbox needs its table's owner");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Archiver(inboxKept, new Metrics(registry),
+                List.of(new EventRetention(jdbc), new InboxStore(jdbc), new TaskRetention(jdbc))))
+                .hasMessageContaining("retention of executions needs its table's owner");
+        RetentionPolicy allForEver = new RetentionPolicy(0, 0, 0, 0, 10, Duration.ofMinutes(1));
+        assertThat(new Archiver(allForEver, new Metrics(registry), List.of()).preview().rows())
+                .containsEntry(Archiver.Category.INBOX, 0L).containsEntry(Archiver.Category.TASKS, 0L)
+                .containsEntry(Archiver.Category.EXECUTIONS, 0L).containsEntry(Archiver.Category.AGENT_EVENTS, 0L);
     }
 
     @Test
-    void theDaemonsArchiverReachesTheInboxAndTheTasksThroughTheirOwners() {
+    void theDaemonsArchiverReachesEveryTableThroughItsOwner() {
         try (TestApp app = TestApp.start(TestApp.config(schema.database(), URI.create("http://127.0.0.1:1")),
                 Map.of("aegis.sync.enabled", false, "aegis.webhooks.enabled", false, "aegis.jobs.enabled", false,
                         "aegis.dispatch.enabled", false))) {
             assertThat(app.context().getBean(Archiver.class).preview().rows())
+                    .containsEntry(Archiver.Category.AGENT_EVENTS, 6L).containsEntry(Archiver.Category.EXECUTIONS, 9L)
                     .containsEntry(Archiver.Category.INBOX, 3L).containsEntry(Archiver.Category.TASKS, 1L);
         }
     }
 
     @Test
     void archiveHasEveryColumnOfTheLiveTable() {
-        List<String> live = archiver(1).executionColumns();
+        List<String> live = new ExecutionRetention(jdbc).executionColumns();
         assertThat(live).contains("\"id\"", "\"cost_usd\"", "\"finished_at\"");
+    }
+
+    @Test
+    void aLiveColumnTheArchiveLacksStopsArchivalBeforeAnyRowMoves() throws Exception {
+        sql("ALTER TABLE task_executions ADD COLUMN drifted text");
+        try {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> archiver(3).run())
+                    .hasMessageContaining("task_executions_archive lacks column(s) [\"drifted\"]");
+            assertThat(count("task_executions_archive")).isZero();
+            assertThat(count("task_executions")).isEqualTo(14);
+        } finally {
+            sql("ALTER TABLE task_executions DROP COLUMN drifted");
+        }
     }
 
     private static void sql(String sql) throws Exception {

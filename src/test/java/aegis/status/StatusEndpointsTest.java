@@ -60,6 +60,8 @@ class StatusEndpointsTest {
               ('00000000-0000-0000-0000-000000000001', 'p1', 'https://x/1', 'active', now() - interval '1 hour', now() - interval '2 days'),
               ('00000000-0000-0000-0000-000000000002', 'p2', 'https://x/2', 'active', now() - interval '20 hours', now() - interval '2 days'),
               ('00000000-0000-0000-0000-000000000003', 'p3', 'https://x/3', 'failed', NULL, now());
+            UPDATE webhook_subscriptions SET last_delivery_at = now() - interval '10 minutes'
+             WHERE id = '00000000-0000-0000-0000-000000000001';
             INSERT INTO webhooks (payload, status, received_at) VALUES ('{}', 'pending', now() - interval '42 seconds');
             -- a node of this cluster checked in just now, and one of some other Quartz scheduler
             INSERT INTO qrtz_scheduler_state (sched_name, instance_name, last_checkin_time, checkin_interval) VALUES
@@ -116,8 +118,14 @@ class StatusEndpointsTest {
         assertThat(s.path("webhooks").path("inbox").path("pending").asLong()).isEqualTo(1);
         assertThat(s.path("webhooks").path("inbox").path("oldest_pending_seconds").asLong()).isBetween(42L, 100L);
 
+        // The last syncs are derived from their owners' records: nothing else writes them.
         assertThat(java.time.Instant.parse(s.path("last_syncs").path("full_sync_at").asText()).toEpochMilli())
                 .isEqualTo(longOf("SELECT floor(extract(epoch FROM max(last_synced_at)) * 1000)::bigint FROM projects"));
+        assertThat(java.time.Instant.parse(s.path("last_syncs").path("events_poll_at").asText()).toEpochMilli())
+                .isEqualTo(longOf("SELECT floor(extract(epoch FROM max(last_events_at)) * 1000)::bigint FROM projects"));
+        assertThat(java.time.Instant.parse(s.path("last_syncs").path("webhook_at").asText()).toEpochMilli())
+                .isEqualTo(longOf("SELECT floor(extract(epoch FROM max(last_delivery_at)) * 1000)::bigint "
+                        + "FROM webhook_subscriptions"));
         assertThat(s.path("nodes")).hasSize(1);
         assertThat(s.path("nodes").get(0).path("instance").asText()).isEqualTo("node-a");
         assertThat(s.path("nodes").get(0).path("alive").asBoolean()).isTrue();

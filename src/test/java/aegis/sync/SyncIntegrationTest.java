@@ -16,10 +16,13 @@ import aegis.webhook.SecretBox;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -86,6 +89,15 @@ class SyncIntegrationTest {
         return (String) ts.get(10).get("gid");
     }
 
+    /** The last full sync as {@code aegis status} shows it: an ISO instant, or "-" for never. */
+    private static String lastFullSync(Settings s) {
+        Run status = cli(s, "status");
+        assertThat(status.exit()).as(status.out()).isZero();
+        Matcher m = Pattern.compile("Last syncs: +full (\\S+) ").matcher(status.out());
+        assertThat(m.find()).as(status.out()).isTrue();
+        return m.group(1);
+    }
+
     @Test
     void fullSyncMirrorsTheProjectsAndASecondRunChangesNothing() {
         String botTask = (String) sim.createTask(Map.of("project", world.projects().get(0), "name", "for the bot",
@@ -93,14 +105,16 @@ class SyncIntegrationTest {
         sim.createTask(Map.of("parent", botTask, "name", "a subtask"));
         sim.comment(botTask, "please look at this");
 
+        assertThat(lastFullSync(env(Optional.empty()))).as("status before any sync").isEqualTo("-");
         Run r = cli(env(Optional.empty()), "sync", "--once");
         assertThat(r.exit()).as(r.out()).isZero();
         assertThat(r.out()).contains("151 tasks listed", "1 subtasks");
         assertThat(MirrorCheck.differences(sim.dump(), schema, world.botUser())).isEmpty();
         assertThat(SimHarness.count(schema, "SELECT count(*) FROM tasks WHERE parent_gid = '" + botTask + "'"))
                 .isEqualTo(1);
-        assertThat(SimHarness.count(schema, "SELECT count(*) FROM system_state WHERE last_full_sync_at IS NOT NULL"))
-                .isEqualTo(1);
+        assertThat(Instant.parse(lastFullSync(env(Optional.empty()))).toEpochMilli()).as("status's last full sync")
+                .isEqualTo(SimHarness.count(schema,
+                        "SELECT floor(extract(epoch FROM max(last_synced_at)) * 1000)::bigint FROM projects"));
         assertThat(SimHarness.count(schema, "SELECT count(*) FROM projects WHERE last_synced_at IS NOT NULL "
                 + "AND events_sync_token IS NOT NULL AND name <> ''")).isEqualTo(2);
 
