@@ -141,7 +141,7 @@ class MetricsActivityTest {
     }
 
     private String metrics() throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(app.uri("/metrics")).build(),
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(app.adminUri("/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(200);
         return r.body();

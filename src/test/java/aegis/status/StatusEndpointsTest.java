@@ -145,6 +145,10 @@ class StatusEndpointsTest {
             HttpResponse<String> ok = get("/status", k.key());
             assertThat(ok.statusCode()).isEqualTo(200);
             assertThat(get("/", k.key()).statusCode()).isEqualTo(200);
+            HttpResponse<String> basic = http.send(HttpRequest.newBuilder(app.adminUri("/")).header("Authorization",
+                    "Basic " + java.util.Base64.getEncoder().encodeToString(("any:" + k.key()).getBytes())).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(basic.statusCode()).as("a browser sends the key as the Basic password").isEqualTo(200);
             assertThat(get("/health", null).statusCode()).as("/health stays open").isEqualTo(200);
             assertThat(get("/metrics", null).statusCode()).as("/metrics open by default").isEqualTo(200);
             assertThat(stringOf("SELECT last_used_at IS NOT NULL FROM api_keys WHERE name = 'ops-test'")).isEqualTo("t");
@@ -203,7 +207,8 @@ class StatusEndpointsTest {
     }
 
     private HttpResponse<String> get(String path, String key) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(app.uri(path));
+        // /health is the public listener's; everything else here the admin listener's
+        HttpRequest.Builder b = HttpRequest.newBuilder(path.equals("/health") ? app.uri(path) : app.adminUri(path));
         if (key != null) {
             b.header("Authorization", "Bearer " + key);
         }
