@@ -17,6 +17,7 @@ public final class ContextFactory {
 
     public static Map<String, Object> properties(AegisConfig config, Settings settings) {
         AegisConfig.Database db = config.database();
+        DatabasePool pool = DatabasePool.read(settings);
         AdminListener admin = AdminListener.read(settings, config.httpPort());
         Map<String, Object> p = new HashMap<>();
         p.put("datasources.default.url", db.url());
@@ -27,8 +28,9 @@ public final class ContextFactory {
             p.put("datasources.default.password", db.password());
         }
         p.put("datasources.default.driver-class-name", "org.postgresql.Driver");
-        p.put("datasources.default.maximum-pool-size", 20);
+        p.put("datasources.default.maximum-pool-size", pool.size());
         p.put("datasources.default.minimum-idle", 2);
+        p.put("datasources.default.connection-init-sql", pool.initSql());
         p.put("datasources.default.connection-timeout", 3000);
         p.put("datasources.default.validation-timeout", 1000);
         // Two listeners: the public one (every interface) serves the routes without a port, the
