@@ -62,7 +62,7 @@ class CrashRecoveryTest {
         env.put("AEGIS_ASANA_WORKSPACE", (String) world.get("workspace"));
         env.put("AEGIS_ASANA_PROJECTS", String.join(",", projects()));
         env.put("AEGIS_HTTP_PORT", "0");
-        env.put("AEGIS_ADMIN_PORT", String.valueOf(aegis.testing.TestApp.freePort()));
+        env.put("AEGIS_ADMIN_PORT", String.valueOf(aegis.testing.Eventually.freePort()));
         env.put("AEGIS_ECHO_DELAY_MS", "4000");
         env.put("AEGIS_DEFAULT_AGENT", "echo");
         env.put("AEGIS_DISPATCH_LEASE_SECONDS", "3");

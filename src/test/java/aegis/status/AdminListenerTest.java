@@ -63,11 +63,33 @@ class AdminListenerTest {
     }
 
     @Test
+    void theGaugesSnapshotIsRefreshedInTheBackground() throws Exception {
+        Map<String, Object> props = new java.util.HashMap<>(QUIET);
+        props.put("aegis.metrics.gauges-interval", "200ms");
+        try (TestApp app = TestApp.start(TestApp.config(schema.database(), URI.create("http://127.0.0.1:1")), props)) {
+            try (Connection c = schema.connect(); Statement st = c.createStatement()) {
+                st.execute("INSERT INTO projects (asana_gid, name) VALUES ('gp', 'G')");
+                st.execute("INSERT INTO tasks (asana_gid, project_id) SELECT 'gt', id FROM projects WHERE asana_gid = 'gp'");
+                st.execute("INSERT INTO task_executions (task_id, status) SELECT id, 'pending' FROM tasks WHERE asana_gid = 'gt'");
+            }
+            aegis.testing.Eventually.await("the pending gauge to show the new execution", java.time.Duration.ofSeconds(10),
+                    () -> {
+                        try {
+                            return get(app.adminUri("/metrics"), null).body()
+                                    .contains("aegis_dispatch_queue_depth{status=\"pending\"} 1.0");
+                        } catch (Exception e) {
+                            return false;
+                        }
+                    });
+        }
+    }
+
+    @Test
     void withoutAnyKeyOnlyThisMachineIsAnsweredThenAKeyOpensItToOthers() throws Exception {
         InetAddress here = nonLoopbackAddress().orElseGet(() -> fail("this test needs a non-loopback IPv4 address "
                 + "on this machine to connect from (any interface that is up, e.g. eth0); none was found"));
         Settings settings = Settings.of(Map.of(AdminListener.BIND, here.getHostAddress(),
-                AdminListener.PORT, String.valueOf(TestApp.freePort())));
+                AdminListener.PORT, String.valueOf(aegis.testing.Eventually.freePort())));
         try (TestApp app = TestApp.start(TestApp.config(schema.database(), URI.create("http://127.0.0.1:1")),
                 settings, QUIET)) {
             URI status = URI.create("http://" + here.getHostAddress() + ":" + app.adminPort() + "/status");

@@ -7,9 +7,6 @@ import aegis.config.Settings;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.http.server.netty.NettyEmbeddedServer;
 import io.micronaut.runtime.server.EmbeddedServer;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -42,7 +39,7 @@ public record TestApp(ApplicationContext context, EmbeddedServer server, int pub
         Map<String, Object> props = new HashMap<>(extra);
         if (settings.string(AdminListener.PORT).isEmpty()) {
             // never the default 8081: tests of several trees run side by side on one machine
-            settings = settings.with(AdminListener.PORT, freePort());
+            settings = settings.with(AdminListener.PORT, Eventually.freePort());
         }
         int admin = Integer.parseInt(settings.string(AdminListener.PORT).orElseThrow());
         ApplicationContext ctx = ContextFactory.start(config, settings, props);
@@ -50,15 +47,6 @@ public record TestApp(ApplicationContext context, EmbeddedServer server, int pub
         int public_ = ((NettyEmbeddedServer) server).getBoundPorts().stream().filter(p -> p != admin)
                 .findFirst().orElseThrow();
         return new TestApp(ctx, server, public_, admin);
-    }
-
-    /** A port nobody listens on now (the kernel's pick, released for the caller to bind). */
-    public static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     /** {@code path} on the public listener (webhooks, /health). */
