@@ -6,6 +6,7 @@ import aegis.jobs.RetainedTable;
 import jakarta.inject.Singleton;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -28,7 +29,17 @@ public class InboxStore implements Inbox, InboxBacklog, RetainedTable {
         this.jdbc = jdbc;
     }
 
-    /** Stores a delivery with events, pending for the processor. */
+    /**
+     * A payload that is JSON but not one PostgreSQL's jsonb can hold ({@code \u0000}, a lone
+     * surrogate): the sender's fault, not the database's, so no retry will ever store it.
+     */
+    public static final class Unstorable extends RuntimeException {
+        Unstorable(SQLException cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+
+    /** Stores a delivery with events, pending for the processor; {@link Unstorable} when jsonb refuses it. */
     public void store(UUID subscriptionId, String payload, int eventCount) {
         jdbc.withConnection(c -> {
             try (PreparedStatement ps = c.prepareStatement("""
@@ -36,9 +47,21 @@ public class InboxStore implements Inbox, InboxBacklog, RetainedTable {
                 ps.setObject(1, subscriptionId);
                 ps.setString(2, payload);
                 ps.setInt(3, eventCount);
-                return ps.executeUpdate();
+                return executeStoring(ps);
             }
         });
+    }
+
+    /** SQLSTATE class 22 is "data exception": the value is at fault, whatever else is up. */
+    private static int executeStoring(PreparedStatement ps) throws SQLException {
+        try {
+            return ps.executeUpdate();
+        } catch (SQLException e) {
+            if (e.getSQLState() != null && e.getSQLState().startsWith("22")) {
+                throw new Unstorable(e);
+            }
+            throw e;
+        }
     }
 
     /** A heartbeat: kept in the inbox as already processed, and the subscription's health updated, in one statement. */
@@ -51,7 +74,7 @@ public class InboxStore implements Inbox, InboxBacklog, RetainedTable {
                 ps.setObject(1, subscriptionId);
                 ps.setObject(2, subscriptionId);
                 ps.setString(3, payload);
-                return ps.executeUpdate();
+                return executeStoring(ps);
             }
         });
     }

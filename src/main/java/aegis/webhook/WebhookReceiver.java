@@ -119,13 +119,18 @@ public class WebhookReceiver {
             return reject(HttpStatus.BAD_REQUEST, "malformed", "no events array", id.toString());
         }
         String text = new String(body, StandardCharsets.UTF_8);
-        if (events == 0) {
-            inbox.heartbeat(id, text);
-            heartbeats.increment();
-        } else {
-            inbox.store(id, text, events);
-            stored.increment();
-            wakeup.signal();
+        try {
+            if (events == 0) {
+                inbox.heartbeat(id, text);
+                heartbeats.increment();
+            } else {
+                inbox.store(id, text, events);
+                stored.increment();
+                wakeup.signal();
+            }
+        } catch (InboxStore.Unstorable e) {
+            // 400, not 503: a retry would fail the same way for 24 h, and then Asana drops the webhook
+            return reject(HttpStatus.BAD_REQUEST, "malformed", "JSON that cannot be stored", id.toString());
         }
         return HttpResponse.ok("");
     }

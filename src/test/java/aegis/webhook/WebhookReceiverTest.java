@@ -176,6 +176,20 @@ class WebhookReceiverTest {
     }
 
     @Test
+    void jsonThatPostgresqlCannotStoreIs400Not503() throws Exception {
+        handshake();
+        String nul = "{\"events\":[{\"action\":\"changed\",\"text\":\"a\\u0000b\"}]}";
+        String loneSurrogate = "{\"events\":[{\"action\":\"changed\",\"text\":\"\\ud800\"}]}";
+        String heartbeatWithNul = "{\"events\":[],\"x\":\"\\u0000\"}";
+        for (String body : new String[] {nul, loneSurrogate, heartbeatWithNul}) {
+            HttpResponse<String> r = signed(body);
+            assertThat(r.statusCode()).as(body).isEqualTo(400);
+        }
+        assertThat(count("SELECT count(*) FROM webhooks WHERE subscription_id = '" + subscription + "'")).isZero();
+        assertThat(signed(ONE_EVENT).statusCode()).as("the subscription still works").isEqualTo(200);
+    }
+
+    @Test
     void overOneMebibyteIs413() throws Exception {
         handshake();
         byte[] big = new byte[1024 * 1024 + 10];
