@@ -51,7 +51,12 @@ public class SubscriptionSecrets {
         record Unknown() implements Lookup {
         }
 
+        /** Deleted, or failed: Asana should stop delivering (410 makes it delete the webhook). */
         record Gone() implements Lookup {
+        }
+
+        /** Pending: registered but not yet active; deliveries wait (Asana retries them). */
+        record NotActive() implements Lookup {
         }
 
         record NoSecret() implements Lookup {
@@ -80,9 +85,13 @@ public class SubscriptionSecrets {
             unknown.put(id, Boolean.TRUE);
             return new Lookup.Unknown();
         }
-        if ("deleted".equals(row.get().status())) {
+        String status = row.get().status();
+        if ("deleted".equals(status) || "failed".equals(status)) {
             cache.remove(id);
             return new Lookup.Gone();
+        }
+        if (!"active".equals(status)) {
+            return new Lookup.NotActive();
         }
         if (row.get().secret() == null) {
             return new Lookup.NoSecret();
@@ -92,14 +101,13 @@ public class SubscriptionSecrets {
         return new Lookup.Secret(secret);
     }
 
-    /** Stores a handshake's secret (encrypted) if the subscription expects one; caches it. */
+    /**
+     * Stores a handshake's secret (encrypted) if the subscription expects one. Not cached: the
+     * subscription is still pending, and deliveries are for active ones only.
+     */
     public boolean acceptHandshake(UUID id, String secret) {
         byte[] sealed = secrets.required("to store webhook secrets").seal(secret, id.toString());
-        if (subscriptions.acceptHandshake(id, sealed)) {
-            cache.put(id, new Cached(secret, nanoClock.getAsLong()));
-            return true;
-        }
-        return false;
+        return subscriptions.acceptHandshake(id, sealed);
     }
 
     public void forget(UUID id) {

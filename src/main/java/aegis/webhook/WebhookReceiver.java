@@ -102,7 +102,11 @@ public class WebhookReceiver {
             return reject(HttpStatus.NOT_FOUND, "unknown_subscription", "unknown subscription", id.toString());
         }
         if (known instanceof SubscriptionSecrets.Lookup.Gone) {
-            return reject(HttpStatus.GONE, "gone", "subscription deleted", id.toString());
+            return reject(HttpStatus.GONE, "gone", "subscription deleted or failed", id.toString());
+        }
+        if (known instanceof SubscriptionSecrets.Lookup.NotActive) {
+            // Asana may post before the registrar has recorded the activation: it retries later
+            return reject(HttpStatus.SERVICE_UNAVAILABLE, "inactive", "subscription not active yet", id.toString());
         }
         if (!(known instanceof SubscriptionSecrets.Lookup.Secret s)
                 || !WebhookSignature.verify(s.value(), body, signature)) {

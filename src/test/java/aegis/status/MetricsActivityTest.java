@@ -73,6 +73,7 @@ class MetricsActivityTest {
         app.context().getBean(SubscriptionRepository.class)
                 .createPending(subscription, "2", null, "http://x/webhooks/asana/" + subscription);
         assertThat(post(subscription, new byte[0], Map.of("X-Hook-Secret", SECRET)).statusCode()).isEqualTo(200);
+        assertThat(app.context().getBean(SubscriptionRepository.class).activate(subscription, "w")).isTrue();
         String before = metrics();
 
         byte[] body = ONE_EVENT.getBytes(StandardCharsets.UTF_8);

@@ -52,6 +52,9 @@ class SubscriptionSecretsTest {
         UUID id = UUID.randomUUID();
         repository.createPending(id, "1", null, "http://127.0.0.1:9/webhooks/asana/" + id);
         assertThat(here.acceptHandshake(id, "the-secret")).isTrue();
+        assertThat(here.lookup(id)).as("pending: not for deliveries yet")
+                .isInstanceOf(SubscriptionSecrets.Lookup.NotActive.class);
+        assertThat(repository.activate(id, "w")).isTrue();
         assertThat(here.lookup(id)).isEqualTo(new SubscriptionSecrets.Lookup.Secret("the-secret"));
 
         // Another instance deletes the subscription; this one still trusts its cache for a while...
