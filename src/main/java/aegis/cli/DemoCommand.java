@@ -1,5 +1,6 @@
 package aegis.cli;
 
+import aegis.config.AdminListener;
 import aegis.config.AegisConfig;
 import aegis.config.ContextFactory;
 import aegis.db.Migrator;
@@ -71,18 +72,25 @@ final class DemoCommand implements Callable<Integer> {
             if (port == 0) {
                 port = freePort();
             }
-            Settings demo = demoSettings(db, sim, world, llm, port);
+            // Never the fixed default 8081: a second demo, or an installed daemon, may hold it.
+            int adminPort = settings.integer(AdminListener.PORT, 0, 0, 65535);
+            if (adminPort == 0) {
+                adminPort = freePort();
+            }
+            Settings demo = demoSettings(db, sim, world, llm, port).with(AdminListener.PORT, String.valueOf(adminPort));
+            String statusUrl = "http://127.0.0.1:" + adminPort + "/status";
             AegisConfig config = AegisConfig.load(demo);
 
             long started = System.nanoTime();
             ApplicationContext ctx = ContextFactory.start(config, demo, Map.of());
             try {
-                EmbeddedServer http = ctx.getBean(EmbeddedServer.class).start();
+                ctx.getBean(EmbeddedServer.class).start();
                 out.printf("Aegis demo%n");
                 out.printf("  Asana simulator  %s (workspace %s, %d projects)%n", sim.rootUrl(),
                         world.workspace(), world.projects().size());
                 out.printf("  fake LLM         %s%n", llm.anthropicBaseUrl());
-                out.printf("  daemon           http://127.0.0.1:%d (database schema %s)%n", http.getPort(), SCHEMA);
+                out.printf("  daemon           http://127.0.0.1:%d, operators http://127.0.0.1:%d (database schema %s)%n",
+                        port, adminPort, SCHEMA);
 
                 // A person assigns two more tasks while the daemon runs: webhooks bring them in.
                 String project = world.projects().get(0);
@@ -97,14 +105,14 @@ final class DemoCommand implements Callable<Integer> {
                 boolean answered = follow(db, sim, world.botUser(), botTasks, Duration.ofSeconds(timeoutSeconds));
                 summary(db, sim, world.botUser(), botTasks, System.nanoTime() - started);
                 if (!answered) {
-                    out.printf("%nNot every task was answered within %d s; see the log above and %s/status.%n",
-                            timeoutSeconds, "http://127.0.0.1:" + http.getPort());
+                    out.printf("%nNot every task was answered within %d s; see the log above and %s.%n",
+                            timeoutSeconds, statusUrl);
                     return Main.FAILURE;
                 }
                 if (keep) {
                     ApiKeys.Created key = ctx.getBean(ApiKeys.class).create("demo-" + Long.toHexString(System.nanoTime()));
-                    out.printf("%nStill running (--keep). Status: http://127.0.0.1:%d/status%n", http.getPort());
-                    out.printf("  curl -H 'Authorization: Bearer %s' http://127.0.0.1:%d/status%n", key.key(), http.getPort());
+                    out.printf("%nStill running (--keep). Status: %s%n", statusUrl);
+                    out.printf("  curl -H 'Authorization: Bearer %s' %s%n", key.key(), statusUrl);
                     out.printf("  Asana simulator control API: %s/_sim  (token %s)%n", sim.rootUrl(), world.token());
                     out.printf("Stop with Ctrl-C.%n");
                     CountDownLatch stop = new CountDownLatch(1);

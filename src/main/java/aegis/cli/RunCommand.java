@@ -1,5 +1,6 @@
 package aegis.cli;
 
+import aegis.config.AdminListener;
 import aegis.config.AegisConfig;
 import aegis.config.ContextFactory;
 import aegis.db.Migrator;
@@ -38,7 +39,9 @@ final class RunCommand implements Callable<Integer> {
         ApplicationContext ctx = ContextFactory.start(config, settings, Map.of());
         try {
             EmbeddedServer server = ctx.getBean(EmbeddedServer.class).start();
-            LOG.info("event=started port={} asana={}", server.getPort(), config.asana());
+            AdminListener admin = AdminListener.read(settings, config.httpPort());
+            LOG.info("event=started port={} admin={}:{} asana={}", config.httpPort(), admin.bind(), admin.port(),
+                    config.asana());
             stopRequested.await();
             LOG.info("event=stopping reason=signal");
         } finally {

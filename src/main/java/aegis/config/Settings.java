@@ -50,6 +50,13 @@ public final class Settings {
         return new Settings(new HashMap<>(values));
     }
 
+    /** These settings with {@code name} set to {@code value}. */
+    public Settings with(String name, Object value) {
+        Map<String, Object> m = new HashMap<>(values);
+        m.put(name, value);
+        return new Settings(m);
+    }
+
     private static Map<String, Object> readYaml(Path path) {
         if (!Files.isReadable(path)) {
             throw new ConfigException(CONFIG_FILE, "file " + path + " is not readable; point "

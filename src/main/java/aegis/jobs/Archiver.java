@@ -24,7 +24,7 @@ public final class Archiver {
     public enum Category {
         AGENT_EVENTS("agent_events", "summarised and deleted"),
         EXECUTIONS("executions", "moved to task_executions_archive"),
-        INBOX("inbox", "processed deliveries deleted"),
+        INBOX("inbox", "processed and failed deliveries deleted"),
         TASKS("tasks", "completed tasks marked archived");
 
         public final String label;

@@ -12,7 +12,7 @@ import org.quartz.CronExpression;
  *   <li>{@code AEGIS_RETENTION_EXECUTIONS_DAYS} (90): finished executions move to task_executions_archive;</li>
  *   <li>{@code AEGIS_RETENTION_AGENT_EVENTS_DAYS} (30): agent_events are counted per agent, UTC day,
  *       type and level into agent_event_daily_counts, then deleted;</li>
- *   <li>{@code AEGIS_RETENTION_INBOX_DAYS} (7): processed webhook deliveries are deleted;</li>
+ *   <li>{@code AEGIS_RETENTION_INBOX_DAYS} (7): processed and failed webhook deliveries are deleted;</li>
  *   <li>{@code AEGIS_RETENTION_TASKS_DAYS} (365): completed tasks unchanged that long are marked archived;</li>
  *   <li>{@code AEGIS_ARCHIVE_BATCH_SIZE} (1000): rows per batch, each batch its own short transaction;</li>
  *   <li>{@code AEGIS_ARCHIVE_MAX_RUN} (PT10M): one run stops starting batches after this long (the

@@ -5,19 +5,24 @@ import aegis.db.Jdbc;
 import aegis.webhook.InboxBacklog;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micronaut.scheduling.annotation.Scheduled;
 import jakarta.inject.Singleton;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Gauges read from the database: queue depth (pending, of which ready now, and running),
- * inbox backlog and the age of its oldest delivery (from the inbox's owner). Refreshed when
- * /metrics is scraped, one query for the queue and one for the inbox — never per gauge,
- * never in the background.
+ * inbox backlog and the age of its oldest delivery (from the inbox's owner). A snapshot,
+ * refreshed every 15 s ({@code aegis.metrics.gauges-interval}) by one query for the queue and
+ * one for the inbox: a scrape reads memory only, so however often /metrics is asked it costs
+ * the shared pool nothing.
  */
 @Singleton
-public final class DatabaseGauges {
+public class DatabaseGauges {
+    private static final Logger LOG = LoggerFactory.getLogger(DatabaseGauges.class);
     private final Jdbc jdbc;
     private final InboxBacklog inbox;
     private final AtomicLong pending = new AtomicLong();
@@ -39,6 +44,16 @@ public final class DatabaseGauges {
                 .description("Webhook deliveries stored but not yet processed").register(registry);
         Gauge.builder(Metrics.INBOX_LAG, inboxLag, AtomicLong::get)
                 .description("Age of the oldest unprocessed webhook delivery").register(registry);
+    }
+
+    @Scheduled(fixedDelay = "${aegis.metrics.gauges-interval:15s}", initialDelay = "1s")
+    void refreshQuietly() {
+        try {
+            refresh();
+        } catch (RuntimeException e) {
+            // the last snapshot stays; the next period tries again
+            LOG.warn("event=metrics_gauges_failed error={}", e.getClass().getSimpleName());
+        }
     }
 
     public void refresh() {

@@ -46,7 +46,7 @@ public class InboxDrain {
     public int drain() {
         int total = 0;
         while (true) {
-            List<Delivery> claimed = inbox.claim(CLAIM);
+            List<Delivery> claimed = inbox.claim(CLAIM, settings.inboxMaxAttempts());
             if (claimed.isEmpty()) {
                 return total;
             }
@@ -62,8 +62,7 @@ public class InboxDrain {
                 events.addAll(deliveries.parse(d.payload()));
             }
             applier.apply(events);
-            inbox.processed(claimed.stream().map(Delivery::id).toList());
-            metrics.inboxProcessed(claimed.size());
+            metrics.inboxProcessed(marked(claimed));
         } catch (RuntimeException groupFailure) {
             if (claimed.size() == 1) {
                 fail(claimed.get(0), groupFailure);
@@ -72,13 +71,21 @@ public class InboxDrain {
             for (Delivery d : claimed) {
                 try {
                     applier.apply(deliveries.parse(d.payload()));
-                    inbox.processed(List.of(d.id()));
-                    metrics.inboxProcessed(1);
+                    metrics.inboxProcessed(marked(List.of(d)));
                 } catch (RuntimeException e) {
                     fail(d, e);
                 }
             }
         }
+    }
+
+    /** Marks them processed; those whose claim expired meanwhile belong to another worker now. */
+    private int marked(List<Delivery> done) {
+        int n = inbox.processed(done);
+        if (n < done.size()) {
+            LOG.warn("event=inbox_claim_lost rows={}", done.size() - n);
+        }
+        return n;
     }
 
     private void fail(Delivery d, RuntimeException e) {
@@ -87,7 +94,9 @@ public class InboxDrain {
         LOG.warn("event=inbox_row_failed id={} attempt={} error=\"{}\"", d.id(), d.attempts() + 1,
                 error.replace('"', '\''));
         try {
-            inbox.failed(d.id(), error, settings.inboxMaxAttempts());
+            if (!inbox.failed(d, error, settings.inboxMaxAttempts())) {
+                LOG.warn("event=inbox_claim_lost id={}", d.id());
+            }
         } catch (RuntimeException dbDown) {
             // The claim expires and the row is retried later; nothing is lost.
             LOG.warn("event=inbox_fail_unrecorded id={} error={}", d.id(), dbDown.getClass().getSimpleName());

@@ -18,6 +18,12 @@ public class SubscriptionRepository {
     private static final String COLS = "id, asana_webhook_gid, resource_gid, project_id, target, status, "
             + "secret_encrypted IS NOT NULL, last_heartbeat_at, last_delivery_at, last_error, created_at, updated_at";
 
+    /**
+     * How long a registration's handshake may take: Asana calls back while the create call is
+     * open, and that call gives up well within this (the client's read timeout).
+     */
+    static final java.time.Duration HANDSHAKE_WINDOW = java.time.Duration.ofSeconds(60);
+
     private final Jdbc jdbc;
 
     public SubscriptionRepository(Jdbc jdbc) {
@@ -31,7 +37,8 @@ public class SubscriptionRepository {
     public boolean createPending(UUID id, String resourceGid, Long projectId, String target) {
         return jdbc.withConnection(c -> {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO webhook_subscriptions "
-                    + "(id, resource_gid, project_id, target, status) VALUES (?, ?, ?, ?, 'pending') "
+                    + "(id, resource_gid, project_id, target, status, handshake_until) "
+                    + "VALUES (?, ?, ?, ?, 'pending', now() + make_interval(secs => " + HANDSHAKE_WINDOW.toSeconds() + ")) "
                     + "ON CONFLICT (project_id) WHERE status IN ('pending', 'active') DO NOTHING")) {
                 ps.setObject(1, id);
                 ps.setString(2, resourceGid);
@@ -43,13 +50,14 @@ public class SubscriptionRepository {
     }
 
     /**
-     * Stores the handshake's secret, only for a pending subscription that has none yet: a
-     * second handshake for the same id cannot replace the secret.
+     * Stores the handshake's secret, only for a pending subscription that has none yet and whose
+     * registration is in flight: a second handshake cannot replace the secret, and a pending row
+     * left by a crashed registration takes none.
      */
     public boolean acceptHandshake(UUID id, byte[] sealedSecret) {
         return jdbc.withConnection(c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE webhook_subscriptions SET secret_encrypted = ? "
-                    + "WHERE id = ? AND status = 'pending' AND secret_encrypted IS NULL")) {
+                    + "WHERE id = ? AND status = 'pending' AND secret_encrypted IS NULL AND handshake_until > now()")) {
                 ps.setBytes(1, sealedSecret);
                 ps.setObject(2, id);
                 return ps.executeUpdate() == 1;
@@ -57,13 +65,18 @@ public class SubscriptionRepository {
         });
     }
 
-    public void activate(UUID id, String asanaWebhookGid) {
-        update("UPDATE webhook_subscriptions SET status = 'active', asana_webhook_gid = ?, last_error = NULL "
-                + "WHERE id = ?", asanaWebhookGid, id);
+    /**
+     * Activates a pending subscription whose handshake stored a secret; false (and nothing changed)
+     * otherwise: an active subscription without a secret could never verify a delivery.
+     */
+    public boolean activate(UUID id, String asanaWebhookGid) {
+        return update("UPDATE webhook_subscriptions SET status = 'active', asana_webhook_gid = ?, last_error = NULL, "
+                + "handshake_until = NULL "
+                + "WHERE id = ? AND status = 'pending' AND secret_encrypted IS NOT NULL", asanaWebhookGid, id) == 1;
     }
 
     public void fail(UUID id, String error) {
-        update("UPDATE webhook_subscriptions SET status = 'failed', last_error = ? WHERE id = ?",
+        update("UPDATE webhook_subscriptions SET status = 'failed', last_error = ?, handshake_until = NULL WHERE id = ?",
                 error.length() > 500 ? error.substring(0, 500) : error, id);
     }
 
@@ -71,11 +84,22 @@ public class SubscriptionRepository {
         update("UPDATE webhook_subscriptions SET status = 'deleted', last_error = ? WHERE id = ?", why, id);
     }
 
-    private void update(String sql, String text, UUID id) {
-        jdbc.withConnection(c -> {
+    private int update(String sql, String text, UUID id) {
+        return jdbc.withConnection(c -> {
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 ps.setString(1, text);
                 ps.setObject(2, id);
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    /** The registration's create call returned: no handshake is taken for it any more. */
+    public void closeHandshake(UUID id) {
+        jdbc.withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE webhook_subscriptions SET handshake_until = NULL WHERE id = ? AND handshake_until IS NOT NULL")) {
+                ps.setObject(1, id);
                 return ps.executeUpdate();
             }
         });

@@ -1,5 +1,7 @@
 package aegis.webhook;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.time.Duration;
@@ -13,16 +15,20 @@ import java.util.function.LongSupplier;
  * Decrypted webhook secrets held in memory, so that verifying a delivery costs no database
  * round trip once its subscription has been seen. Only subscriptions with a secret are cached,
  * and an entry is checked against its row again after {@link #RECHECK}: a subscription deleted
- * through another instance stops being accepted here within that time.
+ * through another instance stops being accepted here within that time. Ids with no row are
+ * remembered too (at most {@link #UNKNOWN_IDS}, each for {@link #RECHECK}), so that posts to a
+ * stale or made-up URL, repeated, cost no query either.
  */
 @Singleton
 public class SubscriptionSecrets {
     private final SubscriptionRepository subscriptions;
     private final WebhookSecrets secrets;
     static final Duration RECHECK = Duration.ofSeconds(60);
+    static final int UNKNOWN_IDS = 10_000;
 
     private final ConcurrentMap<UUID, Cached> cache = new ConcurrentHashMap<>();
     private final LongSupplier nanoClock;
+    private final Cache<UUID, Boolean> unknown;
 
     private record Cached(String secret, long checkedAtNanos) {
     }
@@ -36,6 +42,8 @@ public class SubscriptionSecrets {
         this.subscriptions = subscriptions;
         this.secrets = secrets;
         this.nanoClock = nanoClock;
+        this.unknown = Caffeine.newBuilder().maximumSize(UNKNOWN_IDS).expireAfterWrite(RECHECK)
+                .ticker(nanoClock::getAsLong).build();
     }
 
     /** What the receiver knows about a subscription id. */
@@ -43,7 +51,12 @@ public class SubscriptionSecrets {
         record Unknown() implements Lookup {
         }
 
+        /** Deleted, or failed: Asana should stop delivering (410 makes it delete the webhook). */
         record Gone() implements Lookup {
+        }
+
+        /** Pending: registered but not yet active; deliveries wait (Asana retries them). */
+        record NotActive() implements Lookup {
         }
 
         record NoSecret() implements Lookup {
@@ -63,14 +76,22 @@ public class SubscriptionSecrets {
         if (cached != null && now - cached.checkedAtNanos() < RECHECK.toNanos()) {
             return new Lookup.Secret(cached.secret());
         }
+        if (unknown.getIfPresent(id) != null) {
+            return new Lookup.Unknown();
+        }
         Optional<SubscriptionRepository.Sealed> row = subscriptions.sealed(id);
         if (row.isEmpty()) {
             cache.remove(id);
+            unknown.put(id, Boolean.TRUE);
             return new Lookup.Unknown();
         }
-        if ("deleted".equals(row.get().status())) {
+        String status = row.get().status();
+        if ("deleted".equals(status) || "failed".equals(status)) {
             cache.remove(id);
             return new Lookup.Gone();
+        }
+        if (!"active".equals(status)) {
+            return new Lookup.NotActive();
         }
         if (row.get().secret() == null) {
             return new Lookup.NoSecret();
@@ -80,14 +101,13 @@ public class SubscriptionSecrets {
         return new Lookup.Secret(secret);
     }
 
-    /** Stores a handshake's secret (encrypted) if the subscription expects one; caches it. */
+    /**
+     * Stores a handshake's secret (encrypted) if the subscription expects one. Not cached: the
+     * subscription is still pending, and deliveries are for active ones only.
+     */
     public boolean acceptHandshake(UUID id, String secret) {
         byte[] sealed = secrets.required("to store webhook secrets").seal(secret, id.toString());
-        if (subscriptions.acceptHandshake(id, sealed)) {
-            cache.put(id, new Cached(secret, nanoClock.getAsLong()));
-            return true;
-        }
-        return false;
+        return subscriptions.acceptHandshake(id, sealed);
     }
 
     public void forget(UUID id) {

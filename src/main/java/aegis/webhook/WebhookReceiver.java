@@ -102,7 +102,11 @@ public class WebhookReceiver {
             return reject(HttpStatus.NOT_FOUND, "unknown_subscription", "unknown subscription", id.toString());
         }
         if (known instanceof SubscriptionSecrets.Lookup.Gone) {
-            return reject(HttpStatus.GONE, "gone", "subscription deleted", id.toString());
+            return reject(HttpStatus.GONE, "gone", "subscription deleted or failed", id.toString());
+        }
+        if (known instanceof SubscriptionSecrets.Lookup.NotActive) {
+            // Asana may post before the registrar has recorded the activation: it retries later
+            return reject(HttpStatus.SERVICE_UNAVAILABLE, "inactive", "subscription not active yet", id.toString());
         }
         if (!(known instanceof SubscriptionSecrets.Lookup.Secret s)
                 || !WebhookSignature.verify(s.value(), body, signature)) {
@@ -119,13 +123,18 @@ public class WebhookReceiver {
             return reject(HttpStatus.BAD_REQUEST, "malformed", "no events array", id.toString());
         }
         String text = new String(body, StandardCharsets.UTF_8);
-        if (events == 0) {
-            inbox.heartbeat(id, text);
-            heartbeats.increment();
-        } else {
-            inbox.store(id, text, events);
-            stored.increment();
-            wakeup.signal();
+        try {
+            if (events == 0) {
+                inbox.heartbeat(id, text);
+                heartbeats.increment();
+            } else {
+                inbox.store(id, text, events);
+                stored.increment();
+                wakeup.signal();
+            }
+        } catch (InboxStore.Unstorable e) {
+            // 400, not 503: a retry would fail the same way for 24 h, and then Asana drops the webhook
+            return reject(HttpStatus.BAD_REQUEST, "malformed", "JSON that cannot be stored", id.toString());
         }
         return HttpResponse.ok("");
     }

@@ -85,20 +85,34 @@ public class WebhookRegistrar {
         }
         try {
             Webhook w = asana.createWebhook(p.gid(), target, FILTERS);
-            subscriptions.activate(id, w.gid());
-            boolean secretStored = subscriptions.find(id).map(Subscription::hasSecret).orElse(false);
-            if (!secretStored) {
-                // Asana accepted the handshake, but not through a receiver on this database.
+            if (!subscriptions.activate(id, w.gid())) {
+                // Asana accepted a handshake, but not through a receiver of this process: nothing
+                // could verify its deliveries, so the webhook is removed rather than kept half-made.
+                String why = "handshake secret not stored: is this daemon serving " + base + "?";
                 LOG.warn("event=webhook_without_secret project={} subscription={}", p.gid(), id);
+                deleteQuietly(w.gid());
+                subscriptions.fail(id, why);
+                return new Outcome(p.gid(), id, w.gid(), "failed", why);
             }
             LOG.info("event=webhook_registered project={} subscription={} webhook={}", p.gid(), id, w.gid());
-            return new Outcome(p.gid(), id, w.gid(), "active", secretStored ? null
-                    : "handshake secret not stored: is the daemon serving " + base + "?");
+            return new Outcome(p.gid(), id, w.gid(), "active", null);
         } catch (AsanaException e) {
             subscriptions.fail(id, "register: " + e.getMessage());
             LOG.warn("event=webhook_register_failed project={} subscription={} status={} error=\"{}\"",
                     p.gid(), id, e.status(), e.getMessage());
             return new Outcome(p.gid(), id, null, "failed", e.getMessage());
+        } finally {
+            // whatever happened, the call is over: the row takes no handshake any more
+            subscriptions.closeHandshake(id);
+        }
+    }
+
+    /** Best effort: a webhook left behind is found and deleted by {@link #deleteUnowned} later. */
+    private void deleteQuietly(String webhookGid) {
+        try {
+            asana.deleteWebhook(webhookGid);
+        } catch (AsanaException e) {
+            LOG.warn("event=webhook_orphan_not_deleted webhook={} error=\"{}\"", webhookGid, e.getMessage());
         }
     }
 

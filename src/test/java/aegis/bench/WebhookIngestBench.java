@@ -55,6 +55,7 @@ public final class WebhookIngestBench {
             if (hs.statusCode() != 200) {
                 throw new IllegalStateException("handshake failed: " + hs.statusCode());
             }
+            activate(app, sub);
             run(http, target, secret, clients, warmup, null);
             long[][] lat = new long[clients][];
             AtomicInteger failures = new AtomicInteger();
@@ -95,6 +96,7 @@ public final class WebhookIngestBench {
             String secret = "bench-secret-" + UUID.randomUUID();
             http.send(HttpRequest.newBuilder(target).header("X-Hook-Secret", secret)
                     .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            activate(app, sub);
             String body = "{\"events\":[{\"action\":\"changed\",\"resource\":{\"gid\":\"1200000000001\","
                     + "\"resource_type\":\"task\",\"resource_subtype\":\"default_task\"},\"parent\":null,"
                     + "\"user\":{\"gid\":\"42\",\"resource_type\":\"user\"},\"created_at\":\"" + Instant.now()
@@ -114,6 +116,13 @@ public final class WebhookIngestBench {
             System.out.printf("{\"stored_rows\":%d}%n", stored);
         } finally {
             schema.drop();
+        }
+    }
+
+    /** What the registrar does once Asana's create call returns. */
+    private static void activate(TestApp app, UUID sub) {
+        if (!app.context().getBean(SubscriptionRepository.class).activate(sub, "bench-" + sub)) {
+            throw new IllegalStateException("the handshake stored no secret");
         }
     }
 

@@ -1,6 +1,7 @@
 package aegis.dispatch;
 
 import aegis.sim.AsanaSimulator;
+import aegis.testing.Eventually;
 import aegis.testing.TestDatabase;
 import java.io.File;
 import java.nio.file.Files;
@@ -33,6 +34,7 @@ final class ChildDaemon {
         env.put("AEGIS_ASANA_WORKSPACE", (String) world.get("workspace"));
         env.put("AEGIS_ASANA_PROJECTS", String.join(",", (List<String>) world.get("projects")));
         env.put("AEGIS_HTTP_PORT", "0");
+        env.put("AEGIS_ADMIN_PORT", String.valueOf(Eventually.freePort()));
         env.put("AEGIS_DISPATCH_LEASE_SECONDS", "3");
         env.put("AEGIS_DISPATCH_RENEW_SECONDS", "1");
         env.put("AEGIS_DISPATCH_BACKOFF_SECONDS", "0");

@@ -73,6 +73,7 @@ class MetricsActivityTest {
         app.context().getBean(SubscriptionRepository.class)
                 .createPending(subscription, "2", null, "http://x/webhooks/asana/" + subscription);
         assertThat(post(subscription, new byte[0], Map.of("X-Hook-Secret", SECRET)).statusCode()).isEqualTo(200);
+        assertThat(app.context().getBean(SubscriptionRepository.class).activate(subscription, "w")).isTrue();
         String before = metrics();
 
         byte[] body = ONE_EVENT.getBytes(StandardCharsets.UTF_8);
@@ -141,7 +142,7 @@ class MetricsActivityTest {
     }
 
     private String metrics() throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(app.uri("/metrics")).build(),
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(app.adminUri("/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(200);
         return r.body();

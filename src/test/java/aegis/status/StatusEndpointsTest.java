@@ -36,7 +36,9 @@ class StatusEndpointsTest {
         schema = TestDatabase.freshSchema("status");
         app = TestApp.start(TestApp.config(schema.database(), URI.create("http://127.0.0.1:1")),
                 Map.of("aegis.jobs.enabled", "false", "aegis.sync.enabled", "false",
-                        "aegis.webhooks.enabled", "false", "aegis.dispatch.enabled", "false"));
+                        "aegis.webhooks.enabled", "false", "aegis.dispatch.enabled", "false",
+                        // the snapshot is refreshed by the tests, when they mean it to be
+                        "aegis.metrics.gauges-interval", "1h"));
         sql("""
             INSERT INTO projects (asana_gid, name, last_synced_at, last_events_at)
               VALUES ('p1', 'P', now() - interval '1 hour', now() - interval '5 seconds');
@@ -153,6 +155,10 @@ class StatusEndpointsTest {
             HttpResponse<String> ok = get("/status", k.key());
             assertThat(ok.statusCode()).isEqualTo(200);
             assertThat(get("/", k.key()).statusCode()).isEqualTo(200);
+            HttpResponse<String> basic = http.send(HttpRequest.newBuilder(app.adminUri("/")).header("Authorization",
+                    "Basic " + java.util.Base64.getEncoder().encodeToString(("any:" + k.key()).getBytes())).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(basic.statusCode()).as("a browser sends the key as the Basic password").isEqualTo(200);
             assertThat(get("/health", null).statusCode()).as("/health stays open").isEqualTo(200);
             assertThat(get("/metrics", null).statusCode()).as("/metrics open by default").isEqualTo(200);
             assertThat(stringOf("SELECT last_used_at IS NOT NULL FROM api_keys WHERE name = 'ops-test'")).isEqualTo("t");
@@ -182,6 +188,7 @@ class StatusEndpointsTest {
         m.executionFinished("done", Duration.ofMillis(1500));
         m.agentUsage(1000, 250, new BigDecimal("0.05"));
         assertThat(app.context().getBean(PeriodicTaskRunner.class).run("system-state")).isTrue();
+        app.context().getBean(DatabaseGauges.class).refresh();
 
         HttpResponse<String> r = get("/metrics", null);
         assertThat(r.statusCode()).isEqualTo(200);
@@ -204,6 +211,26 @@ class StatusEndpointsTest {
         assertThat(value(after, "aegis_webhook_inbox_lag_seconds")).isGreaterThanOrEqualTo(42);
     }
 
+    @Test
+    void aScrapeServesTheGaugesSnapshotWithoutAskingTheDatabase() throws Exception {
+        DatabaseGauges gauges = app.context().getBean(DatabaseGauges.class);
+        gauges.refresh();
+        double pending = value(get("/metrics", null).body(), "aegis_dispatch_queue_depth{status=\"pending\"}");
+        sql("INSERT INTO task_executions (task_id, status) VALUES ((SELECT id FROM tasks WHERE asana_gid = 't5'), 'pending')");
+        try {
+            for (int i = 0; i < 3; i++) {
+                assertThat(value(get("/metrics", null).body(), "aegis_dispatch_queue_depth{status=\"pending\"}"))
+                        .as("scrape %d: the snapshot, not a query", i).isEqualTo(pending);
+            }
+            gauges.refresh();
+            assertThat(value(get("/metrics", null).body(), "aegis_dispatch_queue_depth{status=\"pending\"}"))
+                    .isEqualTo(pending + 1);
+        } finally {
+            sql("DELETE FROM task_executions WHERE task_id = (SELECT id FROM tasks WHERE asana_gid = 't5') AND status = 'pending'");
+            gauges.refresh();
+        }
+    }
+
     /** A sample's value in Prometheus text; 0 when the series is absent. */
     private static double value(String text, String series) {
         Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(text);
@@ -211,7 +238,8 @@ class StatusEndpointsTest {
     }
 
     private HttpResponse<String> get(String path, String key) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(app.uri(path));
+        // /health is the public listener's; everything else here the admin listener's
+        HttpRequest.Builder b = HttpRequest.newBuilder(path.equals("/health") ? app.uri(path) : app.adminUri(path));
         if (key != null) {
             b.header("Authorization", "Bearer " + key);
         }

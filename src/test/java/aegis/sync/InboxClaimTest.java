@@ -36,8 +36,8 @@ class InboxClaimTest {
         ds.setUser(schema.database().user());
         ds.setPassword(schema.database().password());
         InboxStore inbox = new InboxStore(new Jdbc(ds));
-        assertThat(inbox.claim(InboxDrain.CLAIM)).hasSize(25);
-        assertThat(inbox.claim(InboxDrain.CLAIM)).hasSize(25);
-        assertThat(inbox.claim(InboxDrain.CLAIM)).hasSize(10);
+        assertThat(inbox.claim(InboxDrain.CLAIM, 10)).hasSize(25);
+        assertThat(inbox.claim(InboxDrain.CLAIM, 10)).hasSize(25);
+        assertThat(inbox.claim(InboxDrain.CLAIM, 10)).hasSize(10);
     }
 }

@@ -22,6 +22,7 @@ class SubscriptionSecretsTest {
     private static TestDatabase.Schema schema;
     private static SubscriptionRepository repository;
     private static WebhookSecrets secrets;
+    private static Jdbc jdbc;
 
     @BeforeAll
     static void setUp() {
@@ -30,7 +31,8 @@ class SubscriptionSecretsTest {
         ds.setURL(schema.database().url());
         ds.setUser(schema.database().user());
         ds.setPassword(schema.database().password());
-        repository = new SubscriptionRepository(new Jdbc(ds));
+        jdbc = new Jdbc(ds);
+        repository = new SubscriptionRepository(jdbc);
         byte[] key = new byte[32];
         new SecureRandom().nextBytes(key);
         secrets = new WebhookSecrets(Settings.of(Map.of(SecretBox.SETTING, Base64.getEncoder().encodeToString(key))),
@@ -50,6 +52,9 @@ class SubscriptionSecretsTest {
         UUID id = UUID.randomUUID();
         repository.createPending(id, "1", null, "http://127.0.0.1:9/webhooks/asana/" + id);
         assertThat(here.acceptHandshake(id, "the-secret")).isTrue();
+        assertThat(here.lookup(id)).as("pending: not for deliveries yet")
+                .isInstanceOf(SubscriptionSecrets.Lookup.NotActive.class);
+        assertThat(repository.activate(id, "w")).isTrue();
         assertThat(here.lookup(id)).isEqualTo(new SubscriptionSecrets.Lookup.Secret("the-secret"));
 
         // Another instance deletes the subscription; this one still trusts its cache for a while...
@@ -61,5 +66,31 @@ class SubscriptionSecretsTest {
         clock.addAndGet(2);
         assertThat(here.lookup(id)).isInstanceOf(SubscriptionSecrets.Lookup.Gone.class);
         assertThat(here.lookup(id)).isInstanceOf(SubscriptionSecrets.Lookup.Gone.class);
+    }
+
+    @Test
+    void anUnknownIdIsAskedAboutOncePerRecheckInterval() {
+        AtomicLong clock = new AtomicLong(0);
+        java.util.concurrent.atomic.AtomicInteger queries = new java.util.concurrent.atomic.AtomicInteger();
+        SubscriptionRepository counting = new SubscriptionRepository(jdbc) {
+            @Override
+            public java.util.Optional<Sealed> sealed(UUID id) {
+                queries.incrementAndGet();
+                return super.sealed(id);
+            }
+        };
+        SubscriptionSecrets here = new SubscriptionSecrets(counting, secrets, clock::get);
+        UUID id = UUID.randomUUID();
+        for (int i = 0; i < 5; i++) {
+            assertThat(here.lookup(id)).isInstanceOf(SubscriptionSecrets.Lookup.Unknown.class);
+        }
+        assertThat(queries.get()).as("one query for five posts to the same unknown id").isEqualTo(1);
+
+        // Should the id come to exist after all, it is found once the remembered answer expires.
+        repository.createPending(id, "1", null, "http://127.0.0.1:9/webhooks/asana/" + id);
+        repository.markDeleted(id, "gone");
+        clock.addAndGet(SubscriptionSecrets.RECHECK.toNanos() + 1);
+        assertThat(here.lookup(id)).isInstanceOf(SubscriptionSecrets.Lookup.Gone.class);
+        assertThat(queries.get()).isEqualTo(2);
     }
 }

@@ -67,10 +67,13 @@ class WebhookReceiverTest {
         return app.postWebhook(id, body, headers);
     }
 
+    /** The handshake, then what the registrar does once Asana's create call returns. */
     private void handshake() throws Exception {
         HttpResponse<String> r = post(subscription, new byte[0], Map.of("X-Hook-Secret", SECRET));
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.headers().firstValue("X-Hook-Secret")).contains(SECRET);
+        assertThat(app.context().getBean(SubscriptionRepository.class).activate(subscription, "w-" + subscription))
+                .isTrue();
     }
 
     private HttpResponse<String> signed(String json) throws Exception {
@@ -160,9 +163,48 @@ class WebhookReceiverTest {
     void aSubscriptionWithoutHandshakeRejectsDeliveries() throws Exception {
         byte[] body = ONE_EVENT.getBytes(StandardCharsets.UTF_8);
         assertThat(post(subscription, body, Map.of("X-Hook-Signature", WebhookSignature.sign("guess", body)))
-                .statusCode()).isEqualTo(401);
+                .statusCode()).as("pending: not active").isEqualTo(503);
         assertThat(post(UUID.randomUUID(), body, Map.of("X-Hook-Signature", WebhookSignature.sign("g", body)))
                 .statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void aHandshakeIsTakenOnlyWhileTheRegistrationIsInFlight() throws Exception {
+        // a registration that crashed a minute ago: nobody closed the window, it has run out
+        try (Connection c = schema.connect(); Statement st = c.createStatement()) {
+            st.execute("UPDATE webhook_subscriptions SET handshake_until = now() - interval '1 second' WHERE id = '"
+                    + subscription + "'");
+        }
+        HttpResponse<String> r = post(subscription, new byte[0], Map.of("X-Hook-Secret", "someone-else"));
+        assertThat(r.statusCode()).isEqualTo(404);
+        assertThat(r.headers().firstValue("X-Hook-Secret")).isEmpty();
+        assertThat(count("SELECT count(*) FROM webhook_subscriptions WHERE id = '" + subscription
+                + "' AND secret_encrypted IS NULL")).as("no secret taken").isEqualTo(1);
+        UUID returned = UUID.randomUUID();
+        app.context().getBean(SubscriptionRepository.class).createPending(returned, "2", null, "http://x/" + returned);
+        app.context().getBean(SubscriptionRepository.class).closeHandshake(returned); // its create call returned
+        assertThat(post(returned, new byte[0], Map.of("X-Hook-Secret", "late")).statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void deliveriesAreAcceptedForActiveSubscriptionsOnly() throws Exception {
+        // handshaken, but not (yet) activated: pending with a secret
+        assertThat(post(subscription, new byte[0], Map.of("X-Hook-Secret", SECRET)).statusCode()).isEqualTo(200);
+        assertThat(signed(ONE_EVENT).statusCode()).as("pending: not yet, Asana retries").isEqualTo(503);
+        app.context().getBean(SubscriptionRepository.class).fail(subscription, "registration failed");
+        assertThat(signed(ONE_EVENT).statusCode()).as("failed: Asana should drop it").isEqualTo(410);
+        assertThat(count("SELECT count(*) FROM webhooks WHERE subscription_id = '" + subscription + "'")).isZero();
+    }
+
+    @Test
+    void aSubscriptionIsActivatedOnlyWithAStoredSecret() throws Exception {
+        SubscriptionRepository repository = app.context().getBean(SubscriptionRepository.class);
+        assertThat(repository.activate(subscription, "w1")).as("no handshake reached this database").isFalse();
+        assertThat(count("SELECT count(*) FROM webhook_subscriptions WHERE id = '" + subscription
+                + "' AND status = 'pending'")).isEqualTo(1);
+        handshake();
+        assertThat(count("SELECT count(*) FROM webhook_subscriptions WHERE id = '" + subscription
+                + "' AND status = 'active'")).isEqualTo(1);
     }
 
     @Test
@@ -173,6 +215,20 @@ class WebhookReceiverTest {
         assertThat(signed("{\"events\": []} x").statusCode()).isEqualTo(400);
         assertThat(signed("[1]").statusCode()).isEqualTo(400);
         assertThat(count("SELECT count(*) FROM webhooks WHERE subscription_id = '" + subscription + "'")).isZero();
+    }
+
+    @Test
+    void jsonThatPostgresqlCannotStoreIs400Not503() throws Exception {
+        handshake();
+        String nul = "{\"events\":[{\"action\":\"changed\",\"text\":\"a\\u0000b\"}]}";
+        String loneSurrogate = "{\"events\":[{\"action\":\"changed\",\"text\":\"\\ud800\"}]}";
+        String heartbeatWithNul = "{\"events\":[],\"x\":\"\\u0000\"}";
+        for (String body : new String[] {nul, loneSurrogate, heartbeatWithNul}) {
+            HttpResponse<String> r = signed(body);
+            assertThat(r.statusCode()).as(body).isEqualTo(400);
+        }
+        assertThat(count("SELECT count(*) FROM webhooks WHERE subscription_id = '" + subscription + "'")).isZero();
+        assertThat(signed(ONE_EVENT).statusCode()).as("the subscription still works").isEqualTo(200);
     }
 
     @Test
