@@ -30,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -65,9 +66,17 @@ final class DemoCommand implements Callable<Integer> {
         AegisConfig.Database server = AegisConfig.database(settings);
         AegisConfig.Database db = freshSchema(server);
 
-        try (AsanaSimulator sim = AsanaSimulator.start(0, SimOptions.demo());
-             FakeLlmServer llm = FakeLlmServer.start(0)) {
+        // A third project, "Docs", holds the coding task when git and bwrap are here.
+        Optional<String> noCoding = DemoCodingTask.missingTool(System.getenv("PATH"));
+        try (AsanaSimulator sim = AsanaSimulator.start(0, SimOptions.demo().withProjects(3, 4));
+             FakeLlmServer llm = FakeLlmServer.start(0);
+             DemoCodingTask coding = noCoding.isPresent() ? null : DemoCodingTask.create()) {
             AsanaSimulator.SimWorld world = sim.world();
+            String docs = world.projects().get(2);
+            // Docs' seeded tasks go to the person: the only task the bot gets there is the coding one.
+            for (String gid : openTasksOfBot(sim, world.botUser(), docs)) {
+                sim.changeTask(gid, Map.of("assignee", world.humanUser()));
+            }
             int port = settings.integer("AEGIS_HTTP_PORT", 0, 0, 65535);
             if (port == 0) {
                 port = freePort();
@@ -77,7 +86,7 @@ final class DemoCommand implements Callable<Integer> {
             if (adminPort == 0) {
                 adminPort = freePort();
             }
-            Settings demo = demoSettings(db, sim, world, llm, port).with(AdminListener.PORT, String.valueOf(adminPort));
+            Settings demo = demoSettings(db, sim, world, llm, port, coding).with(AdminListener.PORT, String.valueOf(adminPort));
             String statusUrl = "http://127.0.0.1:" + adminPort + "/status";
             AegisConfig config = AegisConfig.load(demo);
 
@@ -91,19 +100,33 @@ final class DemoCommand implements Callable<Integer> {
                 out.printf("  fake LLM         %s%n", llm.anthropicBaseUrl());
                 out.printf("  daemon           http://127.0.0.1:%d, operators http://127.0.0.1:%d (database schema %s)%n",
                         port, adminPort, SCHEMA);
+                if (coding != null) {
+                    out.printf("  coding agent     %s in a git worktree, bwrap sandbox; origin %s%n",
+                            coding.agentScript().getFileName(), coding.origin());
+                } else {
+                    out.printf("  coding agent     %s%n", noCoding.get());
+                }
 
                 // A person assigns two more tasks while the daemon runs: webhooks bring them in.
                 String project = world.projects().get(0);
                 sim.createTask(Map.of("project", project, "name", "Draft the release announcement",
                         "notes", "Two paragraphs for the blog, friendly tone.", "assignee", world.botUser()));
-                sim.createTask(Map.of("project", world.projects().get(world.projects().size() - 1),
+                sim.createTask(Map.of("project", world.projects().get(1),
                         "name", "Pick a launch date [question]",
                         "notes", "Which week suits marketing?", "assignee", world.botUser()));
-                List<String> botTasks = openTasksOfBot(sim, world.botUser());
+                String codingTask = null;
+                if (coding != null) {
+                    codingTask = (String) sim.createTask(Map.of("project", docs, "name", DemoCodingTask.TASK_NAME,
+                            "notes", DemoCodingTask.TASK_NOTES, "assignee", world.botUser())).get("gid");
+                }
+                List<String> botTasks = openTasksOfBot(sim, world.botUser(), null);
                 out.printf("  %d tasks assigned to the bot; waiting for answers…%n%n", botTasks.size());
 
                 boolean answered = follow(db, sim, world.botUser(), botTasks, Duration.ofSeconds(timeoutSeconds));
                 summary(db, sim, world.botUser(), botTasks, System.nanoTime() - started);
+                if (codingTask != null) {
+                    codingAnswer(sim, world.botUser(), codingTask);
+                }
                 if (!answered) {
                     out.printf("%nNot every task was answered within %d s; see the log above and %s.%n",
                             timeoutSeconds, statusUrl);
@@ -139,7 +162,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private Settings demoSettings(AegisConfig.Database db, AsanaSimulator sim, AsanaSimulator.SimWorld world,
-                                  FakeLlmServer llm, int port) {
+                                  FakeLlmServer llm, int port, DemoCodingTask coding) {
         Map<String, Object> m = new HashMap<>();
         m.put("AEGIS_DATABASE_URL", db.url());
         if (db.user() != null) {
@@ -159,25 +182,35 @@ final class DemoCommand implements Callable<Integer> {
         m.put("AEGIS_SECRET_KEY", Base64.getEncoder().encodeToString(key));
         m.put("AEGIS_DEFAULT_AGENT", "llm");
         m.put(LLM_KEY_VARIABLE, "demo-" + Long.toHexString(new SecureRandom().nextLong()));
-        m.put("agents", Map.of("llm", Map.of(
+        Map<String, Object> agents = new HashMap<>();
+        agents.put("llm", Map.of(
                 "provider", "anthropic",
                 "base_url", llm.anthropicBaseUrl().toString(),
                 "model", MODEL,
                 "api_key_env", LLM_KEY_VARIABLE,
-                "prices", Map.of(MODEL, Map.of("input_per_mtok", 3.0, "output_per_mtok", 15.0)))));
+                "prices", Map.of(MODEL, Map.of("input_per_mtok", 3.0, "output_per_mtok", 15.0))));
         // The first project moves finished work to its Done section; the others complete it.
         Map<String, Object> projects = new LinkedHashMap<>();
         for (int i = 0; i < world.projects().size(); i++) {
             projects.put(world.projects().get(i), Map.of("on_done", i == 0 ? "section:Done" : "complete"));
         }
+        if (coding != null) {
+            m.put("AEGIS_WORKSPACES_DIR", coding.workspaces().toString());
+            agents.put("command", coding.commandAgent());
+            projects.put(world.projects().get(2), coding.projectOptions());
+        }
+        m.put("agents", agents);
         m.put("projects", projects);
         return Settings.of(m);
     }
 
     @SuppressWarnings("unchecked")
-    private static List<String> openTasksOfBot(AsanaSimulator sim, String bot) {
+    private static List<String> openTasksOfBot(AsanaSimulator sim, String bot, String onlyProject) {
         List<String> gids = new ArrayList<>();
         for (Object p : (List<Object>) sim.dump().get("projects")) {
+            if (onlyProject != null && !onlyProject.equals(((Map<String, Object>) p).get("gid"))) {
+                continue;
+            }
             for (Object t : (List<Object>) ((Map<String, Object>) p).get("tasks")) {
                 Map<String, Object> task = (Map<String, Object>) t;
                 Object assignee = task.get("assignee");
@@ -267,6 +300,19 @@ final class DemoCommand implements Callable<Integer> {
             out.printf("  cost             $%s%n", cost.setScale(4, java.math.RoundingMode.HALF_UP).toPlainString());
             out.printf("  time             %.1f s%n", nanos / 1e9);
         }
+    }
+
+    /** The coding task's answer as posted in Asana: the agent's words, branch, commit, diff stat, pull request. */
+    private void codingAnswer(AsanaSimulator sim, String bot, String taskGid) {
+        sim.stories(taskGid).stream()
+                .filter(s -> s.get("created_by") instanceof Map<?, ?> by && bot.equals(by.get("gid")))
+                .map(s -> String.valueOf(s.get("text")))
+                .filter(t -> t.contains(MARKER))
+                .reduce((a, b) -> b)
+                .ifPresent(text -> {
+                    out.printf("%nThe coding task's answer (“%s”)%n", DemoCodingTask.TASK_NAME);
+                    text.lines().forEach(l -> out.printf("  | %s%n", l));
+                });
     }
 
     private static int freePort() throws IOException {
