@@ -16,6 +16,12 @@ public abstract sealed class AsanaException extends RuntimeException {
         return status;
     }
 
+    /** Asana refuses this request as such (400, 402, 403, 404): asking again changes nothing. */
+    public boolean refusedForGood() {
+        return this instanceof BadRequest || this instanceof PaymentRequired || this instanceof Forbidden
+                || this instanceof NotFound;
+    }
+
     /** 401: the token is wrong or revoked. */
     public static final class Unauthorized extends AsanaException {
         public Unauthorized(String message) {

@@ -4,6 +4,8 @@ import aegis.config.AegisConfig;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Properties;
 
 /**
  * One connection of its own, outside the application's pool, for work that must not wait for
@@ -12,17 +14,35 @@ import java.sql.SQLException;
  */
 public final class DedicatedConnection implements AutoCloseable {
     private final AegisConfig.Database database;
+    private final Duration socketTimeout;
     private Connection connection;
 
-    public DedicatedConnection(AegisConfig.Database database) {
+    /**
+     * @param socketTimeout how long one statement may wait for the server before the connection
+     *                      is given up as dead (a half-open TCP connection otherwise blocks for
+     *                      as long as the kernel keeps it)
+     */
+    public DedicatedConnection(AegisConfig.Database database, Duration socketTimeout) {
         this.database = database;
+        this.socketTimeout = socketTimeout;
     }
 
     /** Work on the connection, in autocommit; a failure closes it, so the next call reconnects. */
     public synchronized <T> T with(Jdbc.SqlWork<T> work) {
         try {
             if (connection == null || connection.isClosed()) {
-                connection = DriverManager.getConnection(database.url(), database.user(), database.password());
+                Properties p = new Properties();
+                if (database.user() != null) {
+                    p.setProperty("user", database.user());
+                }
+                if (database.password() != null) {
+                    p.setProperty("password", database.password());
+                }
+                long seconds = Math.max(1, socketTimeout.toSeconds());
+                p.setProperty("socketTimeout", String.valueOf(seconds));
+                p.setProperty("connectTimeout", String.valueOf(seconds));
+                p.setProperty("tcpKeepAlive", "true");
+                connection = DriverManager.getConnection(database.url(), p);
             }
             return work.apply(connection);
         } catch (SQLException e) {

@@ -1,6 +1,7 @@
 package aegis.dispatch;
 
 import aegis.asana.AsanaClient;
+import aegis.asana.AsanaException;
 import aegis.asana.AsanaModel;
 import aegis.config.ProjectSettings;
 import aegis.asana.BotIdentity;
@@ -50,7 +51,7 @@ public final class AsanaResultReporter implements ResultReporter {
         String marker = e.marker();
         if (answer instanceof Answer.Done d) {
             AsanaModel.Story story = asana.postComment(e.taskGid(), body(d.result(), marker, e.id()), marker, lookFirst);
-            afterDone(e);
+            followUp(e, story, () -> afterDone(e));
             return story.gid();
         }
         if (answer instanceof Answer.Question q) {
@@ -58,11 +59,13 @@ public final class AsanaResultReporter implements ResultReporter {
                     body("I need an answer before I can continue:\n\n" + q.question()
                             + "\n\nReply in a comment and assign the task back to me.", marker, e.id()),
                     marker, lookFirst);
-            Optional<String> asker = requester(e);
-            mirror(e, asana.updateTask(e.taskGid(), asker.map(AsanaModel.TaskUpdate::assignTo)
-                    .orElseGet(() -> new AsanaModel.TaskUpdate(null, null, true, null, null))));
-            LOG.info("event=question_asked execution={} task={} reassigned_to={}", e.id(), e.taskGid(),
-                    asker.orElse("nobody"));
+            followUp(e, story, () -> {
+                Optional<String> asker = requester(e);
+                mirror(e, asana.updateTask(e.taskGid(), asker.map(AsanaModel.TaskUpdate::assignTo)
+                        .orElseGet(() -> new AsanaModel.TaskUpdate(null, null, true, null, null))));
+                LOG.info("event=question_asked execution={} task={} reassigned_to={}", e.id(), e.taskGid(),
+                        asker.orElse("nobody"));
+            });
             return story.gid();
         }
         Answer.Failed f = (Answer.Failed) answer;
@@ -80,6 +83,24 @@ public final class AsanaResultReporter implements ResultReporter {
         String text = "Attempt " + e.attempt() + " of " + e.maxAttempts() + " failed: " + reason
                 + "\n\nI will retry at " + AT.format(at) + ".";
         asana.postComment(e.taskGid(), body(text, marker, e.id()), marker, false);
+    }
+
+    /**
+     * What follows a posted answer (completing, moving or handing back the task). Once the
+     * answer is in Asana, a refusal of the follow-up (no right to complete, the task gone) does
+     * not make the answer undelivered: it is logged and the answer stands. A passing failure
+     * still fails the report, which is tried again and finds the answer already posted.
+     */
+    private void followUp(Execution e, AsanaModel.Story answer, Runnable step) {
+        try {
+            step.run();
+        } catch (AsanaException ex) {
+            if (!ex.refusedForGood()) {
+                throw ex;
+            }
+            LOG.warn("event=answer_follow_up_refused execution={} task={} story={} status={} error={}", e.id(),
+                    e.taskGid(), answer.gid(), ex.status(), ex.getMessage());
+        }
     }
 
     private void afterDone(Execution e) {

@@ -254,8 +254,13 @@ final class AttemptRunner {
             ctx.event("released", "warn", "the daemon is stopping; another worker will take over", Map.of());
             return finisher.handBack(r);
         }
-        ctx.event("cancelled", "info", "the execution was cancelled while the agent ran", Map.of());
-        return Ended.as(Ended.How.CANCELLED);
+        if (r.state().gone()) {
+            ctx.event("cancelled", "info", "the execution was cancelled while the agent ran", Map.of());
+            return Ended.as(Ended.How.CANCELLED);
+        }
+        // Interrupted with no reason recorded (the pool's threads stopped under it): another worker takes over.
+        ctx.event("released", "warn", "the run was interrupted; another worker will take over", Map.of());
+        return finisher.handBack(r);
     }
 
     private static long millisSince(long t0) {

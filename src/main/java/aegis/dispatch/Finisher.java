@@ -182,10 +182,8 @@ final class Finisher {
         return Ended.as(Ended.How.RETRY);
     }
 
-    /** Asana refuses this request as such: asking again changes nothing. */
     private static boolean isPermanent(RuntimeException ex) {
-        return ex instanceof AsanaException.Forbidden || ex instanceof AsanaException.PaymentRequired
-                || ex instanceof AsanaException.BadRequest || ex instanceof AsanaException.NotFound;
+        return ex instanceof AsanaException a && a.refusedForGood();
     }
 
     /**

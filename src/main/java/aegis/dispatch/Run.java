@@ -38,8 +38,10 @@ final class Run {
     /**
      * Moves to {@code next} if the table allows it from where the run stands; a stop reason
      * (anything but {@link RunState#SETTLED}) interrupts the worker. Returns whether it moved.
+     * Synchronized with {@link #end()}: an interrupt is delivered only while the worker is
+     * still in this run.
      */
-    boolean become(RunState next) {
+    synchronized boolean become(RunState next) {
         RunState now;
         do {
             now = state.get();
@@ -47,10 +49,16 @@ final class Run {
                 return false;
             }
         } while (!state.compareAndSet(now, next));
-        if (next != RunState.SETTLED) {
+        if (next != RunState.SETTLED && next != RunState.ENDED) {
             thread.interrupt();
         }
         return true;
+    }
+
+    /** The worker leaves the run: nothing can stop it any more, and an interrupt meant for it is cleared. */
+    synchronized void end() {
+        state.set(RunState.ENDED);
+        Thread.interrupted();
     }
 
     boolean is(RunState s) {

@@ -3,14 +3,19 @@ package aegis.dispatch;
 /**
  * Where one execution's run stands in its worker. A run starts {@link #RUNNING}; the first
  * reason to stop it wins, and {@link #canBecome} is the whole table of what may follow what.
- * {@link #CANCELLED} and {@link #LOST} are final: the execution is no longer this worker's.
+ * {@link #CANCELLED} and {@link #LOST} mean the execution is no longer this worker's;
+ * {@link #ENDED}, set by the worker itself when it leaves the run, follows everything and is
+ * followed by nothing, so no stop meant for this run reaches the thread's next one.
  */
 enum RunState {
     /** The agent is at work; the lease is renewed. */
     RUNNING,
     /** Past the agent's time limit: the agent is interrupted and the run recorded as timed out. */
     TIMED_OUT,
-    /** The outcome is recorded (or the run is handing over): the lease no longer needs renewing. */
+    /**
+     * The outcome is reported (or the run is handing over): what is left is the ending
+     * statement, which nothing interrupts, and the lease no longer needs renewing.
+     */
     SETTLED,
     /**
      * The daemon is stopping: the agent is told to stop, and its lease is kept (renewed) until
@@ -20,15 +25,19 @@ enum RunState {
     /** A person withdrew the task: the execution ended as cancelled elsewhere. */
     CANCELLED,
     /** The lease was not renewed in time, or the execution was claimed again: someone else may run it. */
-    LOST;
+    LOST,
+    /** The worker has left the run. */
+    ENDED;
 
     boolean canBecome(RunState next) {
+        if (next == ENDED) {
+            return this != ENDED;
+        }
         return switch (this) {
             case RUNNING -> next != RUNNING;
             // A run out of time is recorded as timed out even when the daemon stops meanwhile.
             case TIMED_OUT -> next == SETTLED || next == CANCELLED || next == LOST;
-            case SETTLED -> next == STOPPING || next == CANCELLED || next == LOST;
-            case STOPPING, CANCELLED, LOST -> false;
+            case SETTLED, STOPPING, CANCELLED, LOST, ENDED -> false;
         };
     }
 

@@ -39,6 +39,8 @@ public final class WorkerPool implements AutoCloseable {
     private static final int FOREIGN_CLAIMS = 4;
     /** Beyond an agent's own stopping time: handing the lease back and recording the run. */
     private static final Duration STOP_MARGIN = Duration.ofSeconds(5);
+    /** A renewal that the server has not answered by then has failed: the next one reconnects. */
+    private static final Duration RENEWAL_TIMEOUT = Duration.ofSeconds(10);
     /** How long the dispatcher may take to finish a claim statement already sent. */
     private static final Duration DISPATCHER_STOP = Duration.ofSeconds(10);
 
@@ -70,7 +72,7 @@ public final class WorkerPool implements AutoCloseable {
                 metrics, projects, coding);
         runner.checkStopsWithin(settings.renewEvery());
         return new WorkerPool(store, rows, runner, finisher,
-                new LeaseKeeper(store, settings, new DedicatedConnection(database)), signals, settings, metrics);
+                new LeaseKeeper(store, settings, new DedicatedConnection(database, RENEWAL_TIMEOUT)), signals, settings, metrics);
     }
 
     WorkerPool(ExecutionStore store, AgentRows rows, AttemptRunner runner, Finisher finisher, LeaseKeeper leases,
@@ -257,7 +259,7 @@ public final class WorkerPool implements AutoCloseable {
             runner.recordError(r, ex);
         } finally {
             leases.forget(r);
-            Thread.interrupted();
+            r.end();
             r.flushEvents();
             if (!ended.rowDone()) {
                 idle(r, ended);

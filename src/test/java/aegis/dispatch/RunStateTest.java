@@ -38,12 +38,23 @@ class RunStateTest {
     }
 
     @Test
-    void aSettledRunCanStillBeCancelledOrStopped() {
+    void aSettledRunIsLeftToWriteItsEnding() {
         Run r = run();
         assertThat(r.become(RunState.SETTLED)).isTrue();
         assertThat(r.become(RunState.TIMED_OUT)).as("the time limit is the agent's, not the report's").isFalse();
-        assertThat(r.become(RunState.STOPPING)).isTrue();
-        Thread.interrupted();
-        assertThat(r.state().gone()).isFalse();
+        assertThat(r.become(RunState.STOPPING)).isFalse();
+        assertThat(r.become(RunState.CANCELLED)).isFalse();
+        assertThat(Thread.interrupted()).as("nothing interrupts the ending statement").isFalse();
+    }
+
+    @Test
+    void aStopMeantForAnEndedRunNeverReachesTheThreadsNextRun() {
+        Run first = run();
+        first.end();
+        Run next = run();
+        assertThat(first.become(RunState.LOST)).as("a late renewal result for the first run").isFalse();
+        assertThat(first.become(RunState.CANCELLED)).isFalse();
+        assertThat(Thread.interrupted()).as("the thread, now in the next run, is not interrupted").isFalse();
+        assertThat(next.state()).isEqualTo(RunState.RUNNING);
     }
 }
