@@ -13,6 +13,7 @@ import aegis.workspace.Worktree;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -66,7 +67,7 @@ final class CodingWork {
         Workspaces.Opened opened;
         try {
             opened = workspaces.open(ref, new Workspaces.Source(source.get(), p.repository().baseBranch(),
-                    p.repository().setup()), setupPolicy);
+                    p.repository().setup()), setupPolicy, stopGrace());
         } catch (IOException ex) {
             ctx.event("worktree_failed", "error", ex.getMessage(), Map.of());
             return new Prepared.Failed("the task's worktree could not be prepared: " + ex.getMessage());
@@ -116,6 +117,14 @@ final class CodingWork {
         }
         report.prError().ifPresent(err -> ctx.event("pr_failed", "error", err, Map.of("branch", w.branch())));
         return WorkSummary.text(report);
+    }
+
+    /**
+     * How long a cancelled run's agent may still be in the worktree: SIGTERM, kill_grace, SIGKILL and
+     * the wait for it to go (up to 5 s), with room to spare.
+     */
+    private Duration stopGrace() {
+        return command.map(AgentsConfig.Command::killGrace).orElse(Duration.ZERO).plusSeconds(15);
     }
 
     void release(Worktree w) {

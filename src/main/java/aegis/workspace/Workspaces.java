@@ -7,6 +7,7 @@ import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -58,6 +59,12 @@ public final class Workspaces {
      * (the worktree stays, so the agent can see what failed); git failing is an {@link IOException}.
      */
     public Opened open(TaskRef t, Source s, SandboxPolicy setupPolicy) throws IOException, InterruptedException {
+        return open(t, s, setupPolicy, WorkspaceStore.DEFAULT_STOP_GRACE);
+    }
+
+    /** The same; {@code stopGrace}: how long the run's agent may take to stop once the run is cancelled. */
+    public Opened open(TaskRef t, Source s, SandboxPolicy setupPolicy, Duration stopGrace)
+            throws IOException, InterruptedException {
         Path clone = settings.cloneOf(t.projectGid());
         Path path = settings.worktreeOf(t.projectGid(), t.taskGid());
         String base;
@@ -65,7 +72,7 @@ public final class Workspaces {
             base = fetch(clone, s);
         }
         Optional<WorkspaceStore.Row> row = store.lock(t.taskId(), t.projectGid(), t.taskGid(), path,
-                branchName(t.taskGid(), t.taskName()), base, t.executionId(), t.leaseToken());
+                branchName(t.taskGid(), t.taskName()), base, t.executionId(), t.leaseToken(), stopGrace);
         if (row.isEmpty()) {
             return new Opened(Optional.empty(), Optional.empty());
         }
