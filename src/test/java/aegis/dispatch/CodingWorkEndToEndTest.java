@@ -86,6 +86,12 @@ class CodingWorkEndToEndTest {
 
     /** The daemon, in process, with this project and command agent configuration. */
     private static TestApp start(Map<String, Object> projectOptions, Map<String, Object> commandOptions) {
+        return start(projectOptions, commandOptions, Map.of());
+    }
+
+    /** The same, with other projects configured too (their checkouts the sandbox must hide). */
+    private static TestApp start(Map<String, Object> projectOptions, Map<String, Object> commandOptions,
+                                 Map<String, Object> otherProjects) {
         AegisConfig config = new AegisConfig(schema.database(), new AegisConfig.Asana(sim.baseUrl(),
                 (String) world.get("token"), (String) world.get("workspace"), Optional.empty(), List.of(project), 1500),
                 Optional.empty(), 0);
@@ -96,10 +102,18 @@ class CodingWorkEndToEndTest {
         s.put("AEGIS_DISPATCH_LEASE_SECONDS", "10");
         s.put("AEGIS_DISPATCH_RENEW_SECONDS", "2");
         s.put("AEGIS_AGENT_WORKERS", "3");
-        s.put("projects", Map.of(project, projectOptions));
+        // The daemon user's HOME, as the sandbox sees it: a temporary one holding planted "secrets".
+        s.put("HOME", home().toString());
+        Map<String, Object> projects = new HashMap<>(otherProjects);
+        projects.put(project, projectOptions);
+        s.put("projects", projects);
         s.put("agents", Map.of("command", commandOptions));
         return TestApp.start(config, Settings.of(s), Map.of("aegis.sync.enabled", "false",
                 "aegis.webhooks.enabled", "false", "aegis.jobs.enabled", "false"));
+    }
+
+    private static Path home() {
+        return dir.resolve("home");
     }
 
     @AfterAll
@@ -220,20 +234,39 @@ class CodingWorkEndToEndTest {
                 ls -A "%3$s" 2>/dev/null | grep -vx "$(basename "$PWD")" | grep -q . && echo "SAW-OTHER-WORKSPACES"
                 cat "%3$s/decoy/secret.txt" 2>/dev/null && echo "SAW-OTHER-WORKSPACES"
                 echo hello > mine.txt && echo "WORKTREE-OK"
-                """.formatted(dir.resolve("aegis.yaml"), dir, dir.resolve("workspaces").resolve(project)));
+                cat "%4$s/.ssh/id_test" 2>/dev/null && echo "SAW-HOME-SECRET"
+                cat "%5$s/secret.txt" 2>/dev/null && echo "SAW-OTHER-PROJECT"
+                grep -q login-ok "%4$s/.config/cli/login" 2>/dev/null && echo "LOGIN-OK"
+                [ "$HOME" = "%4$s" ] && echo fresh > "$HOME/scratch" && echo "HOME-WRITABLE"
+                true
+                """.formatted(dir.resolve("aegis.yaml"), dir, dir.resolve("workspaces").resolve(project), home(),
+                dir.resolve("other-checkout")));
+        // The daemon user's keys, another project's checkout, and a CLI login the operator re-exposes.
+        Files.createDirectories(home().resolve(".ssh"));
+        Files.writeString(home().resolve(".ssh/id_test"), "daemon user's private key");
+        Files.createDirectories(home().resolve(".config/cli"));
+        Files.writeString(home().resolve(".config/cli/login"), "login-ok");
+        Files.createDirectories(dir.resolve("other-checkout"));
+        Files.writeString(dir.resolve("other-checkout/secret.txt"), "another project's code");
         // Another task's worktree, as it would be on disk: the probe must not see it.
         Files.createDirectories(dir.resolve("workspaces").resolve(project).resolve("decoy"));
         Files.writeString(dir.resolve("workspaces").resolve(project).resolve("decoy/secret.txt"), "other task");
         long[] t;
         try (TestApp app = start(Map.of("agent", "command", "repo", origin.toString(), "on_done", "section:Review"),
-                Map.of("argv", List.of(probe.toString()), "timeout", "30s", "kill_grace", "1s"))) {
+                Map.of("argv", List.of(probe.toString()), "timeout", "30s", "kill_grace", "1s",
+                        "sandbox_readonly", List.of(home().resolve(".config/cli").toString())),
+                Map.of("1999000111", Map.of("code_path", dir.resolve("other-checkout").toString())))) {
             t = assign(app, "Probe the sandbox");
             long taskId = t[0];
             await("the probe's answer", Duration.ofSeconds(60), () -> finished(taskId, 1));
         }
         String body = answer(String.valueOf(t[1]), 1);
         assertThat(body).contains("WORKTREE-OK").contains("TMP-OK")
-                .doesNotContain("WROTE:").doesNotContain("SAW-OTHER-WORKSPACES");
+                .doesNotContain("WROTE:").doesNotContain("SAW-OTHER-WORKSPACES")
+                .doesNotContain("SAW-HOME-SECRET").doesNotContain("SAW-OTHER-PROJECT")
+                .as("an operator-listed sandbox_readonly path stays readable").contains("LOGIN-OK")
+                .as("the agent gets a fresh, writable HOME").contains("HOME-WRITABLE");
+        assertThat(Files.exists(home().resolve("scratch"))).as("the agent's HOME is not the daemon's").isFalse();
         assertThat(Files.exists(dir.resolve("escaped-root"))).isFalse();
         assertThat(Files.exists(Path.of("/tmp/aegis-sandbox-private-5f1e"))).as("the sandbox's /tmp is its own").isFalse();
         Path worktree = dir.resolve("workspaces").resolve(project).resolve(String.valueOf(t[1]));
