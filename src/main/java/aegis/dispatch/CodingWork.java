@@ -103,6 +103,10 @@ final class CodingWork {
             return "Branch `" + w.branch() + "`: the changes could not be committed (" + ex.getMessage()
                     + "); they stay in the task's worktree.";
         }
+        if (report.gitFileRestored()) {
+            ctx.event("git_file_restored", "warn", "the agent had rewritten the worktree's .git file; it was put "
+                    + "back to name the worktree's git directory before anything ran there", Map.of("branch", w.branch()));
+        }
         if (report.commit().isPresent()) {
             ctx.event("committed", "info", report.commit().get() + " on " + w.branch(), Map.of("branch", w.branch(),
                     "commit", report.commit().get(), "files", report.files().size(), "insertions", report.insertions(),

@@ -8,9 +8,11 @@ import java.util.Optional;
  * yet reported ({@code commit}, short sha; empty when nothing changed), the files changed with
  * their added and removed lines, and what became of the push and the pull request. A push or
  * PR failure is carried here, never thrown: the commit is made first and stays.
+ * {@code gitFileRestored}: the agent had rewritten the worktree's {@code .git} file.
  */
 public record WorkReport(String branch, Optional<String> commit, List<FileChange> files, boolean pushed,
-                         Optional<String> pushError, Optional<String> prUrl, Optional<String> prError) {
+                         Optional<String> pushError, Optional<String> prUrl, Optional<String> prError,
+                         boolean gitFileRestored) {
     public WorkReport {
         files = List.copyOf(files);
     }

@@ -105,8 +105,16 @@ public final class Workspaces {
         }
     }
 
-    /** Lets go of the worktree (it stays on disk for follow-ups). */
+    /**
+     * Lets go of the worktree (it stays on disk for follow-ups). Its {@code .git} file is put back
+     * first even when nothing was delivered: a person may run git there later.
+     */
     public void close(Worktree w) {
+        try {
+            Delivery.restoreGitFile(w);
+        } catch (IOException e) {
+            // Gone or unwritable: the next delivery restores it before running anything there.
+        }
         store.unlock(w.taskId(), w.lockToken());
     }
 

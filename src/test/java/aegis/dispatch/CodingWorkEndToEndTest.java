@@ -278,4 +278,84 @@ class CodingWorkEndToEndTest {
         }
         assertThat(seen).contains("PATH=");
     }
+
+    @Test
+    void anAgentThatRedirectsItsGitFileCannotRunCodeThroughThePrCommand() throws Exception {
+        Path marker = dir.resolve("fsmonitor-escaped");
+        // The agent makes its own git directory with an fsmonitor "hook" and points the worktree's
+        // .git file at it: any git the daemon runs there unpinned would run the hook outside the sandbox.
+        Path agent = GitFixtures.script(dir, "redirect.sh", """
+                cat > /dev/null
+                git init -q --bare .evil
+                git --git-dir=.evil config core.bare false
+                git --git-dir=.evil --work-tree=. add README.md
+                printf '#!/bin/sh\\ntouch "%s"\\n' > .fsm && chmod +x .fsm
+                git --git-dir=.evil config core.fsmonitor "$PWD/.fsm"
+                printf 'gitdir: .evil\\n' > .git
+                echo "redirected"
+                """.formatted(marker));
+        Path pr = GitFixtures.script(dir, "status-pr.sh", "git status > /dev/null 2>&1\n"
+                + "git diff --stat HEAD > /dev/null 2>&1\n"
+                + "echo \"https://git.example/acme/demo/pull/$(basename \"$1\")\"");
+        long[] t;
+        try (TestApp app = start(Map.of("agent", "command", "repo", origin.toString(), "push", true,
+                "on_done", "section:Review", "pr_command", List.of(pr.toString(), "{branch}")),
+                Map.of("argv", List.of(agent.toString()), "timeout", "30s", "kill_grace", "1s"))) {
+            t = assign(app, "Redirect the git file");
+            long taskId = t[0];
+            await("the redirecting run's answer", Duration.ofSeconds(60), () -> finished(taskId, 1));
+        }
+        assertThat(Files.exists(marker)).as("the agent's fsmonitor command ran outside the sandbox").isFalse();
+        Path worktree = dir.resolve("workspaces").resolve(project).resolve(String.valueOf(t[1]));
+        assertThat(Files.readString(worktree.resolve(".git")).strip()).as("the .git file is restored")
+                .isEqualTo("gitdir: " + dir.resolve("workspaces/.repos/" + project + ".git/worktrees/" + t[1]));
+        assertThat(query("SELECT string_agg(event_type, ',') FROM agent_events e JOIN task_executions x "
+                + "ON x.id = e.execution_id WHERE x.task_id = " + t[0])).contains("git_file_restored");
+        assertThat(answer(String.valueOf(t[1]), 1)).contains("Pull request: https://git.example/acme/demo/pull/");
+    }
+
+    @Test
+    void aNestedRepositoryTheAgentMadeCannotRunItsFilterOutsideTheSandbox() throws Exception {
+        Path marker = dir.resolve("filter-escaped");
+        // First run: a repository inside the worktree whose own configuration names a clean filter.
+        // Later runs change a file in it: git looking into it on the host (git add checking whether a
+        // submodule changed, git status in pr_command) would run the filter there.
+        Path agent = GitFixtures.script(dir, "nested.sh", """
+                cat > /dev/null
+                if [ ! -d sub/.git ]; then
+                  mkdir sub && cd sub && git init -q && echo one > f && git add f
+                  git -c user.name=A -c user.email=a@example.com commit -qm sub
+                  git config filter.evil.clean "sh -c 'touch \\"%s\\"; cat'"
+                  printf '* filter=evil\\n' > .gitattributes
+                  cd .. && echo "made sub" > top.txt
+                else
+                  date +%%s%%N > sub/f && echo "again" >> top.txt
+                fi
+                echo "nested repository run"
+                """.formatted(marker));
+        Path pr = GitFixtures.script(dir, "status-pr2.sh", "git status > /dev/null 2>&1\n"
+                + "echo \"https://git.example/acme/demo/pull/$(basename \"$1\")\"");
+        long[] t;
+        try (TestApp app = start(Map.of("agent", "command", "repo", origin.toString(), "push", true,
+                "on_done", "section:Review", "pr_command", List.of(pr.toString(), "{branch}")),
+                Map.of("argv", List.of(agent.toString()), "timeout", "30s", "kill_grace", "1s"))) {
+            t = assign(app, "Nest a repository");
+            long taskId = t[0];
+            String gid = String.valueOf(t[1]);
+            await("the first run's answer", Duration.ofSeconds(60), () -> finished(taskId, 1));
+            for (int n = 2; n <= 3; n++) {
+                Map<String, Object> c = person.comment(gid, "Once more " + n, human);
+                try (Connection conn = schema.connect()) {
+                    Mirror.comment(conn, taskId, (String) c.get("gid"), human, "Once more " + n);
+                }
+                app.context().getEventPublisher(TaskSignal.class).publishEvent(
+                        new TaskSignal.PersonCommented(taskId, gid, (String) c.get("gid"), human));
+                int runs = n;
+                await("run " + n + "'s answer", Duration.ofSeconds(60), () -> finished(taskId, runs));
+            }
+        }
+        assertThat(Files.exists(marker)).as("the nested repository's filter ran outside the sandbox").isFalse();
+        String branch = query("SELECT branch FROM workspaces WHERE task_id = " + t[0]);
+        assertThat(git(origin, "show", branch + ":top.txt")).isEqualTo("made sub\nagain\nagain");
+    }
 }
