@@ -16,8 +16,8 @@ import java.util.regex.Pattern;
  * changed (author from {@code agents.command.git_author}, message: the task's name and link),
  * push the branch, run the project's {@code pr_command} once per branch and keep the first URL it
  * prints. What was committed since the last answer is what this answer reports (so a commit whose
- * run died before answering is reported by the next run). A push or PR failure is reported, not
- * thrown: the commit stays in the worktree's branch.
+ * run died before its answer was recorded is reported by the next run). A push or PR failure is
+ * reported, not thrown: the commit stays in the worktree's branch.
  *
  * <p>Delivery runs on the host, in a directory the agent wrote: the worktree's {@code .git} file is
  * put back first, git never looks into nested repositories, and pr_command gets git pinned to the
@@ -61,7 +61,7 @@ public final class Delivery {
                 : git.onWorktree(w, Git.LOCAL, "merge-base", "HEAD", "origin/" + w.base());
         if (head.equals(from)) {
             return new WorkReport(w.branch(), Optional.empty(), List.of(), false, Optional.empty(), w.prUrl(),
-                    Optional.empty(), restored);
+                    Optional.empty(), Optional.empty(), restored);
         }
         List<WorkReport.FileChange> files = numstat(git.onWorktree(w, Git.LOCAL, "diff", "--numstat", from, head));
         String shortSha = git.onWorktree(w, Git.LOCAL, "rev-parse", "--short", head);
@@ -95,11 +95,17 @@ public final class Delivery {
                 prError = Optional.of(r.ok() ? "it printed no URL" : "exit " + r.exit() + ": " + r.why());
             }
         }
-        if (pushed || !req.push()) {
-            // An unpushed commit stays unreported: the next run reports and pushes it again.
-            store.reported(w.taskId(), w.lockToken(), head, prUrl.orElse(null));
+        if (prUrl.isPresent() && !prUrl.equals(w.prUrl())) {
+            // Kept at once, told or not: the branch has its PR (a second pr_command would fail), and
+            // every later answer names it.
+            store.prOpened(w.taskId(), w.lockToken(), prUrl.get());
         }
-        return new WorkReport(w.branch(), Optional.of(shortSha), files, pushed, pushError, prUrl, prError, restored);
+        // An unpushed commit stays unreported: the next run reports and pushes it again. A pushed one
+        // is marked told only once the answer naming it is recorded (Workspaces.told), so a run that
+        // ends before that leaves it for the next answer.
+        Optional<String> tells = pushed || !req.push() ? Optional.of(head) : Optional.empty();
+        return new WorkReport(w.branch(), Optional.of(shortSha), files, pushed, pushError, prUrl, prError, tells,
+                restored);
     }
 
     /**

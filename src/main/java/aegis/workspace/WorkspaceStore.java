@@ -89,10 +89,14 @@ public final class WorkspaceStore {
                 + "WHERE task_id = ? AND lock_token = ?", taskId, token);
     }
 
-    /** The commit the last answer named (and, once opened, the branch's pull request). */
-    public void reported(long taskId, String token, String sha, String prUrl) {
-        update("UPDATE workspaces SET reported_sha = ?, pr_url = coalesce(?, pr_url) "
-                + "WHERE task_id = ? AND lock_token = ?", sha, prUrl, taskId, token);
+    /** The commit the last recorded answer named. */
+    public void reported(long taskId, String token, String sha) {
+        update("UPDATE workspaces SET reported_sha = ? WHERE task_id = ? AND lock_token = ?", sha, taskId, token);
+    }
+
+    /** The branch's pull request, once opened. */
+    public void prOpened(long taskId, String token, String prUrl) {
+        update("UPDATE workspaces SET pr_url = ? WHERE task_id = ? AND lock_token = ?", prUrl, taskId, token);
     }
 
     /** The first commit of a new worktree: its base, so the first answer's diff starts there. */

@@ -125,6 +125,14 @@ public final class Workspaces {
         }
     }
 
+    /**
+     * The commit a delivery reported is now told: call only once the answer naming it is recorded
+     * (a run ending before that leaves it to the next answer). Under the worktree's lock.
+     */
+    public void told(Worktree w, WorkReport report) {
+        report.tells().ifPresent(sha -> store.reported(w.taskId(), w.lockToken(), sha));
+    }
+
     /** {@code aegis/<task-gid>-<slug of the name>}: stable, readable, valid as a git ref. */
     static String branchName(String taskGid, String name) {
         String slug = (name == null ? "" : name).toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-")

@@ -358,4 +358,50 @@ class CodingWorkEndToEndTest {
         String branch = query("SELECT branch FROM workspaces WHERE task_id = " + t[0]);
         assertThat(git(origin, "show", branch + ":top.txt")).isEqualTo("made sub\nagain\nagain");
     }
+
+    @Test
+    void aCommitIsMarkedToldOnlyOnceTheAnswerNamingItIsRecorded() throws Exception {
+        // The person unassigns the task at the moment the commit is marked as told: if that came
+        // before the answer was recorded, the run would end cancelled with the commit told to no one.
+        schema.execute("""
+                CREATE FUNCTION cancel_on_mark() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                  UPDATE task_executions SET status = 'cancelled', outcome = 'cancelled', finished_at = now(),
+                         lease_owner = NULL, lease_until = NULL
+                   WHERE id = NEW.execution_id AND status IN ('pending', 'running') AND outcome IS NULL;
+                  RETURN NEW;
+                END $$""");
+        schema.execute("CREATE TRIGGER cancel_on_mark AFTER UPDATE OF reported_sha ON workspaces FOR EACH ROW "
+                + "WHEN (OLD.reported_sha IS NOT NULL AND NEW.reported_sha IS DISTINCT FROM OLD.reported_sha) "
+                + "EXECUTE FUNCTION cancel_on_mark()");
+        Path agent = GitFixtures.script(dir, "once.sh", """
+                cat > /dev/null
+                [ -e once.txt ] || { echo "made once" > once.txt; }
+                echo "run in $PWD"
+                """);
+        long[] t;
+        try (TestApp app = start(Map.of("agent", "command", "repo", origin.toString(), "push", true,
+                "on_done", "section:Review", "pr_command", List.of(prScript.toString(), "{branch}", "{base}", "{title}")),
+                Map.of("argv", List.of(agent.toString()), "timeout", "30s", "kill_grace", "1s"))) {
+            t = assign(app, "Cancelled while delivering");
+            long taskId = t[0];
+            await("the first run to end", Duration.ofSeconds(60), () -> finished(taskId, 1));
+            await("the worktree let go", Duration.ofSeconds(30),
+                    () -> "0".equals(query("SELECT count(*) FROM workspaces WHERE lock_token IS NOT NULL")));
+            if ("cancelled".equals(query("SELECT status FROM task_executions WHERE task_id = " + taskId))) {
+                // Its answer was never recorded: the person assigns the task again.
+                app.context().getEventPublisher(TaskSignal.class).publishEvent(
+                        new TaskSignal.AssignedToBot(taskId, String.valueOf(t[1]), human));
+                await("the next run's answer", Duration.ofSeconds(60), () -> finished(taskId, 2));
+            }
+        } finally {
+            schema.execute("DROP TRIGGER cancel_on_mark ON workspaces");
+            schema.execute("DROP FUNCTION cancel_on_mark()");
+        }
+        String branch = query("SELECT branch FROM workspaces WHERE task_id = " + t[0]);
+        String sha = git(origin, "rev-parse", "refs/heads/" + branch);
+        assertThat(answer(String.valueOf(t[1]), 1)).as("an answer tells the commit")
+                .contains("Commit: " + sha.substring(0, 7)).contains("once.txt +1 -0");
+        assertThat(query("SELECT reported_sha FROM workspaces WHERE task_id = " + t[0])).isEqualTo(sha);
+    }
 }
