@@ -158,10 +158,12 @@ final class AttemptRunner {
             AgentRequest request = new AgentRequest(e.id(), e.attempt(), taskView, comments, projectView, prompt,
                     worktree, session);
             AgentOutcome outcome;
+            Optional<CodingWork.Delivered> delivered = Optional.empty();
             try {
                 outcome = agent.run(request, ctx);
                 if (worktree.isPresent() && !(outcome instanceof AgentOutcome.Failed) && !r.state().gone()) {
-                    outcome = withWork(outcome, coding.deliver(worktree.get(), task, ctx));
+                    delivered = Optional.of(coding.deliver(worktree.get(), task, ctx));
+                    outcome = withWork(outcome, delivered.get().text());
                 }
             } catch (InterruptedException ie) {
                 return interrupted(r, ctx, prompt, millisSince(t0));
@@ -176,7 +178,13 @@ final class AttemptRunner {
             }
             Thread.interrupted();
             r.usage(u);
-            return outcome(r, ctx, outcome, prompt, millisSince(t0)).withUsage(u);
+            Ended ended = outcome(r, ctx, outcome, prompt, millisSince(t0)).withUsage(u);
+            if (ended.how() != Ended.How.CANCELLED && delivered.isPresent()) {
+                // The answer naming the commit is recorded (a done or question outcome is CANCELLED
+                // when it could not be): only now is the commit told, else the next run tells it.
+                coding.told(worktree.get(), delivered.get());
+            }
+            return ended;
         } finally {
             worktree.ifPresent(coding::release);
         }

@@ -13,6 +13,7 @@ import aegis.workspace.Worktree;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -66,7 +67,7 @@ final class CodingWork {
         Workspaces.Opened opened;
         try {
             opened = workspaces.open(ref, new Workspaces.Source(source.get(), p.repository().baseBranch(),
-                    p.repository().setup()), setupPolicy);
+                    p.repository().setup()), setupPolicy, stopGrace());
         } catch (IOException ex) {
             ctx.event("worktree_failed", "error", ex.getMessage(), Map.of());
             return new Prepared.Failed("the task's worktree could not be prepared: " + ex.getMessage());
@@ -89,8 +90,12 @@ final class CodingWork {
         return new Prepared.Ready(w, session);
     }
 
+    /** What a delivery left: the text to put below the answer, and what to mark told once it is recorded. */
+    record Delivered(String text, Optional<WorkReport> report) {
+    }
+
     /** Commits, pushes and opens the PR; the text to put below the answer (empty when nothing changed). */
-    String deliver(Worktree w, MirroredTask task, AgentContext ctx) throws InterruptedException {
+    Delivered deliver(Worktree w, MirroredTask task, AgentContext ctx) throws InterruptedException {
         ProjectSettings p = projects.forProject(task.project().gid());
         String author = command.map(AgentsConfig.Command::gitAuthor).orElse(AgentsConfig.DEFAULT_GIT_AUTHOR);
         WorkReport report;
@@ -99,8 +104,12 @@ final class CodingWork {
                     p.repository().push(), p.repository().prCommand()));
         } catch (IOException ex) {
             ctx.event("commit_failed", "error", ex.getMessage(), Map.of("branch", w.branch()));
-            return "Branch `" + w.branch() + "`: the changes could not be committed (" + ex.getMessage()
-                    + "); they stay in the task's worktree.";
+            return new Delivered("Branch `" + w.branch() + "`: the changes could not be committed ("
+                    + ex.getMessage() + "); they stay in the task's worktree.", Optional.empty());
+        }
+        if (report.gitFileRestored()) {
+            ctx.event("git_file_restored", "warn", "the agent had rewritten the worktree's .git file; it was put "
+                    + "back to name the worktree's git directory before anything ran there", Map.of("branch", w.branch()));
         }
         if (report.commit().isPresent()) {
             ctx.event("committed", "info", report.commit().get() + " on " + w.branch(), Map.of("branch", w.branch(),
@@ -115,7 +124,20 @@ final class CodingWork {
             ctx.event("pull_request", "info", report.prUrl().get(), Map.of("url", report.prUrl().get()));
         }
         report.prError().ifPresent(err -> ctx.event("pr_failed", "error", err, Map.of("branch", w.branch())));
-        return WorkSummary.text(report);
+        return new Delivered(WorkSummary.text(report), Optional.of(report));
+    }
+
+    /** The answer carrying {@code d} is recorded: its commit is told (else the next answer tells it). */
+    void told(Worktree w, Delivered d) {
+        d.report().ifPresent(r -> workspaces.told(w, r));
+    }
+
+    /**
+     * How long a cancelled run's agent may still be in the worktree: SIGTERM, kill_grace, SIGKILL and
+     * the wait for it to go (up to 5 s), with room to spare.
+     */
+    private Duration stopGrace() {
+        return command.map(AgentsConfig.Command::killGrace).orElse(Duration.ZERO).plusSeconds(15);
     }
 
     void release(Worktree w) {

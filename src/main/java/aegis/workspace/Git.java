@@ -21,6 +21,15 @@ final class Git {
     private static final List<String> PASSED = List.of("PATH", "HOME", "LANG", "LC_ALL", "TZ", "USER", "LOGNAME",
             "SSH_AUTH_SOCK", "GIT_SSH_COMMAND", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY");
 
+    /**
+     * Settings that would let files in a worktree (which the agent wrote) make git run a command:
+     * hooks, an fsmonitor, and a nested repository's own configuration (git status looks into
+     * submodules). core.sshCommand is left alone: the operator's ssh setup is theirs.
+     */
+    private static final List<String[]> PINNED = List.of(new String[] {"core.hooksPath", "/dev/null"},
+            new String[] {"core.fsmonitor", "false"}, new String[] {"submodule.recurse", "false"},
+            new String[] {"diff.ignoreSubmodules", "all"}, new String[] {"status.submoduleSummary", "false"});
+
     private final Map<String, String> env;
 
     Git(Map<String, String> daemonEnv) {
@@ -42,9 +51,34 @@ final class Git {
         return env;
     }
 
+    /**
+     * The environment for a program run on the host in a worktree (pr_command): any git it starts
+     * (gh runs git status) uses the worktree's real git directory, whatever the agent left in the
+     * {@code .git} file, and none of the settings that run commands. Given both as
+     * GIT_CONFIG_PARAMETERS (older git, and kept for the git runs of submodules) and GIT_CONFIG_COUNT.
+     */
+    Map<String, String> pinnedTo(Worktree w) {
+        Map<String, String> e = new LinkedHashMap<>(env);
+        e.put("GIT_DIR", w.metaDir().toString());
+        e.put("GIT_WORK_TREE", w.path().toString());
+        StringBuilder params = new StringBuilder();
+        for (int i = 0; i < PINNED.size(); i++) {
+            String[] kv = PINNED.get(i);
+            params.append(i == 0 ? "" : " ").append('\'').append(kv[0]).append("'='").append(kv[1]).append('\'');
+            e.put("GIT_CONFIG_KEY_" + i, kv[0]);
+            e.put("GIT_CONFIG_VALUE_" + i, kv[1]);
+        }
+        e.put("GIT_CONFIG_COUNT", String.valueOf(PINNED.size()));
+        e.put("GIT_CONFIG_PARAMETERS", params.toString());
+        return Map.copyOf(e);
+    }
+
     Exec.Result run(Path dir, Duration timeout, String... args) throws IOException, InterruptedException {
-        List<String> argv = new ArrayList<>(List.of("git", "-c", "core.hooksPath=/dev/null", "-c",
-                "core.fsmonitor=false", "-c", "protocol.file.allow=always"));
+        List<String> argv = new ArrayList<>(List.of("git"));
+        for (String[] kv : PINNED) {
+            argv.addAll(List.of("-c", kv[0] + "=" + kv[1]));
+        }
+        argv.addAll(List.of("-c", "protocol.file.allow=always"));
         argv.addAll(List.of(args));
         return Exec.run(argv, dir, env, timeout);
     }

@@ -12,9 +12,11 @@ import java.util.Optional;
  * Builds the bubblewrap ({@code bwrap}) command line that contains one command run: new PID, IPC
  * and UTS namespaces (the daemon's processes and their {@code /proc/<pid>/environ} are not
  * visible), {@code --die-with-parent}, the root file system read-only, a private {@code /tmp},
- * the Aegis configuration and state hidden (replaced by empty directories or {@code /dev/null}),
- * the workspaces directory hidden but for this run's worktree (writable) and its git metadata
- * (read-only), the operator's extra paths, and the network only when allowed.
+ * the Aegis configuration and state, every project's checkout and the daemon user's HOME hidden
+ * (replaced by empty directories or {@code /dev/null}; HOME by an empty writable one, the agent's
+ * HOME), the workspaces directory hidden but for this run's worktree (writable) and its git
+ * metadata (read-only, the clone's configuration emptied), then the operator's extra paths (which
+ * may show again what a hide covered, e.g. a CLI's login), and the network only when allowed.
  *
  * <p>The environment is given with {@code --clearenv --setenv}; the caller must start bwrap itself
  * with an empty environment, because the sandbox's PID 1 is bwrap and its {@code /proc/1/environ}
@@ -67,14 +69,27 @@ public final class Sandbox {
             a.add("--unshare-net");
         }
         a.addAll(List.of("--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"));
-        for (Path h : settings.hidden()) {
+        // The daemon user's HOME first (what is hidden inside it then gets its mount point in the
+        // empty one): a fresh, writable, empty HOME for the agent, so CLIs can keep their files.
+        Optional<Path> home = settings.home().filter(Files::isDirectory).filter(h -> !h.equals(workDir));
+        home.ifPresent(h -> a.addAll(List.of("--tmpfs", h.toString())));
+        List<Path> hidden = settings.hidden().stream()
+                .filter(h -> !h.equals(workDir) && !home.map(h::equals).orElse(false)).toList();
+        for (Path h : hidden) {
             hide(a, h);
         }
         hide(a, settings.root());
         worktree.ifPresent(w -> {
             a.addAll(List.of("--ro-bind", w.commonDir().toString(), w.commonDir().toString()));
             a.addAll(List.of("--ro-bind", w.metaDir().toString(), w.metaDir().toString()));
+            // The clone's configuration names its remote (a URL may carry a token): git in the
+            // sandbox reads an empty one instead (a worktree needs nothing from it).
+            Path config = w.commonDir().resolve("config");
+            if (Files.isRegularFile(config)) {
+                a.addAll(List.of("--ro-bind", emptyFile(w.commonDir()).toString(), config.toString()));
+            }
         });
+        // The operator's paths after every hide, so a CLI's login under HOME can be shown again.
         for (Path p : policy.readonly()) {
             a.addAll(List.of("--ro-bind-try", p.toString(), p.toString()));
         }
@@ -83,7 +98,7 @@ public final class Sandbox {
         }
         a.addAll(List.of("--bind", workDir.toString(), workDir.toString()));
         // The empty directories that hide things are read-only too (after the binds made their mount points).
-        for (Path h : settings.hidden()) {
+        for (Path h : hidden) {
             if (Files.isDirectory(h)) {
                 a.addAll(List.of("--remount-ro", h.toString()));
             }
@@ -92,10 +107,26 @@ public final class Sandbox {
             a.addAll(List.of("--remount-ro", settings.root().toString()));
         }
         a.addAll(List.of("--chdir", workDir.toString(), "--clearenv"));
-        env.forEach((k, v) -> a.addAll(List.of("--setenv", k, v)));
+        Map<String, String> given = new java.util.LinkedHashMap<>(env);
+        home.ifPresent(h -> given.put("HOME", h.toString()));
+        given.forEach((k, v) -> a.addAll(List.of("--setenv", k, v)));
         a.add("--");
         a.addAll(argv);
         return a;
+    }
+
+    /** An empty file beside the clone, bound over its configuration (/dev/null cannot be read there: nodev). */
+    private static Path emptyFile(Path clone) {
+        Path empty = clone.resolveSibling(".empty-config");
+        try {
+            if (!Files.isRegularFile(empty) || Files.size(empty) != 0) {
+                Files.deleteIfExists(empty);
+                Files.createFile(empty);
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("could not make " + empty, e);
+        }
+        return empty;
     }
 
     /** A directory becomes an empty one, a file an empty file; what does not exist needs nothing. */

@@ -7,10 +7,13 @@ import java.util.Optional;
  * What a run left in its worktree, as the answer tells it: the branch, the commit made or not
  * yet reported ({@code commit}, short sha; empty when nothing changed), the files changed with
  * their added and removed lines, and what became of the push and the pull request. A push or
- * PR failure is carried here, never thrown: the commit is made first and stays.
+ * PR failure is carried here, never thrown: the commit is made first and stays. {@code tells}: the
+ * full sha to mark as told ({@link Workspaces#told}) once the answer carrying this is recorded;
+ * {@code gitFileRestored}: the agent had rewritten the worktree's {@code .git} file.
  */
 public record WorkReport(String branch, Optional<String> commit, List<FileChange> files, boolean pushed,
-                         Optional<String> pushError, Optional<String> prUrl, Optional<String> prError) {
+                         Optional<String> pushError, Optional<String> prUrl, Optional<String> prError,
+                         Optional<String> tells, boolean gitFileRestored) {
     public WorkReport {
         files = List.copyOf(files);
     }

@@ -1,11 +1,13 @@
 package aegis.workspace;
 
+import aegis.config.ProjectSettings;
 import aegis.config.Settings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Where worktrees live and what the sandbox hides:
@@ -16,16 +18,27 @@ import java.util.List;
  *     {@code .aegis}).</li>
  * <li>{@code AEGIS_RETENTION_WORKSPACES_DAYS} (14): a worktree unused this long is removed (its branch stays).</li>
  * </ul>
- * {@code hidden}: the Aegis configuration and state no sandboxed command may read — {@code /etc/aegis},
- * the file named by {@code AEGIS_CONFIG}, the checkout's {@code .aegis} (its database password) and
- * the workspaces directory itself (each run sees only its own worktree).
+ * {@code hidden}: what no sandboxed command may read — {@code /etc/aegis}, the file named by
+ * {@code AEGIS_CONFIG}, the checkout's {@code .aegis} (its database password), the state directory
+ * {@code /var/lib/aegis}, and every configured project's {@code code_path} and local {@code repo}
+ * (another project's code is not this run's business); the workspaces directory itself is hidden
+ * too (each run sees only its own worktree). {@code home}: the daemon user's HOME (ssh keys, CLI
+ * logins, git credentials), replaced in the sandbox by an empty one of the agent's own.
  */
-public record WorkspaceSettings(Path root, Duration retention, List<Path> hidden) {
+public record WorkspaceSettings(Path root, Duration retention, List<Path> hidden, Optional<Path> home) {
     public static final Path SYSTEM_ROOT = Path.of("/var/lib/aegis/workspaces");
+    /** The service's state directory (its HOME under systemd): hidden even when the workspaces are elsewhere. */
+    static final Path STATE_DIR = Path.of("/var/lib/aegis");
 
     public WorkspaceSettings {
         root = root.toAbsolutePath().normalize();
         hidden = List.copyOf(hidden);
+        home = home.map(h -> h.toAbsolutePath().normalize()).filter(h -> h.getParent() != null);
+    }
+
+    /** Settings hiding only {@code hidden} (HOME left as it is): for tools and tests. */
+    public WorkspaceSettings(Path root, Duration retention, List<Path> hidden) {
+        this(root, retention, hidden, Optional.empty());
     }
 
     public static WorkspaceSettings from(Settings s) {
@@ -40,7 +53,31 @@ public record WorkspaceSettings(Path root, Duration retention, List<Path> hidden
         if (checkout) {
             hidden.add(cwd.resolve(".aegis"));
         }
-        return new WorkspaceSettings(root, Duration.ofDays(days), hidden);
+        hidden.add(STATE_DIR);
+        hidden.addAll(projectCode(ProjectSettings.read(s)));
+        Optional<Path> home = s.string("HOME").or(() -> Optional.ofNullable(System.getProperty("user.home")))
+                .filter(h -> !h.isBlank()).map(Path::of).filter(Path::isAbsolute);
+        return new WorkspaceSettings(root, Duration.ofDays(days), hidden, home);
+    }
+
+    /** Every configured project's checkout and local repository (a URL is not a path). */
+    private static List<Path> projectCode(ProjectSettings.All projects) {
+        List<String> places = new ArrayList<>();
+        projects.defaultCodePath().ifPresent(places::add);
+        for (ProjectSettings p : projects.byGid().values()) {
+            p.codePath().ifPresent(places::add);
+            p.repository().repo().ifPresent(places::add);
+        }
+        List<Path> out = new ArrayList<>();
+        for (String place : places) {
+            if (place.startsWith("/") && !place.contains("://")) {
+                Path p = Path.of(place).normalize();
+                if (p.getParent() != null && !out.contains(p)) {
+                    out.add(p);
+                }
+            }
+        }
+        return out;
     }
 
     /** The per-instance clone of a project's repository. */

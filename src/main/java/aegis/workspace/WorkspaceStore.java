@@ -15,7 +15,8 @@ import java.util.Optional;
 /**
  * The {@code workspaces} table (this package is its one owner): a row per task worktree and its
  * lock. A lock is held by an execution's lease token and counts only while that execution runs
- * under that token with a current lease, so a crashed daemon's locks lapse with its leases.
+ * under that token with a current lease, so a crashed daemon's locks lapse with its leases; a
+ * cancelled holder keeps it until it unlocks or its stop time has passed (see {@code LIVE_HOLDER}).
  */
 public final class WorkspaceStore {
     private final Jdbc jdbc;
@@ -30,26 +31,37 @@ public final class WorkspaceStore {
                       Instant lastUsedAt, Optional<Instant> removedAt, boolean taskDone) {
     }
 
-    /** Whether the lock's holder still runs under it: the one definition, used by every statement. */
+    /**
+     * Whether the lock's holder still runs under it, or was cancelled so recently that its agent
+     * may still be stopping (a cancellation clears the lease at once; the worker unlocks when its
+     * agent is gone, and a worker that died meanwhile lets go after {@code stop_grace}). The one
+     * definition, used by every statement.
+     */
     private static final String LIVE_HOLDER = """
             EXISTS (SELECT 1 FROM task_executions x
-                     WHERE x.id = w.execution_id AND x.lease_owner = w.lock_token
-                       AND x.status = 'running' AND x.lease_until > now())""";
+                     WHERE x.id = w.execution_id
+                       AND ((x.lease_owner = w.lock_token AND x.status = 'running' AND x.lease_until > now())
+                         OR (x.status = 'cancelled' AND x.lease_owner IS NULL
+                             AND x.finished_at > now() - w.stop_grace)))""";
+
+    /** The stop time a lock gets when its taker names none. */
+    public static final Duration DEFAULT_STOP_GRACE = Duration.ofSeconds(30);
 
     /**
      * Takes the task's worktree for {@code executionId} under {@code token}, creating the row on first
      * use; empty when another live execution holds it. Reopens a removed worktree's row.
+     * {@code stopGrace}: how long the holder may take to stop its agent once its execution is cancelled.
      */
     public Optional<Row> lock(long taskId, String projectGid, String taskGid, Path path, String branch, String base,
-                              long executionId, String token) {
+                              long executionId, String token, Duration stopGrace) {
         return jdbc.inTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement("""
                     INSERT INTO workspaces AS w (task_id, project_gid, task_gid, path, branch, base_branch,
-                                                 execution_id, lock_token)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                                                 execution_id, lock_token, stop_grace)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, make_interval(secs => ?))
                     ON CONFLICT (task_id) DO UPDATE
                        SET execution_id = excluded.execution_id, lock_token = excluded.lock_token,
-                           last_used_at = now(), removed_at = NULL
+                           stop_grace = excluded.stop_grace, last_used_at = now(), removed_at = NULL
                      WHERE w.lock_token IS NULL OR w.lock_token = excluded.lock_token OR NOT\s""" + LIVE_HOLDER + """
                     RETURNING id""")) {
                 ps.setLong(1, taskId);
@@ -60,6 +72,7 @@ public final class WorkspaceStore {
                 ps.setString(6, base);
                 ps.setLong(7, executionId);
                 ps.setString(8, token);
+                ps.setDouble(9, stopGrace.toMillis() / 1000.0);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next()) {
                         return Optional.empty();
@@ -76,10 +89,14 @@ public final class WorkspaceStore {
                 + "WHERE task_id = ? AND lock_token = ?", taskId, token);
     }
 
-    /** The commit the last answer named (and, once opened, the branch's pull request). */
-    public void reported(long taskId, String token, String sha, String prUrl) {
-        update("UPDATE workspaces SET reported_sha = ?, pr_url = coalesce(?, pr_url) "
-                + "WHERE task_id = ? AND lock_token = ?", sha, prUrl, taskId, token);
+    /** The commit the last recorded answer named. */
+    public void reported(long taskId, String token, String sha) {
+        update("UPDATE workspaces SET reported_sha = ? WHERE task_id = ? AND lock_token = ?", sha, taskId, token);
+    }
+
+    /** The branch's pull request, once opened. */
+    public void prOpened(long taskId, String token, String prUrl) {
+        update("UPDATE workspaces SET pr_url = ? WHERE task_id = ? AND lock_token = ?", prUrl, taskId, token);
     }
 
     /** The first commit of a new worktree: its base, so the first answer's diff starts there. */

@@ -7,6 +7,7 @@ import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -58,6 +59,12 @@ public final class Workspaces {
      * (the worktree stays, so the agent can see what failed); git failing is an {@link IOException}.
      */
     public Opened open(TaskRef t, Source s, SandboxPolicy setupPolicy) throws IOException, InterruptedException {
+        return open(t, s, setupPolicy, WorkspaceStore.DEFAULT_STOP_GRACE);
+    }
+
+    /** The same; {@code stopGrace}: how long the run's agent may take to stop once the run is cancelled. */
+    public Opened open(TaskRef t, Source s, SandboxPolicy setupPolicy, Duration stopGrace)
+            throws IOException, InterruptedException {
         Path clone = settings.cloneOf(t.projectGid());
         Path path = settings.worktreeOf(t.projectGid(), t.taskGid());
         String base;
@@ -65,7 +72,7 @@ public final class Workspaces {
             base = fetch(clone, s);
         }
         Optional<WorkspaceStore.Row> row = store.lock(t.taskId(), t.projectGid(), t.taskGid(), path,
-                branchName(t.taskGid(), t.taskName()), base, t.executionId(), t.leaseToken());
+                branchName(t.taskGid(), t.taskName()), base, t.executionId(), t.leaseToken(), stopGrace);
         if (row.isEmpty()) {
             return new Opened(Optional.empty(), Optional.empty());
         }
@@ -98,8 +105,16 @@ public final class Workspaces {
         }
     }
 
-    /** Lets go of the worktree (it stays on disk for follow-ups). */
+    /**
+     * Lets go of the worktree (it stays on disk for follow-ups). Its {@code .git} file is put back
+     * first even when nothing was delivered: a person may run git there later.
+     */
     public void close(Worktree w) {
+        try {
+            Delivery.restoreGitFile(w);
+        } catch (IOException e) {
+            // Gone or unwritable: the next delivery restores it before running anything there.
+        }
         store.unlock(w.taskId(), w.lockToken());
     }
 
@@ -108,6 +123,14 @@ public final class Workspaces {
         try (Held held = holdClone(w.commonDir())) {
             return new Delivery(git, store).deliver(w, request);
         }
+    }
+
+    /**
+     * The commit a delivery reported is now told: call only once the answer naming it is recorded
+     * (a run ending before that leaves it to the next answer). Under the worktree's lock.
+     */
+    public void told(Worktree w, WorkReport report) {
+        report.tells().ifPresent(sha -> store.reported(w.taskId(), w.lockToken(), sha));
     }
 
     /** {@code aegis/<task-gid>-<slug of the name>}: stable, readable, valid as a git ref. */

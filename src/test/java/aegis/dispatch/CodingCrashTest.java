@@ -9,7 +9,6 @@ import aegis.testing.Eventually;
 import aegis.testing.TestDatabase;
 import aegis.workspace.GitFixtures;
 import java.nio.file.Files;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -86,8 +85,11 @@ class CodingCrashTest {
     }
 
     private static Process daemon(String name) throws Exception {
+        // A HOME of its own: the sandbox hides the daemon's HOME, which may hold this checkout (and the agent).
+        Files.createDirectories(dir.resolve("home"));
         return ChildDaemon.start(name, schema, sim, world, Map.of("AEGIS_CONFIG", config.toString(),
-                "AEGIS_WORKSPACES_DIR", dir.resolve("workspaces").toString()), "coding-crash-" + name + ".log");
+                "AEGIS_WORKSPACES_DIR", dir.resolve("workspaces").toString(), "HOME", dir.resolve("home").toString()),
+                "coding-crash-" + name + ".log");
     }
 
     private static String query(String sql) {
