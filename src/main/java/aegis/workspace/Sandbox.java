@@ -96,6 +96,13 @@ public final class Sandbox {
         for (Path p : policy.writable()) {
             a.addAll(List.of("--bind-try", p.toString(), p.toString()));
         }
+        // The configured program itself is meant to run wherever it lives (a script under /tmp, which
+        // is private here, or a CLI under the hidden HOME): that one file is shown, by its real path.
+        List<String> run = new ArrayList<>(argv);
+        program(argv).ifPresent(p -> {
+            a.addAll(List.of("--ro-bind", p.toString(), p.toString()));
+            run.set(0, p.toString());
+        });
         a.addAll(List.of("--bind", workDir.toString(), workDir.toString()));
         // The empty directories that hide things are read-only too (after the binds made their mount points).
         for (Path h : hidden) {
@@ -111,8 +118,20 @@ public final class Sandbox {
         home.ifPresent(h -> given.put("HOME", h.toString()));
         given.forEach((k, v) -> a.addAll(List.of("--setenv", k, v)));
         a.add("--");
-        a.addAll(argv);
+        a.addAll(run);
         return a;
+    }
+
+    /** The real path of an absolute program, when it exists. */
+    private static Optional<Path> program(List<String> argv) {
+        if (argv.isEmpty() || !argv.get(0).startsWith("/")) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Path.of(argv.get(0)).toRealPath());
+        } catch (java.io.IOException | RuntimeException e) {
+            return Optional.empty();
+        }
     }
 
     /** An empty file beside the clone, bound over its configuration (/dev/null cannot be read there: nodev). */

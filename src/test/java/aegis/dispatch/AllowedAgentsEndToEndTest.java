@@ -92,6 +92,8 @@ class AllowedAgentsEndToEndTest {
         String gid = person.createTask(Map.of("project", project, "name", name, "assignee", bot));
         long taskId;
         try (Connection c = schema.connect()) {
+            // One transaction: the daemon's reconciler must never see the task without its tag.
+            c.setAutoCommit(false);
             taskId = Mirror.task(c, Mirror.project(c, project), gid, name, bot);
             // The simulator has no tags yet: the mirror is given what sync would write for a tagged task.
             try (PreparedStatement ps = c.prepareStatement("UPDATE tasks SET tags = ?::jsonb WHERE id = ?")) {
@@ -99,6 +101,7 @@ class AllowedAgentsEndToEndTest {
                 ps.setLong(2, taskId);
                 ps.executeUpdate();
             }
+            c.commit();
         }
         app.context().getEventPublisher(TaskSignal.class).publishEvent(new TaskSignal.AssignedToBot(taskId, gid, human));
         return new long[] {taskId, Long.parseLong(gid)};
