@@ -31,24 +31,32 @@ public final class DedicatedConnection implements AutoCloseable {
     public synchronized <T> T with(Jdbc.SqlWork<T> work) {
         try {
             if (connection == null || connection.isClosed()) {
-                Properties p = new Properties();
-                if (database.user() != null) {
-                    p.setProperty("user", database.user());
-                }
-                if (database.password() != null) {
-                    p.setProperty("password", database.password());
-                }
-                long seconds = Math.max(1, socketTimeout.toSeconds());
-                p.setProperty("socketTimeout", String.valueOf(seconds));
-                p.setProperty("connectTimeout", String.valueOf(seconds));
-                p.setProperty("tcpKeepAlive", "true");
-                connection = DriverManager.getConnection(database.url(), p);
+                connection = open(database, socketTimeout);
             }
             return work.apply(connection);
         } catch (SQLException e) {
             close();
             throw new Jdbc.DataAccessException(e);
         }
+    }
+
+    /**
+     * A connection outside any pool that gives up on a server not answering within
+     * {@code socketTimeout} and keeps TCP alive: a half-open connection fails instead of hanging.
+     */
+    public static Connection open(AegisConfig.Database database, Duration socketTimeout) throws SQLException {
+        Properties p = new Properties();
+        if (database.user() != null) {
+            p.setProperty("user", database.user());
+        }
+        if (database.password() != null) {
+            p.setProperty("password", database.password());
+        }
+        long seconds = Math.max(1, socketTimeout.toSeconds());
+        p.setProperty("socketTimeout", String.valueOf(seconds));
+        p.setProperty("connectTimeout", String.valueOf(seconds));
+        p.setProperty("tcpKeepAlive", "true");
+        return DriverManager.getConnection(database.url(), p);
     }
 
     @Override

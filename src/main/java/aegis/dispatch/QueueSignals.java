@@ -1,8 +1,8 @@
 package aegis.dispatch;
 
 import aegis.config.AegisConfig;
+import aegis.db.DedicatedConnection;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -25,6 +25,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class QueueSignals implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(QueueSignals.class);
+    /** How often the listening connection is checked, and how long a check may go unanswered. */
+    private static final Duration PING_EVERY = Duration.ofSeconds(30);
 
     private final AegisConfig.Database database;
     private final java.util.function.Supplier<String> channel;
@@ -87,7 +89,7 @@ public final class QueueSignals implements AutoCloseable {
     private void listen() {
         long backoffMs = 200;
         while (running) {
-            try (Connection c = DriverManager.getConnection(database.url(), database.user(), database.password());
+            try (Connection c = DedicatedConnection.open(database, PING_EVERY);
                  Statement st = c.createStatement()) {
                 String ch = channel.get();
                 st.execute("LISTEN \"" + ch + "\"");
@@ -96,7 +98,13 @@ public final class QueueSignals implements AutoCloseable {
                 backoffMs = 200;
                 // Work may have arrived while we were not listening.
                 wake();
+                long pinged = System.nanoTime();
                 while (running) {
+                    // A connection that went half-open delivers nothing and says nothing: ask it now and then.
+                    if (System.nanoTime() - pinged > PING_EVERY.toNanos()) {
+                        st.execute("SELECT 1");
+                        pinged = System.nanoTime();
+                    }
                     PGNotification[] ns = pg.getNotifications(500);
                     if (ns == null) {
                         continue;
