@@ -171,14 +171,13 @@ final class AttemptRunner {
                 outcome = new AgentOutcome.Failed(true, "the agent raised " + ex.getClass().getSimpleName() + ": "
                         + ex.getMessage(), Usage.NONE, null, null);
             }
-            Usage u = outcome.usage() == null ? Usage.NONE : outcome.usage();
+            r.usage(outcome.usage());
             if (r.state().gone()) {
                 ctx.event("cancelled", "info", "the execution was cancelled while the agent ran", Map.of());
-                return Ended.as(Ended.How.CANCELLED).withUsage(u);
+                return Ended.as(Ended.How.CANCELLED);
             }
             Thread.interrupted();
-            r.usage(u);
-            Ended ended = outcome(r, ctx, outcome, prompt, millisSince(t0)).withUsage(u);
+            Ended ended = outcome(r, ctx, outcome, prompt, millisSince(t0));
             if (ended.how() != Ended.How.CANCELLED && delivered.isPresent()) {
                 // The answer naming the commit is recorded (a done or question outcome is CANCELLED
                 // when it could not be): only now is the commit told, else the next run tells it.

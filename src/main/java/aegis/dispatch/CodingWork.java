@@ -24,6 +24,9 @@ import java.util.Optional;
  * and pull request, told below the agent's answer. Each step is an event of the run.
  */
 final class CodingWork {
+    /** Beyond the agent's own stopping time, how long a cancelled run's worktree stays locked. */
+    private static final Duration STOP_MARGIN = Duration.ofSeconds(10);
+
     private final Workspaces workspaces;
     private final ProjectSettings.All projects;
     private final Optional<AgentsConfig.Command> command;
@@ -67,7 +70,7 @@ final class CodingWork {
         Workspaces.Opened opened;
         try {
             opened = workspaces.open(ref, new Workspaces.Source(source.get(), p.repository().baseBranch(),
-                    p.repository().setup()), setupPolicy, stopGrace());
+                    p.repository().setup()), setupPolicy, agent.stopWithin().plus(STOP_MARGIN));
         } catch (IOException ex) {
             ctx.event("worktree_failed", "error", ex.getMessage(), Map.of());
             return new Prepared.Failed("the task's worktree could not be prepared: " + ex.getMessage());
@@ -130,14 +133,6 @@ final class CodingWork {
     /** The answer carrying {@code d} is recorded: its commit is told (else the next answer tells it). */
     void told(Worktree w, Delivered d) {
         d.report().ifPresent(r -> workspaces.told(w, r));
-    }
-
-    /**
-     * How long a cancelled run's agent may still be in the worktree: SIGTERM, kill_grace, SIGKILL and
-     * the wait for it to go (up to 5 s), with room to spare.
-     */
-    private Duration stopGrace() {
-        return command.map(AgentsConfig.Command::killGrace).orElse(Duration.ZERO).plusSeconds(15);
     }
 
     void release(Worktree w) {

@@ -1,20 +1,20 @@
 package aegis.dispatch;
 
-import aegis.agent.Usage;
-
 /**
  * How one run in a worker ended: {@code how} counts attempts, {@code next} is the slot's next
  * execution when the ending statement claimed one ({@code askedNext}: it asked), and
  * {@code rowDone} says the worker's {@code agents} row was brought up to date by that statement.
+ * What the run used is its {@link Run#usage()}.
  */
-record Ended(How how, Usage usage, Claimed next, boolean askedNext, boolean rowDone) {
+record Ended(How how, Claimed next, boolean askedNext, boolean rowDone) {
     enum How { COMPLETED, FAILED, RETRY, CANCELLED, RELEASED, ERROR }
 
     static Ended as(How how) {
-        return new Ended(how, Usage.NONE, null, false, false);
+        return new Ended(how, null, false, false);
     }
 
-    Ended withUsage(Usage u) {
-        return new Ended(how, u, next, askedNext, rowDone);
+    /** The same ending, counted as {@code other}. */
+    Ended withHow(How other) {
+        return new Ended(other, next, askedNext, rowDone);
     }
 }

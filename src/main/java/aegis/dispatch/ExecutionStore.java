@@ -195,24 +195,11 @@ public final class ExecutionStore {
         return i + 3;
     }
 
-    /** Extends the lease; false means the execution is no longer ours to run (cancelled or rescued). */
-    public boolean renew(long id, String owner, Duration lease) {
-        return update("""
-                UPDATE task_executions SET lease_until = now() + ?::interval
-                 WHERE id = ? AND status = 'running' AND lease_owner = ?""",
-                ps -> {
-                    ps.setString(1, interval(lease));
-                    ps.setLong(2, id);
-                    ps.setString(3, owner);
-                }) == 1;
-    }
-
-    /** Renews every lease in {@code tokens} (execution id to lease token); returns the ids still ours. */
-    public java.util.Set<Long> renewAll(java.util.Map<Long, String> tokens, Duration lease) {
-        return tokens.isEmpty() ? java.util.Set.of() : jdbc.withConnection(c -> renewIn(c, tokens, lease));
-    }
-
-    /** {@link #renewAll(java.util.Map, Duration)} on a connection of its own, not the pool's. */
+    /**
+     * Renews every lease in {@code tokens} (execution id to lease token) on {@code on}, a connection
+     * of the lease keeper's own rather than the pool's; returns the ids still ours (an id missing
+     * was cancelled or rescued).
+     */
     public java.util.Set<Long> renewAll(DedicatedConnection on, java.util.Map<Long, String> tokens, Duration lease) {
         return tokens.isEmpty() ? java.util.Set.of() : on.with(c -> renewIn(c, tokens, lease));
     }
@@ -344,23 +331,22 @@ public final class ExecutionStore {
     /**
      * The owed answer can never be posted (the task was deleted, the bot may not comment, or
      * reporting was deferred too often): the execution ends as {@code status} ({@code failed}
-     * or {@code cancelled}) with {@code error} saying why; with the next claim and {@code also}
+     * or {@code cancelled}) with {@code error} saying why, its recorded outcome left as it is (a
+     * recorded outcome is final); with the next claim and {@code also}
      * as in {@link #finish(long, String, String, String, ClaimNext, StatementPart)}.
      */
     public Ending abandonReport(long id, String owner, String status, String error, ClaimNext next,
                                 StatementPart also) {
         return end("""
                 UPDATE task_executions
-                   SET status = ?, outcome = CASE WHEN ? = 'cancelled' THEN 'cancelled' ELSE outcome END,
-                       error = ?, finished_at = now(), lease_owner = NULL, lease_until = NULL
+                   SET status = ?, error = ?, finished_at = now(), lease_owner = NULL, lease_until = NULL
                  WHERE id = ? AND status = 'running' AND lease_owner = ? AND outcome IS NOT NULL""",
                 ps -> {
                     ps.setString(1, status);
-                    ps.setString(2, status);
-                    ps.setString(3, error);
-                    ps.setLong(4, id);
-                    ps.setString(5, owner);
-                    return 6;
+                    ps.setString(2, error);
+                    ps.setLong(3, id);
+                    ps.setString(4, owner);
+                    return 5;
                 }, next, also);
     }
 

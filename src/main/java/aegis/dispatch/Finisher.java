@@ -202,8 +202,7 @@ final class Finisher {
         LOG.error("event=report_abandoned execution={} task={} status={} error={}", e.id(), e.taskGid(), status, why);
         metrics.executionFinished(status, r.took());
         events.record(r.slot.agentId(), e.id(), "error", "error", why, Map.of("status", status));
-        return failed ? ended : new Ended(Ended.How.CANCELLED, ended.usage(), ended.next(), ended.askedNext(),
-                ended.rowDone());
+        return failed ? ended : ended.withHow(Ended.How.CANCELLED);
     }
 
     /** One of the store's ending statements, given the next claim and what rides along. */
@@ -239,6 +238,6 @@ final class Finisher {
         }
         Claimed claimed = done.next().map(x -> new Claimed(x, leaseFrom)).orElse(null);
         Ended.How how = !done.ended() ? Ended.How.CANCELLED : completed ? Ended.How.COMPLETED : Ended.How.FAILED;
-        return new Ended(how, u, claimed, next != null, true);
+        return new Ended(how, claimed, next != null, true);
     }
 }

@@ -194,8 +194,8 @@ public final class WorkerPool implements AutoCloseable {
             return;
         }
         lastForeignClaim = now;
-        List<String> ours = runner.kinds().stream().filter(runner::canRun).toList();
-        for (Execution e : store.claim(settings.instanceId(), null, ours,
+        // Every known kind is excluded, configured here or not: one another instance runs is its work.
+        for (Execution e : store.claim(settings.instanceId(), null, List.copyOf(runner.kinds()),
                 Math.min(room, FOREIGN_CLAIMS), settings.lease())) {
             start(new Claimed(e, now), new Slot(null, e.agentType()));
         }
@@ -259,12 +259,13 @@ public final class WorkerPool implements AutoCloseable {
             runner.recordError(r, ex);
         } finally {
             leases.forget(r);
+            boolean withdrawn = r.is(RunState.CANCELLED);
             r.end();
             r.flushEvents();
             if (!ended.rowDone()) {
                 idle(r, ended);
             }
-            if (r.is(RunState.CANCELLED) && ended.how() == Ended.How.CANCELLED) {
+            if (withdrawn && ended.how() == Ended.How.CANCELLED) {
                 metrics.executionFinished("cancelled", r.took());
             }
             metrics.registry().counter("aegis_dispatch_attempts_total", "ended", ended.how().name().toLowerCase())
@@ -279,7 +280,7 @@ public final class WorkerPool implements AutoCloseable {
             return;
         }
         try {
-            var u = ended.usage();
+            var u = r.usage();
             rows.idle(r.slot.agentId(), ended.how() == Ended.How.COMPLETED, ended.how() == Ended.How.FAILED,
                     r.took().toMillis(), u.inputTokens(), u.outputTokens(), u.costUsd());
         } catch (RuntimeException ex) {

@@ -2,6 +2,7 @@ package aegis.dispatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import aegis.db.DedicatedConnection;
 import aegis.testing.TestDatabase;
 import com.zaxxer.hikari.HikariDataSource;
 import java.math.BigDecimal;
@@ -276,12 +277,13 @@ class ExecutionStoreTest {
         long task = tasks(1).get(0);
         long id = store.enqueue(QueueFixtures.pending(task, 0, "echo")).orElseThrow();
         String w = store.claim("w", "echo", List.of(), 1, Duration.ofMinutes(1)).get(0).leaseOwner();
-        assertThat(store.renew(id, w, Duration.ofMinutes(1))).isTrue();
-        assertThat(store.renewAll(Map.of(id, w), Duration.ofMinutes(1))).containsExactly(id);
-        assertThat(store.renew(id, "someone-else", Duration.ofMinutes(1))).isFalse();
-        assertThat(store.cancelForTask(task, "unassigned")).containsExactly(id);
-        assertThat(store.renew(id, w, Duration.ofMinutes(1))).as("renewal tells the worker to stop").isFalse();
-        assertThat(store.renewAll(Map.of(id, w), Duration.ofMinutes(1))).isEmpty();
+        try (DedicatedConnection on = new DedicatedConnection(schema.database(), Duration.ofSeconds(10))) {
+            assertThat(store.renewAll(on, Map.of(id, w), Duration.ofMinutes(1))).containsExactly(id);
+            assertThat(store.renewAll(on, Map.of(id, "someone-else"), Duration.ofMinutes(1))).isEmpty();
+            assertThat(store.cancelForTask(task, "unassigned")).containsExactly(id);
+            assertThat(store.renewAll(on, Map.of(id, w), Duration.ofMinutes(1)))
+                    .as("renewal tells the worker to stop").isEmpty();
+        }
         assertThat(store.recordOutcome(id, w, "done", "late", null, "echo", acc(), 0)).isFalse();
         assertThat(store.enqueue(QueueFixtures.pending(task, 0, "echo"))).isPresent();
     }

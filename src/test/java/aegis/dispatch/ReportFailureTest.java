@@ -74,7 +74,8 @@ class ReportFailureTest {
             try (Connection c = h.ds.getConnection()) {
                 Eventually.await("every execution to end", Duration.ofSeconds(30), () -> "3".equals(
                         LeaseOwnershipTest.query(c, "SELECT count(*) FROM task_executions WHERE finished_at IS NOT NULL")));
-                assertThat(row(c, deleted)).isEqualTo("cancelled/cancelled/true");
+                assertThat(row(c, deleted)).as("the recorded outcome stays what the agent came to")
+                        .isEqualTo("cancelled/done/true");
                 assertThat(row(c, forbidden)).isEqualTo("failed/done/true");
                 assertThat(row(c, flaky)).isEqualTo("failed/done/true");
                 assertThat(LeaseOwnershipTest.query(c, "SELECT error FROM task_executions WHERE id = " + deleted))
