@@ -35,7 +35,7 @@ public final class AgentKinds {
             throw new ConfigException(setting, "names agent kind '" + kind + "', which does not exist; known kinds: "
                     + byKind.keySet());
         }
-        if (a instanceof CommandAgent c && !c.configured()) {
+        if (a instanceof CommandAgent && !a.available()) {
             throw new ConfigException("agents.command.argv", "is required because " + setting
                     + " selects agent kind 'command'");
         }

@@ -98,10 +98,6 @@ public final class CommandAgent implements Agent {
         return config.map(AgentsConfig.Command::killGrace).orElse(Duration.ZERO);
     }
 
-    public boolean configured() {
-        return config.isPresent();
-    }
-
     @Override
     public boolean available() {
         return config.isPresent();

@@ -21,7 +21,6 @@ import java.util.Optional;
  */
 @Singleton
 public final class ConfiguredAgentSelector implements AgentSelector {
-    public static final String FALLBACK_KIND = "echo";
 
     private final AgentKinds kinds;
     private final ProjectSettings.All projects;
@@ -53,7 +52,7 @@ public final class ConfiguredAgentSelector implements AgentSelector {
                 return known(v.get(), "custom field '" + select.customField().get() + "'");
             }
         }
-        return projects.forProject(project.gid()).agentKind().orElse(FALLBACK_KIND);
+        return projects.forProject(project.gid()).ownKind();
     }
 
     private String known(String kind, String where) {

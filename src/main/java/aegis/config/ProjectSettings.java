@@ -52,19 +52,17 @@ public record ProjectSettings(String projectGid, Optional<String> codePath, Done
         return agentKind.orElse(FALLBACK_KIND);
     }
 
-    /** Whether a tag or custom field may pick {@code kind} here: listed, or (by default) the project's own. */
+    /** Whether a task may run {@code kind} here: the project's own, or one it lists. */
     public boolean allows(String kind) {
-        return allowedAgents.isEmpty() ? ownKind().equals(kind) : allowedAgents.contains(kind);
+        return allowedKinds().contains(kind);
     }
 
-    /** The kinds a task may pick here, for messages. */
+    /** The kinds a task may run here: the project's own, then those listed in {@code allowed_agents}. */
     public List<String> allowedKinds() {
-        return allowedAgents.isEmpty() ? List.of(ownKind()) : allowedAgents;
-    }
-
-    /** Where per-task worktrees are cloned from: {@code repo}, else the checkout at {@code code_path}. */
-    public Optional<String> cloneSource() {
-        return repository.repo().or(() -> codePath);
+        java.util.LinkedHashSet<String> kinds = new java.util.LinkedHashSet<>();
+        kinds.add(ownKind());
+        kinds.addAll(allowedAgents);
+        return List.copyOf(kinds);
     }
 
     /** What happens to a task in Asana when its agent is done. */

@@ -107,7 +107,7 @@ final class AttemptRunner {
         }
         MirroredTask task = loaded.get().task();
         ProjectSettings project = projects.forProject(task.project().gid());
-        if (!project.ownKind().equals(e.agentType()) && !project.allows(e.agentType())) {
+        if (!project.allows(e.agentType())) {
             return finisher.gaveUp(r, "failed", "this project allows agent kind" + (project.allowedKinds().size() == 1
                     ? " " : "s ") + project.allowedKinds() + " only, and this task asks for '" + e.agentType()
                     + "' (by tag or custom field); an operator can allow it in projects." + task.project().gid()

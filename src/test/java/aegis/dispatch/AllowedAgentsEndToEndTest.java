@@ -130,7 +130,7 @@ class AllowedAgentsEndToEndTest {
             List<String> refusal = person.commentsContaining(String.valueOf(forbidden[1]), "allowed_agents");
             assertThat(refusal).as("the comment on the forbidden task").hasSize(1);
             assertThat(refusal.get(0)).contains("projects." + project + ".allowed_agents")
-                    .contains("'command'").contains("[llm, echo]");
+                    .contains("'command'").contains("[echo, llm]");
             assertThat(marker).as("the command agent never started").doesNotExist();
 
             assertThat(person.commentsContaining(String.valueOf(allowed[1]), "— Aegis · run"))
