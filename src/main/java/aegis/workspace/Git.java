@@ -46,9 +46,19 @@ final class Git {
         this.env = Map.copyOf(e);
     }
 
-    /** The environment Aegis's own tools get (setup and pr_command too). */
+    /** The environment Aegis's own tools get (and pr_command, on the host). */
     Map<String, String> environment() {
         return env;
+    }
+
+    /**
+     * What a project's setup gets: it runs code from the task's branch, which the agent wrote, so
+     * no more than the agent itself gets by default: no ssh agent, ssh command or proxy credentials.
+     */
+    Map<String, String> neutral() {
+        Map<String, String> e = new LinkedHashMap<>(env);
+        e.keySet().removeIf(k -> k.startsWith("SSH_") || k.startsWith("GIT_SSH") || k.endsWith("_PROXY"));
+        return Map.copyOf(e);
     }
 
     /**

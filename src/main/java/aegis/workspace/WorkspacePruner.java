@@ -50,8 +50,8 @@ public final class WorkspacePruner {
                 continue;
             }
             try {
-                workspaces.remove(s.cloneOf(r.projectGid()), r.path());
-                if (store.removed(r.id())) {
+                // Marked removed only if no run holds it now, and under the clone's lock, before anything is deleted.
+                if (workspaces.remove(s.cloneOf(r.projectGid()), r.path(), () -> store.removed(r.id()))) {
                     removed.add(r.taskGid());
                     LOG.info("event=workspace_removed task={} branch={} reason={}", r.taskGid(), r.branch(),
                             r.taskDone() ? "task_done" : "idle");

@@ -44,8 +44,6 @@ public final class WorkspaceStore {
                          OR (x.status = 'cancelled' AND x.lease_owner IS NULL
                              AND x.finished_at > now() - w.stop_grace)))""";
 
-    /** The stop time a lock gets when its taker names none. */
-    public static final Duration DEFAULT_STOP_GRACE = Duration.ofSeconds(30);
 
     /**
      * Takes the task's worktree for {@code executionId} under {@code token}, creating the row on first

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 
 /**
  * Per-task worktrees: the instance's clone of a project's repository (created, then fetched before
@@ -57,12 +58,8 @@ public final class Workspaces {
     /**
      * Fetches, takes the task's lock, and makes sure its worktree exists. A failed setup is reported
      * (the worktree stays, so the agent can see what failed); git failing is an {@link IOException}.
+     * {@code stopGrace}: how long the run's agent may take to stop once the run is cancelled.
      */
-    public Opened open(TaskRef t, Source s, SandboxPolicy setupPolicy) throws IOException, InterruptedException {
-        return open(t, s, setupPolicy, WorkspaceStore.DEFAULT_STOP_GRACE);
-    }
-
-    /** The same; {@code stopGrace}: how long the run's agent may take to stop once the run is cancelled. */
     public Opened open(TaskRef t, Source s, SandboxPolicy setupPolicy, Duration stopGrace)
             throws IOException, InterruptedException {
         Path clone = settings.cloneOf(t.projectGid());
@@ -180,23 +177,37 @@ public final class Workspaces {
     }
 
     private Setup setup(Worktree w, List<String> argv, SandboxPolicy policy) throws IOException, InterruptedException {
-        List<String> cmd = sandbox.wrap(policy, w.path(), Optional.of(w), git.environment(), argv);
-        Exec.Result r = Exec.run(cmd, w.path(), policy.enabled() ? Map.of() : git.environment(), Git.REMOTE);
+        Map<String, String> env = git.neutral();
+        List<String> cmd = sandbox.wrap(policy, w.path(), Optional.of(w), env, argv);
+        Exec.Result r = Exec.run(cmd, w.path(), policy.enabled() ? Map.of() : env, Git.REMOTE);
         return new Setup(r.exit(), r.why());
     }
 
-    /** Removes a worktree directory (and git's record of it); the branch stays. */
-    void remove(Path clone, Path path) throws IOException, InterruptedException {
-        if (Files.isDirectory(clone)) {
-            try (Held held = holdClone(clone)) {
-                git.run(clone, Git.LOCAL, "worktree", "remove", "--force", path.toString());
-                if (Files.exists(path)) {
-                    deleteTree(path);
-                }
-                git.run(clone, Git.LOCAL, "worktree", "prune");
+    /**
+     * Removes a worktree directory (and git's record of it) if {@code claim}, asked under the
+     * clone's lock, says no run holds it: a run opens its worktree under the same lock, so none can
+     * start in it between the check and the removal. The branch stays. Returns whether it went.
+     */
+    boolean remove(Path clone, Path path, BooleanSupplier claim) throws IOException, InterruptedException {
+        if (!Files.isDirectory(clone)) {
+            if (!claim.getAsBoolean()) {
+                return false;
             }
-        } else if (Files.exists(path)) {
-            deleteTree(path);
+            if (Files.exists(path)) {
+                deleteTree(path);
+            }
+            return true;
+        }
+        try (Held held = holdClone(clone)) {
+            if (!claim.getAsBoolean()) {
+                return false;
+            }
+            git.run(clone, Git.LOCAL, "worktree", "remove", "--force", path.toString());
+            if (Files.exists(path)) {
+                deleteTree(path);
+            }
+            git.run(clone, Git.LOCAL, "worktree", "prune");
+            return true;
         }
     }
 

@@ -18,6 +18,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -112,7 +113,7 @@ class WorkspacesCommandTest {
             }
             Workspaces.Opened opened = workspaces.open(new Workspaces.TaskRef(taskId, PROJECT, gid, "Task " + name,
                     ++n, "lease-" + n), new Workspaces.Source(origin.toString(), Optional.empty(), List.of()),
-                    SandboxPolicy.NONE);
+                    SandboxPolicy.NONE, Duration.ofSeconds(30));
             Worktree w = opened.worktree().orElseThrow();
             workspaces.close(w);
             trees.put(name, w);

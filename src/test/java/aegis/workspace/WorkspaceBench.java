@@ -71,7 +71,7 @@ public final class WorkspaceBench {
         long t0 = System.nanoTime();
         Workspaces.Opened o = ws.open(new Workspaces.TaskRef(taskId, "1300", gid, "Bench task " + i, 1, "bench:" + i),
                 new Workspaces.Source(GitFixtures.originPath(agent.getParent()), Optional.of("main"), List.of()),
-                SandboxPolicy.DEFAULT);
+                SandboxPolicy.DEFAULT, Duration.ofSeconds(30));
         Worktree w = o.worktree().orElseThrow();
         List<String> argv = new ArrayList<>(List.of("setsid"));
         argv.addAll(sandbox.wrap(SandboxPolicy.DEFAULT, w.path(), Optional.of(w), env, List.of(agent.toString())));
