@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
 /**
  * Who may use the admin listener. While no API key exists only this machine (a loopback client)
@@ -36,14 +37,21 @@ public final class AdminAccess {
     public Decision decide(HttpRequest<?> request) {
         InetAddress remote = request.getRemoteAddress().getAddress();
         boolean keyOptional = "/metrics".equals(request.getPath()) && !settings.metricsRequireKey();
-        return decide(keys.anyActive(), remote, keyOptional,
+        return decide(keys::anyActive, remote, keyOptional,
                 () -> presentedKey(request).flatMap(keys::verify).isPresent());
     }
 
-    /** The rule itself; {@code keyValid} is asked only when the answer depends on it. */
-    static Decision decide(boolean anyKey, InetAddress remote, boolean keyOptional, KeyCheck keyValid) {
-        if (!anyKey) {
-            return remote != null && remote.isLoopbackAddress() ? Decision.ALLOW : Decision.LOOPBACK_ONLY;
+    /**
+     * The rule itself; {@code anyKey} and {@code keyValid} (database reads) are asked only when
+     * the answer depends on them: a local Prometheus scrape asks nothing.
+     */
+    static Decision decide(BooleanSupplier anyKey, InetAddress remote, boolean keyOptional, KeyCheck keyValid) {
+        boolean loopback = remote != null && remote.isLoopbackAddress();
+        if (keyOptional && loopback) {
+            return Decision.ALLOW;
+        }
+        if (!anyKey.getAsBoolean()) {
+            return loopback ? Decision.ALLOW : Decision.LOOPBACK_ONLY;
         }
         return keyOptional || keyValid.valid() ? Decision.ALLOW : Decision.KEY_REQUIRED;
     }

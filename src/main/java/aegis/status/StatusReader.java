@@ -38,6 +38,10 @@ public final class StatusReader {
 
     /** The status as seen by {@code instance} (null for the command line: no daemon is answering). */
     public Status read(Instance instance) {
+        // The inbox's owner reads on connections of its own: asked first, so this read holds one at a time.
+        InboxBacklog.Backlog backlog = inbox.backlog();
+        Status.Inbox inboxNow = new Status.Inbox(backlog.pending(), backlog.processing(), inbox.failedDeliveries(),
+                backlog.oldestSeconds());
         return jdbc.withConnection(c -> {
             Status.Orchestrator orch;
             Status.LastSyncs syncs;
@@ -99,9 +103,6 @@ public final class StatusReader {
                 subs.add(new Status.Subscription(rs.getString(1), rs.getString(2), st, health,
                         iso(rs.getTimestamp(4)), iso(rs.getTimestamp(5)), rs.getString(6)));
             });
-            InboxBacklog.Backlog backlog = inbox.backlog();
-            Status.Inbox inboxNow = new Status.Inbox(backlog.pending(), backlog.processing(),
-                    inbox.failedDeliveries(), backlog.oldestSeconds());
 
             List<Status.Node> nodes = new ArrayList<>();
             query(c, """

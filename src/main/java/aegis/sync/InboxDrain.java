@@ -55,27 +55,52 @@ public class InboxDrain {
         }
     }
 
+    /**
+     * Applies the claimed deliveries together, one by one only if that fails, each parsed once.
+     * Only applying is retried this way: a failure to mark them processed leaves their claims to
+     * expire (the work is idempotent), rather than fetching everything from Asana again now.
+     */
     private void process(List<Delivery> claimed) {
-        List<Event> events = new ArrayList<>();
-        try {
-            for (Delivery d : claimed) {
-                events.addAll(deliveries.parse(d.payload()));
+        List<Delivery> parsedOk = new ArrayList<>();
+        List<List<Event>> parsed = new ArrayList<>();
+        for (Delivery d : claimed) {
+            try {
+                parsed.add(deliveries.parse(d.payload()));
+                parsedOk.add(d);
+            } catch (RuntimeException unreadable) {
+                fail(d, unreadable);
             }
-            applier.apply(events);
-            metrics.inboxProcessed(marked(claimed));
+        }
+        if (parsedOk.isEmpty()) {
+            return;
+        }
+        try {
+            applier.apply(parsed.stream().flatMap(List::stream).toList());
         } catch (RuntimeException groupFailure) {
-            if (claimed.size() == 1) {
-                fail(claimed.get(0), groupFailure);
+            if (parsedOk.size() == 1) {
+                fail(parsedOk.get(0), groupFailure);
                 return;
             }
-            for (Delivery d : claimed) {
+            for (int i = 0; i < parsedOk.size(); i++) {
                 try {
-                    applier.apply(deliveries.parse(d.payload()));
-                    metrics.inboxProcessed(marked(List.of(d)));
+                    applier.apply(parsed.get(i));
                 } catch (RuntimeException e) {
-                    fail(d, e);
+                    fail(parsedOk.get(i), e);
+                    continue;
                 }
+                markQuietly(List.of(parsedOk.get(i)));
             }
+            return;
+        }
+        markQuietly(parsedOk);
+    }
+
+    private void markQuietly(List<Delivery> done) {
+        try {
+            metrics.inboxProcessed(marked(done));
+        } catch (RuntimeException dbDown) {
+            // Applied but not marked: the claims expire and the rows are applied again later (idempotent).
+            LOG.warn("event=inbox_mark_unrecorded rows={} error={}", done.size(), dbDown.getClass().getSimpleName());
         }
     }
 

@@ -7,8 +7,6 @@ import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 import java.util.function.LongSupplier;
 
 /**
@@ -16,22 +14,18 @@ import java.util.function.LongSupplier;
  * round trip once its subscription has been seen. Only subscriptions with a secret are cached,
  * and an entry is checked against its row again after {@link #RECHECK}: a subscription deleted
  * through another instance stops being accepted here within that time. Ids with no row are
- * remembered too (at most {@link #UNKNOWN_IDS}, each for {@link #RECHECK}), so that posts to a
- * stale or made-up URL, repeated, cost no query either.
+ * remembered too, so that posts to a stale or made-up URL, repeated, cost no query either. Both
+ * kinds of answer share one bounded cache ({@link #REMEMBERED} ids).
  */
 @Singleton
 public class SubscriptionSecrets {
     private final SubscriptionRepository subscriptions;
     private final WebhookSecrets secrets;
     static final Duration RECHECK = Duration.ofSeconds(60);
-    static final int UNKNOWN_IDS = 10_000;
+    static final int REMEMBERED = 10_000;
 
-    private final ConcurrentMap<UUID, Cached> cache = new ConcurrentHashMap<>();
-    private final LongSupplier nanoClock;
-    private final Cache<UUID, Boolean> unknown;
-
-    private record Cached(String secret, long checkedAtNanos) {
-    }
+    /** Answers worth keeping for {@link #RECHECK}: an active subscription's secret, or an unknown id. */
+    private final Cache<UUID, Lookup> known;
 
     @Inject
     public SubscriptionSecrets(SubscriptionRepository subscriptions, WebhookSecrets secrets) {
@@ -41,8 +35,7 @@ public class SubscriptionSecrets {
     SubscriptionSecrets(SubscriptionRepository subscriptions, WebhookSecrets secrets, LongSupplier nanoClock) {
         this.subscriptions = subscriptions;
         this.secrets = secrets;
-        this.nanoClock = nanoClock;
-        this.unknown = Caffeine.newBuilder().maximumSize(UNKNOWN_IDS).expireAfterWrite(RECHECK)
+        this.known = Caffeine.newBuilder().maximumSize(REMEMBERED).expireAfterWrite(RECHECK)
                 .ticker(nanoClock::getAsLong).build();
     }
 
@@ -71,23 +64,18 @@ public class SubscriptionSecrets {
     }
 
     public Lookup lookup(UUID id) {
-        Cached cached = cache.get(id);
-        long now = nanoClock.getAsLong();
-        if (cached != null && now - cached.checkedAtNanos() < RECHECK.toNanos()) {
-            return new Lookup.Secret(cached.secret());
-        }
-        if (unknown.getIfPresent(id) != null) {
-            return new Lookup.Unknown();
+        Lookup cached = known.getIfPresent(id);
+        if (cached != null) {
+            return cached;
         }
         Optional<SubscriptionRepository.Sealed> row = subscriptions.sealed(id);
         if (row.isEmpty()) {
-            cache.remove(id);
-            unknown.put(id, Boolean.TRUE);
-            return new Lookup.Unknown();
+            Lookup unknown = new Lookup.Unknown();
+            known.put(id, unknown);
+            return unknown;
         }
         String status = row.get().status();
         if ("deleted".equals(status) || "failed".equals(status)) {
-            cache.remove(id);
             return new Lookup.Gone();
         }
         if (!"active".equals(status)) {
@@ -97,8 +85,9 @@ public class SubscriptionSecrets {
             return new Lookup.NoSecret();
         }
         String secret = secrets.required("to verify webhook deliveries").open(row.get().secret(), id.toString());
-        cache.put(id, new Cached(secret, now));
-        return new Lookup.Secret(secret);
+        Lookup found = new Lookup.Secret(secret);
+        known.put(id, found);
+        return found;
     }
 
     /**
@@ -111,6 +100,6 @@ public class SubscriptionSecrets {
     }
 
     public void forget(UUID id) {
-        cache.remove(id);
+        known.invalidate(id);
     }
 }
