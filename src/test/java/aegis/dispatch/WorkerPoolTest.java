@@ -105,6 +105,50 @@ class WorkerPoolTest {
         }
     }
 
+    /** A kind this instance knows but is not set up to run (as the command kind without its argv). */
+    static final class NotHere implements aegis.agent.Agent {
+        @Override
+        public String kind() {
+            return "command";
+        }
+
+        @Override
+        public boolean available() {
+            return false;
+        }
+
+        @Override
+        public aegis.agent.AgentOutcome run(aegis.agent.AgentRequest request, aegis.agent.AgentContext context) {
+            throw new AssertionError("work of a kind not set up here must be left to the instance that is");
+        }
+    }
+
+    @Test
+    void workOfAKnownKindNotSetUpHereIsLeftForAnotherInstance() throws Exception {
+        Map<Long, AtomicInteger> answers = new ConcurrentHashMap<>();
+        try (PoolHarness h = new PoolHarness(schema, PoolHarness.settings(Duration.ofSeconds(30), Duration.ofSeconds(10),
+                2, "partial"), Map.of(aegis.agent.EchoAgent.KIND, new aegis.agent.EchoAgent(Duration.ZERO),
+                "command", new NotHere()), new PoolHarness.CountingReporter(answers), answers,
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry())) {
+            long command;
+            long echo;
+            try (Connection c = h.ds.getConnection()) {
+                List<Long> tasks = QueueFixtures.tasks(c, QueueFixtures.project(c, "210"), "k", 2, "bot");
+                command = h.store.enqueue(QueueFixtures.pending(tasks.get(0), 0, "command")).orElseThrow();
+                echo = h.store.enqueue(QueueFixtures.pending(tasks.get(1), 0, "echo")).orElseThrow();
+            }
+            h.start();
+            try (Connection c = h.ds.getConnection()) {
+                awaitCount(c, "SELECT count(*) FROM task_executions WHERE id = " + echo + " AND status = 'completed'",
+                        1, Duration.ofSeconds(10));
+                // Several backstop polls (500 ms each), each a chance for the foreign claim to take it.
+                Thread.sleep(1500);
+                assertThat(scalar(c, "SELECT count(*) FROM task_executions WHERE id = " + command
+                        + " AND status = 'pending' AND attempt = 0")).as("left pending, unclaimed").isEqualTo(1);
+            }
+        }
+    }
+
     @Test
     void shutdownReleasesRunningExecutionsWithoutCountingTheAttempt() throws Exception {
         Map<Long, AtomicInteger> answers = new ConcurrentHashMap<>();
