@@ -458,7 +458,7 @@ public final class ExecutionStore {
                     UPDATE task_executions
                        SET status = 'cancelled', outcome = 'cancelled', error = ?, finished_at = now(),
                            lease_owner = NULL, lease_until = NULL
-                     WHERE task_id = ? AND status IN ('pending', 'running') AND outcome IS NULL
+                     WHERE task_id = ? AND status IN ('pending', 'held', 'awaiting_approval', 'running') AND outcome IS NULL
                     RETURNING id""")) {
                 ps.setString(1, reason);
                 ps.setLong(2, taskId);

@@ -57,7 +57,7 @@ public class Reconciler implements PeriodicTask {
                     SELECT t.id FROM tasks t JOIN projects p ON p.id = t.project_id
                      WHERE t.assignee_gid = ? AND NOT t.completed AND NOT t.deleted AND NOT p.archived
                        AND NOT EXISTS (SELECT 1 FROM task_executions o
-                                        WHERE o.task_id = t.id AND o.status IN ('pending', 'running'))
+                                        WHERE o.task_id = t.id AND o.status IN ('pending', 'held', 'awaiting_approval', 'running'))
                        AND NOT EXISTS (
                            SELECT 1 FROM (SELECT e.outcome, e.finished_at, e.context FROM task_executions e
                                            WHERE e.task_id = t.id ORDER BY e.created_at DESC, e.id DESC LIMIT 1) last
