@@ -127,17 +127,16 @@ public final class ExecutionStore {
      * each written into the execution it got ({@code agent_id}), in one statement with
      * {@code also} (which may read {@code claimed}): the workers' rows turn busy in the claim itself.
      */
-    public List<Execution> claimFor(String owner, String agentType, List<Long> agentIds, Duration lease,
+    public List<Execution> claimFor(String owner, ClaimScope scope, List<Long> agentIds, Duration lease,
                                     StatementPart also) {
         if (agentIds.isEmpty()) {
             return List.of();
         }
-        String sql = "WITH " + claimCtes("agent_type = ?", agentIds.size())
+        String sql = "WITH " + claimCtes(scope.filter(), agentIds.size())
                 + (also.cte().isEmpty() ? "" : ",\n" + also.cte()) + "\nSELECT * FROM claimed";
         return jdbc.withConnection(c -> {
             try (PreparedStatement ps = c.prepareStatement(sql)) {
-                ps.setString(1, agentType);
-                also.bind(ps, bindClaim(ps, 2, owner, lease, agentIds));
+                also.bind(ps, bindClaim(ps, scope.bind(ps, 1), owner, lease, agentIds));
                 return readAll(ps);
             }
         });
@@ -154,8 +153,8 @@ public final class ExecutionStore {
     }
 
     /**
-     * {@code due} (up to {@code limit} due executions passing {@code typeFilter}, whose one
-     * parameter comes first, locked), {@code slots} (each numbered) and {@code claimed} (those
+     * {@code due} (up to {@code limit} due executions passing {@code typeFilter}, whose
+     * parameters come first, locked), {@code slots} (each numbered) and {@code claimed} (those
      * made running under a new lease token, the n-th given the n-th worker of an array;
      * parameters: the lease, the owner, the workers' ids or null). The limit is written into the
      * statement (one prepared statement per limit): with {@code LIMIT ?} the server cannot cost a
@@ -180,8 +179,15 @@ public final class ExecutionStore {
                   RETURNING %s)""".formatted(typeFilter, limit, COLUMNS);
     }
 
-    /** The ending statement's claim of nothing, and of one: built once, not per call. */
+    /** The ending statement's claim of nothing, and of one of a whole kind: built once, not per call. */
     private static final String[] CLAIM_NEXT = {claimCtes("agent_type = ?", 0), claimCtes("agent_type = ?", 1)};
+
+    private static String claimNext(ClaimNext next) {
+        if (next == null) {
+            return CLAIM_NEXT[0];
+        }
+        return next.scope().restricted() ? claimCtes(next.scope().filter(), 1) : CLAIM_NEXT[1];
+    }
 
     private static int bindClaim(PreparedStatement ps, int i, String owner, Duration lease, List<Long> agentIds)
             throws SQLException {
@@ -291,11 +297,11 @@ public final class ExecutionStore {
     }
 
     /**
-     * What the statement ending an execution claims next for the worker's slot: an execution of
-     * {@code agentType} under a lease for {@code owner}, for the worker {@code agentId}; {@code null}
+     * What the statement ending an execution claims next for the worker's slot: an execution in
+     * {@code scope} under a lease for {@code owner}, for the worker {@code agentId}; {@code null}
      * in its place claims nothing.
      */
-    public record ClaimNext(String owner, String agentType, Long agentId, Duration lease) {
+    public record ClaimNext(String owner, ClaimScope scope, Long agentId, Duration lease) {
     }
 
     /** How an ending statement went: whether it ended the execution, and what it claimed next. */
@@ -358,14 +364,18 @@ public final class ExecutionStore {
     /** {@code update} (the ending) as {@code done}, the next claim and {@code also}: one statement. */
     private Ending end(String update, IndexedBinder binder, ClaimNext next, StatementPart also) {
         String sql = "WITH done AS (\n" + update + "\nRETURNING id),\n"
-                + CLAIM_NEXT[next == null ? 0 : 1]
+                + claimNext(next)
                 + (also.cte().isEmpty() ? "" : ",\n" + also.cte())
                 + "\nSELECT (SELECT count(*) FROM done) AS ended, claimed.* FROM (SELECT 1) AS one LEFT JOIN claimed ON true";
         return jdbc.withConnection(c -> {
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 int i = binder.bind(ps);
-                ps.setString(i, next == null ? null : next.agentType());
-                i = bindClaim(ps, i + 1, next == null ? "" : next.owner(),
+                if (next == null) {
+                    ps.setString(i++, null);
+                } else {
+                    i = next.scope().bind(ps, i);
+                }
+                i = bindClaim(ps, i, next == null ? "" : next.owner(),
                         next == null ? Duration.ZERO : next.lease(),
                         next == null || next.agentId() == null ? null : List.of(next.agentId()));
                 also.bind(ps, i);

@@ -31,11 +31,13 @@ final class Finisher {
     private final DispatchSettings settings;
     private final Metrics metrics;
     private final ExponentialBackoff reportBackoff;
+    private final ClaimScopes scopes;
     private volatile boolean claiming = true;
 
     Finisher(ExecutionStore store, ResultReporter reporter, ExecutionEvents events, DispatchSettings settings,
-             Metrics metrics) {
+             Metrics metrics, ClaimScopes scopes) {
         this.store = store;
+        this.scopes = scopes;
         this.reporter = reporter;
         this.events = events;
         this.settings = settings;
@@ -220,7 +222,8 @@ final class Finisher {
         ExecutionEvents.Taken taken = r.takeEvents();
         boolean worker = r.slot.isWorker();
         ExecutionStore.ClaimNext next = worker && claiming
-                ? new ExecutionStore.ClaimNext(settings.instanceId(), r.slot.kind(), r.slot.agentId(), settings.lease()) : null;
+                ? new ExecutionStore.ClaimNext(settings.instanceId(), scopes.of(r.slot.kind()), r.slot.agentId(),
+                        settings.lease()) : null;
         Usage u = r.usage();
         StatementPart row = worker
                 ? AgentRows.endedPart(r.slot.agentId(), completed, failed, r.took().toMillis(),

@@ -52,6 +52,7 @@ public final class WorkerPool implements AutoCloseable {
     private final QueueSignals signals;
     private final DispatchSettings settings;
     private final Metrics metrics;
+    private final ClaimScopes scopes;
 
     private final Map<String, ConcurrentLinkedQueue<Slot>> freeSlots = new LinkedHashMap<>();
     private final List<Long> agentIds = new ArrayList<>();
@@ -67,17 +68,20 @@ public final class WorkerPool implements AutoCloseable {
                          Map<String, Agent> agents, Prompts prompts, ResultReporter reporter, RetryPolicy retry,
                          DispatchSettings settings, QueueSignals signals, Supplier<String> botGid, Metrics metrics,
                          ProjectSettings.All projects, CodingWork coding) {
-        Finisher finisher = new Finisher(store, reporter, events, settings, metrics);
+        ClaimScopes scopes = new ClaimScopes(agents, projects);
+        Finisher finisher = new Finisher(store, reporter, events, settings, metrics, scopes);
         AttemptRunner runner = new AttemptRunner(agents, tasks, prompts, events, retry, finisher, botGid, settings,
                 metrics, projects, coding);
         runner.checkStopsWithin(settings.renewEvery());
         return new WorkerPool(store, rows, runner, finisher,
-                new LeaseKeeper(store, settings, new DedicatedConnection(database, RENEWAL_TIMEOUT)), signals, settings, metrics);
+                new LeaseKeeper(store, settings, new DedicatedConnection(database, RENEWAL_TIMEOUT)), signals, settings,
+                metrics, scopes);
     }
 
     WorkerPool(ExecutionStore store, AgentRows rows, AttemptRunner runner, Finisher finisher, LeaseKeeper leases,
-               QueueSignals signals, DispatchSettings settings, Metrics metrics) {
+               QueueSignals signals, DispatchSettings settings, Metrics metrics, ClaimScopes scopes) {
         this.store = store;
+        this.scopes = scopes;
         this.rows = rows;
         this.runner = runner;
         this.finisher = finisher;
@@ -168,7 +172,7 @@ public final class WorkerPool implements AutoCloseable {
         List<Execution> claimed;
         long leaseFrom = System.nanoTime();
         try {
-            claimed = store.claimFor(settings.instanceId(), kind, slots.stream().map(Slot::agentId).toList(),
+            claimed = store.claimFor(settings.instanceId(), scopes.of(kind), slots.stream().map(Slot::agentId).toList(),
                     settings.lease(), AgentRows.BUSY);
         } catch (RuntimeException ex) {
             free.addAll(slots);
@@ -237,7 +241,7 @@ public final class WorkerPool implements AutoCloseable {
     private Claimed claimOne(Slot slot) {
         try {
             long leaseFrom = System.nanoTime();
-            List<Execution> got = store.claimFor(settings.instanceId(), slot.kind(), List.of(slot.agentId()),
+            List<Execution> got = store.claimFor(settings.instanceId(), scopes.of(slot.kind()), List.of(slot.agentId()),
                     settings.lease(), AgentRows.BUSY);
             return got.isEmpty() ? null : new Claimed(got.get(0), leaseFrom);
         } catch (RuntimeException ex) {

@@ -109,13 +109,13 @@ class ExecutionStoreTest {
         };
         // Wrong token: nothing ends, but the next execution is still claimed (the slot is free either way).
         ExecutionStore.Ending lost = store.finish(first, "a:wrong", "completed", "s",
-                new ExecutionStore.ClaimNext("a", "echo", null, Duration.ofMinutes(1)), StatementPart.NONE);
+                new ExecutionStore.ClaimNext("a", ClaimScope.all("echo"), null, Duration.ofMinutes(1)), StatementPart.NONE);
         assertThat(lost.ended()).isFalse();
         assertThat(lost.next()).map(Execution::id).contains(second);
         assertThat(store.release(second, lost.next().get().leaseOwner(), 5)).isTrue();
 
         ExecutionStore.Ending ended = store.finish(first, running.leaseOwner(), "completed", "story",
-                new ExecutionStore.ClaimNext("a", "echo", null, Duration.ofMinutes(1)), seen);
+                new ExecutionStore.ClaimNext("a", ClaimScope.all("echo"), null, Duration.ofMinutes(1)), seen);
         assertThat(ended.ended()).isTrue();
         Execution next = ended.next().orElseThrow();
         assertThat(next.id()).isEqualTo(second);

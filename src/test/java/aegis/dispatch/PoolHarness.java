@@ -46,16 +46,23 @@ public final class PoolHarness implements AutoCloseable {
     /** A pool with its own lease timing, agents, reporter and metrics. */
     public PoolHarness(TestDatabase.Schema schema, DispatchSettings s, Map<String, Agent> agents,
                        ResultReporter reporter, Map<Long, AtomicInteger> answers, MeterRegistry registry) {
+        this(schema, s, agents, reporter, answers, registry,
+                new ProjectSettings.All(Map.of(), Optional.empty(), Optional.empty()));
+    }
+
+    /** As above, with per-project settings; no worktree is ever opened (a run that would open one fails). */
+    public PoolHarness(TestDatabase.Schema schema, DispatchSettings s, Map<String, Agent> agents,
+                       ResultReporter reporter, Map<Long, AtomicInteger> answers, MeterRegistry registry,
+                       ProjectSettings.All projects) {
         this.answers = answers;
         ds = QueueFixtures.pool(schema, s.workers() + 4);
         Jdbc jdbc = new Jdbc(faulty(ds));
         store = new ExecutionStore(jdbc);
         AegisConfig.Database db = schema.database();
         signals = new QueueSignals(db, store.channel());
-        ProjectSettings.All projects = new ProjectSettings.All(Map.of(), Optional.empty(), Optional.empty());
         TaskReader tasks = new TaskReader(jdbc, projects, JSON);
         ExecutionEvents events = new ExecutionEvents(jdbc, JSON);
-        // No project here has a repository: the coding step never opens a worktree.
+        // No workspaces here: a run that would open a worktree fails.
         pool = WorkerPool.of(schema.database(), store, tasks, new AgentRows(jdbc), events, agents,
                 new TaskTextPrompts(), reporter, new ExponentialBackoff(s.backoffBase(), s.backoffMax()), s, signals,
                 () -> "bot", new aegis.metrics.Metrics(registry), projects,

@@ -1,5 +1,9 @@
 package aegis.dispatch;
 
+import aegis.config.ProjectSettings;
+import java.util.ArrayList;
+import java.util.Optional;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import aegis.testing.TestDatabase;
@@ -145,6 +149,60 @@ class WorkerPoolTest {
                 Thread.sleep(1500);
                 assertThat(scalar(c, "SELECT count(*) FROM task_executions WHERE id = " + command
                         + " AND status = 'pending' AND attempt = 0")).as("left pending, unclaimed").isEqualTo(1);
+            }
+        }
+    }
+
+    /** A coding kind set up here, which runs without a worktree when its project has no repository. */
+    static final class CodingHere implements aegis.agent.Agent {
+        @Override
+        public String kind() {
+            return "command";
+        }
+
+        @Override
+        public boolean worksInRepository() {
+            return true;
+        }
+
+        @Override
+        public aegis.agent.AgentOutcome run(aegis.agent.AgentRequest request, aegis.agent.AgentContext context) {
+            return new aegis.agent.AgentOutcome.Done("coded", aegis.agent.Usage.NONE, null, null);
+        }
+    }
+
+    @Test
+    void codingWorkOfAProjectWhoseRepositoryIsNotHereIsLeftForAnInstanceThatHasIt() throws Exception {
+        Map<Long, AtomicInteger> answers = new ConcurrentHashMap<>();
+        ProjectSettings.All projects = new ProjectSettings.All(Map.of("310", new ProjectSettings("310",
+                Optional.empty(), new ProjectSettings.DoneAction.Complete(), Optional.of("command"),
+                new ProjectSettings.Repository(Optional.of("/nonexistent/aegis-repo-" + System.nanoTime()),
+                        Optional.empty(), List.of(), false, List.of()), List.of())), Optional.empty(),
+                Optional.of("command"));
+        // One worker: after the first run, the next is claimed by the ending statement, which must
+        // skip the repository-less project's work too, although it is first in line.
+        try (PoolHarness h = new PoolHarness(schema, PoolHarness.settings(Duration.ofSeconds(30), Duration.ofSeconds(10),
+                1, "coder"), Map.of("command", new CodingHere()), new PoolHarness.CountingReporter(answers), answers,
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), projects)) {
+            List<Long> elsewhere = new ArrayList<>();
+            List<Long> here = new ArrayList<>();
+            try (Connection c = h.ds.getConnection()) {
+                for (long t : QueueFixtures.tasks(c, QueueFixtures.project(c, "310"), "away", 2, "bot")) {
+                    elsewhere.add(h.store.enqueue(QueueFixtures.pending(t, 10, "command")).orElseThrow());
+                }
+                for (long t : QueueFixtures.tasks(c, QueueFixtures.project(c, "311"), "home", 3, "bot")) {
+                    here.add(h.store.enqueue(QueueFixtures.pending(t, 0, "command")).orElseThrow());
+                }
+            }
+            h.start();
+            try (Connection c = h.ds.getConnection()) {
+                awaitCount(c, "SELECT count(*) FROM task_executions WHERE status = 'completed'", 3, Duration.ofSeconds(10));
+                Thread.sleep(1000);
+                assertThat(answers).containsOnlyKeys(here);
+                for (long id : elsewhere) {
+                    assertThat(scalar(c, "SELECT count(*) FROM task_executions WHERE id = " + id
+                            + " AND status = 'pending' AND attempt = 0")).as("left pending, unclaimed").isEqualTo(1);
+                }
             }
         }
     }
