@@ -84,8 +84,10 @@ class ReportFailureTest {
                         .contains("Forbidden").contains("not allowed to comment");
                 assertThat(LeaseOwnershipTest.query(c, "SELECT error FROM task_executions WHERE id = " + flaky))
                         .contains("after 11 tries");
-                assertThat(LeaseOwnershipTest.query(c, "SELECT count(*) FROM agent_events WHERE event_type = 'error' "
-                        + "AND message LIKE '%posted%'")).isEqualTo("3");
+                // The abandonment's event is recorded after the ending statement and written by the flusher.
+                Eventually.await("an error event for each abandoned report", Duration.ofSeconds(10), () -> "3".equals(
+                        LeaseOwnershipTest.query(c, "SELECT count(*) FROM agent_events WHERE event_type = 'error' "
+                                + "AND message LIKE '%posted%'")));
                 assertThat(LeaseOwnershipTest.query(c, "SELECT sum(tasks_failed) FROM agents")).isEqualTo("2");
             }
             assertThat(tries.get(deleted).get()).isEqualTo(1);
