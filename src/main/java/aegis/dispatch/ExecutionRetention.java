@@ -20,13 +20,12 @@ public class ExecutionRetention implements RetainedTable {
      * Finished executions past retention, except a task's latest while the task is open: dispatch
      * decides "already answered" from that row (in the order it reads them, created_at then id,
      * which task_executions_task_idx serves), so moving it would get the task answered again.
-     * An execution that still has events waits for them to be summarised (agent_events_execution_idx).
+     * Its events do not hold it back: they stay until their day is summarised and dropped.
      */
     private static final String OLD_EXECUTIONS = """
             FROM task_executions t
             WHERE t.finished_at < now() - make_interval(days => ?)
               AND t.status IN ('completed', 'failed', 'cancelled')
-              AND NOT EXISTS (SELECT 1 FROM agent_events e WHERE e.execution_id = t.id)
               AND (EXISTS (SELECT 1 FROM task_executions n
                             WHERE n.task_id = t.task_id AND (n.created_at, n.id) > (t.created_at, t.id))
                    OR EXISTS (SELECT 1 FROM tasks k WHERE k.id = t.task_id AND (k.completed OR k.deleted)))""";

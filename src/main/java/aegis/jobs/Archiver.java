@@ -87,6 +87,11 @@ public final class Archiver {
      */
     public Report run() {
         long deadline = System.nanoTime() + policy.maxRun().toNanos();
+        for (RetainedTable owner : owners.values()) {
+            if (!stopping) {
+                owner.maintain();
+            }
+        }
         Map<Category, Long> out = new LinkedHashMap<>();
         boolean complete = true;
         for (Category cat : Category.values()) {
@@ -100,7 +105,7 @@ public final class Archiver {
                     }
                     n = runOneBatch(cat);
                     total += n;
-                } while (n == policy.batchSize());
+                } while (n >= policy.batchSize());
             }
             out.put(cat, total);
         }

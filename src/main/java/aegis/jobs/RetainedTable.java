@@ -16,8 +16,15 @@ public interface RetainedTable {
     /** Rows a run would handle now: those past {@code days} (the dry run). */
     long due(int days);
 
-    /** Handles at most {@code limit} of the rows past {@code days}; answers how many. */
+    /**
+     * Handles rows past {@code days}, at most {@code limit} of them one by one (whole partitions
+     * dropped at once may add more); answers how many. Fewer than {@code limit}: nothing is left.
+     */
     int batch(int days, int limit);
+
+    /** Upkeep a run does first, whatever the period (even "for ever"): e.g. partitions created ahead. */
+    default void maintain() {
+    }
 
     /** Runs an owner's count or batch: {@code sql} answers one number, {@code args} bound in order. */
     static long number(Jdbc jdbc, String sql, int... args) {

@@ -144,7 +144,6 @@ class MigrationTest {
                     "task_executions.task_id->tasks:c",
                     "task_executions.agent_id->agents:n",
                     "task_executions.prompt_template_id->prompt_templates:n",
-                    "agent_events.execution_id->task_executions:c",
                     "agent_events.agent_id->agents:n",
                     "agents.current_task_id->tasks:n",
                     "tasks.parent_task_id->tasks:n",

@@ -91,7 +91,7 @@ class ArchiverTest {
                 FROM generate_series(1, 2);
             INSERT INTO task_executions (task_id, status) VALUES ((SELECT id FROM tasks WHERE asana_gid = 't3'), 'pending');
             -- events: 5 old for a1 on one day (3 info 'tool', 2 error 'tool'), 1 old of no agent,
-            -- 1 recent for a2 attached to an old execution (which must stay until it is summarised)
+            -- 1 recent for a2 attached to an old execution (which stays after its execution is archived)
             INSERT INTO agent_events (agent_id, event_type, level, created_at)
               SELECT (SELECT id FROM agents WHERE name = 'a1'), 'tool', 'info', date_trunc('day', now() - interval '40 days') + g * interval '1 minute'
                 FROM generate_series(1, 3) g;
@@ -112,7 +112,7 @@ class ArchiverTest {
     @Test
     void dryRunCountsWithoutChangingAnything() throws Exception {
         Archiver.Report r = archiver(3).preview();
-        assertThat(r.rows()).containsEntry(Archiver.Category.EXECUTIONS, 9L) // one old one still has an event
+        assertThat(r.rows()).containsEntry(Archiver.Category.EXECUTIONS, 10L)
                 .containsEntry(Archiver.Category.AGENT_EVENTS, 6L)
                 .containsEntry(Archiver.Category.INBOX, 3L)
                 .containsEntry(Archiver.Category.TASKS, 1L);
@@ -128,25 +128,27 @@ class ArchiverTest {
 
         Archiver.Report r = a.run();
         assertThat(r.complete()).isTrue();
-        assertThat(r.rows()).containsEntry(Archiver.Category.EXECUTIONS, 6L)
+        assertThat(r.rows()).containsEntry(Archiver.Category.EXECUTIONS, 7L)
                 .containsEntry(Archiver.Category.AGENT_EVENTS, 6L)
                 .containsEntry(Archiver.Category.INBOX, 3L)
                 .containsEntry(Archiver.Category.TASKS, 1L);
 
-        // executions: 9 archived with every column intact; the one with a live event, the recent and the pending stay
-        assertThat(count("task_executions_archive")).isEqualTo(9);
-        assertThat(count("task_executions")).isEqualTo(5);
+        // executions: 10 archived with every column intact; the recent and the pending stay
+        assertThat(count("task_executions_archive")).isEqualTo(10);
+        assertThat(count("task_executions")).isEqualTo(4);
         assertThat(longOf("SELECT sum(input_tokens) FROM task_executions_archive")
                 + longOf("SELECT sum(input_tokens) FROM task_executions WHERE finished_at < now() - interval '90 days'"))
                 .isEqualTo(55);
         assertThat(longOf("SELECT count(*) FROM task_executions_archive WHERE result LIKE 'old %' AND cost_usd = 0.5 "
-                + "AND status = 'completed' AND outcome = 'done'")).isEqualTo(9);
+                + "AND status = 'completed' AND outcome = 'done'")).isEqualTo(10);
 
         // events: summaries per agent, day, type, level; the recent one stays
         assertThat(rows("SELECT coalesce(a.name, '-') || ':' || s.event_type || ':' || s.level || ':' || s.event_count "
                 + "FROM agent_event_daily_counts s LEFT JOIN agents a ON a.id = s.agent_id ORDER BY 1"))
                 .containsExactly("-:started:info:1", "a1:tool:error:2", "a1:tool:info:3");
         assertThat(count("agent_events")).isEqualTo(1);
+        assertThat(longOf("SELECT count(*) FROM agent_events e JOIN task_executions_archive a ON a.id = e.execution_id"))
+                .as("the recent event outlives its archived execution, until its day is summarised").isEqualTo(1);
 
         assertThat(rows("SELECT status || ':' || (processed_at > now() - interval '2 days') FROM webhooks "
                 + "WHERE status = 'processed'")).containsExactly("processed:true");
@@ -155,7 +157,7 @@ class ArchiverTest {
 
         // a second run finds nothing; the counter recorded what moved
         assertThat(a.run().total()).isZero();
-        assertThat(registry.counter(Metrics.ARCHIVED_ROWS, "category", "executions").count()).isEqualTo(9.0);
+        assertThat(registry.counter(Metrics.ARCHIVED_ROWS, "category", "executions").count()).isEqualTo(10.0);
     }
 
     @Test
@@ -179,7 +181,7 @@ class ArchiverTest {
                         + "ORDER BY id DESC LIMIT 1 FOR UPDATE");
             }
             Archiver.Report r = archiver(4).run();
-            assertThat(r.rows()).containsEntry(Archiver.Category.EXECUTIONS, 8L);
+            assertThat(r.rows()).containsEntry(Archiver.Category.EXECUTIONS, 9L);
             holder.rollback();
         }
         assertThat(archiver(4).run().rows()).containsEntry(Archiver.Category.EXECUTIONS, 1L);
@@ -215,7 +217,7 @@ class ArchiverTest {
 
         archiver(4).run();
         assertThat(rows("SELECT executions || ':' || cost_usd FROM execution_archive_totals"))
-                .as("the move keeps the archive's totals").containsExactly("9:4.500000");
+                .as("the move keeps the archive's totals").containsExactly("10:5.000000");
         refresh.run();
         assertThat(rows("SELECT total_executions || ':' || total_cost_usd FROM system_state"))
                 .containsExactly("14:5.000000");
@@ -255,7 +257,7 @@ class ArchiverTest {
         });
         try {
             Archiver.Report r = archiver(1).run();
-            assertThat(r.rows()).containsEntry(Archiver.Category.EXECUTIONS, 9L);
+            assertThat(r.rows()).containsEntry(Archiver.Category.EXECUTIONS, 10L);
         } finally {
             done.set(true);
             assertThat(refreshing.get(20, TimeUnit.SECONDS)).isPositive();
@@ -266,7 +268,45 @@ class ArchiverTest {
         refresh.run();
         Status.Orchestrator after = status.read(null).orchestrator();
         assertThat(after.totalExecutions() + ":" + after.totalCostUsd()).isEqualTo("14:5.000000");
-        assertThat(count("task_executions_archive")).isEqualTo(9);
+        assertThat(count("task_executions_archive")).isEqualTo(10);
+    }
+
+    /**
+     * A day with a partition of its own is counted and dropped whole; a day whose rows the default
+     * partition took first keeps them there, and they go row by row; the days ahead get partitions.
+     */
+    @Test
+    void aPastDayIsSummarisedThenItsPartitionDropped() throws Exception {
+        sql("""
+            SELECT aegis_agent_events_day((now() AT TIME ZONE 'UTC')::date - 50);
+            INSERT INTO agent_events (agent_id, event_type, level, created_at)
+              SELECT (SELECT id FROM agents WHERE name = 'a2'), 'tool', 'info',
+                     ((now() AT TIME ZONE 'UTC')::date - 50)::timestamp AT TIME ZONE 'UTC' + g * interval '1 minute'
+                FROM generate_series(1, 4) g;
+            INSERT INTO agent_events (agent_id, event_type, level, created_at)
+              VALUES ((SELECT id FROM agents WHERE name = 'a2'), 'tool', 'info',
+                      ((now() AT TIME ZONE 'UTC')::date - 60)::timestamp AT TIME ZONE 'UTC' + interval '1 hour')""");
+        String day50 = "agent_events_p" + java.time.LocalDate.now(java.time.ZoneOffset.UTC).minusDays(50)
+                .format(java.time.format.DateTimeFormatter.BASIC_ISO_DATE);
+        assertThat(longOf("SELECT count(*) FROM " + day50)).isEqualTo(4);
+        assertThat(rows("SELECT aegis_agent_events_day((now() AT TIME ZONE 'UTC')::date - 60)::text"))
+                .as("a day the default partition holds rows of gets no partition").containsExactly("false");
+        sql("SELECT aegis_agent_events_day((now() AT TIME ZONE 'UTC')::date + 20)");
+
+        Archiver.Report r = archiver(2).run();
+        // 4 in the dropped day, 7 row by row (6 of the seed and the one of day -60), in batches of 2.
+        assertThat(r.rows()).containsEntry(Archiver.Category.AGENT_EVENTS, 11L);
+        assertThat(rows("SELECT (to_regclass('" + day50 + "') IS NULL)::text")).containsExactly("true");
+        assertThat(rows("SELECT s.day || ':' || s.event_count FROM agent_event_daily_counts s "
+                + "JOIN agents a ON a.id = s.agent_id WHERE a.name = 'a2' ORDER BY s.day")).containsExactly(
+                java.time.LocalDate.now(java.time.ZoneOffset.UTC).minusDays(60) + ":1",
+                java.time.LocalDate.now(java.time.ZoneOffset.UTC).minusDays(50) + ":4");
+        assertThat(count("agent_events")).isEqualTo(1);
+        for (int i = 0; i <= EventRetention.DAYS_AHEAD; i++) {
+            String ahead = "agent_events_p" + java.time.LocalDate.now(java.time.ZoneOffset.UTC).plusDays(i)
+                    .format(java.time.format.DateTimeFormatter.BASIC_ISO_DATE);
+            assertThat(rows("SELECT (to_regclass('" + ahead + "') IS NOT NULL)::text")).as(ahead).containsExactly("true");
+        }
     }
 
     @Test
@@ -332,7 +372,7 @@ class ArchiverTest {
                 Map.of("aegis.sync.enabled", false, "aegis.webhooks.enabled", false, "aegis.jobs.enabled", false,
                         "aegis.dispatch.enabled", false))) {
             assertThat(app.context().getBean(Archiver.class).preview().rows())
-                    .containsEntry(Archiver.Category.AGENT_EVENTS, 6L).containsEntry(Archiver.Category.EXECUTIONS, 9L)
+                    .containsEntry(Archiver.Category.AGENT_EVENTS, 6L).containsEntry(Archiver.Category.EXECUTIONS, 10L)
                     .containsEntry(Archiver.Category.INBOX, 3L).containsEntry(Archiver.Category.TASKS, 1L);
         }
     }
