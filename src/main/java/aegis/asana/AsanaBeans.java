@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
 import jakarta.inject.Singleton;
+import java.util.List;
 
 /** The one Asana client of a daemon, and the shared limits behind it. */
 @Factory
@@ -23,8 +24,10 @@ class AsanaBeans {
     @Singleton
     @Bean(preDestroy = "close")
     HttpAsanaClient asanaClient(AsanaClientSettings settings, TransportLimits limits, HttpTransports transports,
-                                Metrics metrics, ObjectMapper json) {
+                                Metrics metrics, ObjectMapper json, List<WriteListener> writeListeners) {
+        // The listeners (the audit trail) live in packages above this one: wired here, not imported.
         return new HttpAsanaClient(settings,
-                transports.transport(settings.baseUrl(), settings.transportPolicy(), limits), metrics, json);
+                transports.transport(settings.baseUrl(), settings.transportPolicy(), limits), metrics, json,
+                writeListeners);
     }
 }

@@ -88,4 +88,12 @@ public interface AsanaClient {
 
     /** {@code DELETE /webhooks/{gid}}. */
     void deleteWebhook(String webhookGid);
+
+    /**
+     * This client, its writes recorded as made for execution {@code executionId} (the audit
+     * trail's link from a comment to the run that posted it). Shares everything else with it.
+     */
+    default AsanaClient forExecution(long executionId) {
+        return this;
+    }
 }

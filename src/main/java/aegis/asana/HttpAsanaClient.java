@@ -23,7 +23,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,19 +44,49 @@ public final class HttpAsanaClient implements AsanaClient, AutoCloseable {
     private final String basePath;
     private final Map<String, String> headers;
     private final ObjectMapper json;
-    private volatile String selfGid;
+    private final List<WriteListener> listeners;
+    /** The execution this view writes for ({@link #forExecution}); null for the shared client. */
+    private final Long executionId;
+    /** The bot's gid, asked once and shared with every view of this client. */
+    private final AtomicReference<String> selfGid;
 
     /**
      * {@code transport} reaches {@code settings.baseUrl()}'s host ({@link HttpTransports} builds
      * it in the daemon) and is closed with this client.
      */
     public HttpAsanaClient(AsanaClientSettings settings, HttpTransport transport, Metrics metrics, ObjectMapper json) {
+        this(settings, transport, metrics, json, List.of());
+    }
+
+    /** As above, {@code listeners} told of every write (the audit trail). */
+    public HttpAsanaClient(AsanaClientSettings settings, HttpTransport transport, Metrics metrics, ObjectMapper json,
+                           List<WriteListener> listeners) {
         this.transport = transport;
         this.metrics = metrics;
         this.json = json;
         String path = settings.baseUrl().getRawPath();
         this.basePath = path == null ? "" : path.replaceAll("/+$", "");
         this.headers = Map.of("Authorization", "Bearer " + settings.token());
+        this.listeners = List.copyOf(listeners);
+        this.executionId = null;
+        this.selfGid = new AtomicReference<>();
+    }
+
+    private HttpAsanaClient(HttpAsanaClient shared, long executionId) {
+        this.transport = shared.transport;
+        this.metrics = shared.metrics;
+        this.json = shared.json;
+        this.basePath = shared.basePath;
+        this.headers = shared.headers;
+        this.listeners = shared.listeners;
+        this.executionId = executionId;
+        this.selfGid = shared.selfGid;
+    }
+
+    /** A view of this client for one execution's writes; it is never closed (the shared client is). */
+    @Override
+    public AsanaClient forExecution(long id) {
+        return new HttpAsanaClient(this, id);
     }
 
     // ---- AsanaClient -------------------------------------------------------------------------
@@ -131,6 +163,10 @@ public final class HttpAsanaClient implements AsanaClient, AutoCloseable {
         }
         JsonNode body = AsanaJson.body("text", full);
         String path = "/tasks/" + seg(taskGid) + "/stories";
+        return written("comment", HttpMethod.POST, path, taskGid, () -> post(taskGid, marker, body, path), Story::gid);
+    }
+
+    private Story post(String taskGid, String marker, JsonNode body, String path) {
         // Not repeated blindly: after a 5xx or no answer the comment may exist, so look for it first.
         for (int attempt = 1; ; attempt++) {
             try {
@@ -165,25 +201,31 @@ public final class HttpAsanaClient implements AsanaClient, AutoCloseable {
 
     /** The gid of the user whose token this client sends, asked once. */
     private String selfGid() {
-        String g = selfGid;
+        String g = selfGid.get();
         if (g == null) {
             g = me().gid();
-            selfGid = g;
+            selfGid.set(g);
         }
         return g;
     }
 
     @Override
     public Task updateTask(String taskGid, TaskUpdate update) {
-        return AsanaJson.task(call(HttpMethod.PUT, "/tasks/" + seg(taskGid),
-                Map.of("opt_fields", AsanaJson.TASK_FIELDS), AsanaJson.body(update), Retry.IDEMPOTENT).get("data"));
+        String path = "/tasks/" + seg(taskGid);
+        String action = update.assigneeGid() != null || update.unassign() ? "reassign"
+                : Boolean.TRUE.equals(update.completed()) ? "complete" : "task_update";
+        return written(action, HttpMethod.PUT, path, taskGid, () -> AsanaJson.task(call(HttpMethod.PUT, path,
+                Map.of("opt_fields", AsanaJson.TASK_FIELDS), AsanaJson.body(update), Retry.IDEMPOTENT).get("data")),
+                t -> null);
     }
 
     @Override
     public void addTaskToSection(String sectionGid, String taskGid) {
+        String path = "/sections/" + seg(sectionGid) + "/addTask";
         // Adding a task to the section it is in changes nothing: safe to repeat.
-        call(HttpMethod.POST, "/sections/" + seg(sectionGid) + "/addTask", Map.of(),
-                AsanaJson.body("task", taskGid), Retry.IDEMPOTENT);
+        written("section_move", HttpMethod.POST, path, taskGid,
+                () -> call(HttpMethod.POST, path, Map.of(), AsanaJson.body("task", taskGid), Retry.IDEMPOTENT),
+                r -> null);
     }
 
     @Override
@@ -200,8 +242,10 @@ public final class HttpAsanaClient implements AsanaClient, AutoCloseable {
 
     @Override
     public Webhook createWebhook(String resourceGid, String target, List<WebhookFilter> filters) {
-        return AsanaJson.webhook(call(HttpMethod.POST, "/webhooks", Map.of("opt_fields", AsanaJson.WEBHOOK_FIELDS),
-                AsanaJson.webhookBody(resourceGid, target, filters), Retry.ONLY_429).get("data"));
+        return written("webhook_create", HttpMethod.POST, "/webhooks?resource=" + seg(resourceGid), null,
+                () -> AsanaJson.webhook(call(HttpMethod.POST, "/webhooks", Map.of("opt_fields",
+                        AsanaJson.WEBHOOK_FIELDS), AsanaJson.webhookBody(resourceGid, target, filters),
+                        Retry.ONLY_429).get("data")), Webhook::gid);
     }
 
     @Override
@@ -217,7 +261,40 @@ public final class HttpAsanaClient implements AsanaClient, AutoCloseable {
 
     @Override
     public void deleteWebhook(String webhookGid) {
-        call(HttpMethod.DELETE, "/webhooks/" + seg(webhookGid), Map.of(), null, Retry.IDEMPOTENT);
+        String path = "/webhooks/" + seg(webhookGid);
+        written("webhook_delete", HttpMethod.DELETE, path, null,
+                () -> call(HttpMethod.DELETE, path, Map.of(), null, Retry.IDEMPOTENT), r -> null);
+    }
+
+    /**
+     * Runs the write {@code call} and tells the listeners how it went (what it created, by
+     * {@code created}, or the failure's kind), then answers or throws as the call did.
+     */
+    private <T> T written(String action, HttpMethod method, String resource, String taskGid, Supplier<T> call,
+                          Function<T, String> created) {
+        T answer;
+        try {
+            answer = call.get();
+        } catch (RuntimeException e) {
+            String kind = e instanceof AsanaException ae && ae.status() > 0
+                    ? e.getClass().getSimpleName() + " " + ae.status() : e.getClass().getSimpleName();
+            tell(new AsanaWrite(action, method.name(), resource, taskGid, executionId, null, "failed: " + kind));
+            throw e;
+        }
+        tell(new AsanaWrite(action, method.name(), resource, taskGid, executionId,
+                answer == null ? null : created.apply(answer), "ok"));
+        return answer;
+    }
+
+    private void tell(AsanaWrite w) {
+        for (WriteListener l : listeners) {
+            try {
+                l.written(w);
+            } catch (RuntimeException e) {
+                // The write happened; a listener's trouble must not make it look failed.
+                LOG.warn("event=asana_write_listener_failed action={} error={}", w.action(), e.toString());
+            }
+        }
     }
 
     @Override

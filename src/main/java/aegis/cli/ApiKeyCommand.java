@@ -2,6 +2,7 @@ package aegis.cli;
 
 import aegis.config.Settings;
 import aegis.status.ApiKeys;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -36,8 +37,11 @@ final class ApiKeyCommand implements Runnable {
                 created = keys.create(name);
             } catch (ApiKeys.NameTaken | IllegalArgumentException e) {
                 System.err.println("aegis: " + e.getMessage());
+                OperatorAudit.record(settings, "apikey.create", name, Map.of(), "refused: " + e.getMessage());
                 return Main.USAGE;
             }
+            // The key itself never: only its name and prefix.
+            OperatorAudit.record(settings, "apikey.create", created.name(), Map.of(), "ok");
             System.err.println("API key '" + created.name() + "' created. It is shown only now; keep it safe."
                     + " Use it as: Authorization: Bearer <key>");
             System.out.println(created.key());
@@ -58,9 +62,11 @@ final class ApiKeyCommand implements Runnable {
         @Override
         public Integer call() {
             if (new ApiKeys(DirectDatabase.open(settings)).revoke(name)) {
+                OperatorAudit.record(settings, "apikey.revoke", name, Map.of(), "ok");
                 System.out.println("API key '" + name + "' revoked.");
                 return Main.OK;
             }
+            OperatorAudit.record(settings, "apikey.revoke", name, Map.of(), "refused: no active key of that name");
             System.err.println("aegis: no active API key named '" + name + "'");
             return Main.FAILURE;
         }

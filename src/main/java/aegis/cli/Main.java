@@ -22,6 +22,9 @@ import picocli.CommandLine.Command;
             DemoCommand.class,
             SyncCommand.class,
             WebhooksCommand.class,
+            PauseCommand.class,
+            ResumeCommand.class,
+            AuditCommand.class,
         })
 public final class Main implements Runnable {
     /** {@code aegis --version}: the version the build put in the jar, as /health reports it. */

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine;
@@ -127,6 +128,11 @@ final class PromptsCommand implements Runnable {
                         case UPDATED_DESCRIPTION -> "description/tags updated on version " + r.version();
                     };
                     out.println(f.source() + ": " + r.name() + " [" + r.agentType() + "] " + what);
+                    if (r.status() != PromptStore.ImportStatus.UNCHANGED) {
+                        OperatorAudit.record(settings, "prompt.import", r.name(), Map.of("agent_type", r.agentType(),
+                                "version", r.version(), "active", r.active(), "change", r.status().name().toLowerCase()),
+                                "ok");
+                    }
                 }
             } catch (Jdbc.DataAccessException e) {
                 err.println("aegis: " + hint(e));
@@ -161,6 +167,8 @@ final class PromptsCommand implements Runnable {
         public Integer call() {
             try {
                 PromptTemplate t = store(settings).activate(name, agentType, version);
+                OperatorAudit.record(settings, "prompt.activate", t.name(),
+                        Map.of("agent_type", t.agentType(), "version", t.version()), "ok");
                 spec.commandLine().getOut().println(t.name() + " [" + t.agentType() + "] version " + t.version()
                         + " is now active");
                 spec.commandLine().getOut().flush();

@@ -8,7 +8,9 @@ import aegis.webhook.WebhookRegistrar;
 import aegis.webhook.WebhookSettings;
 import io.micronaut.context.ApplicationContext;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -65,6 +67,7 @@ final class WebhooksCommand implements Callable<Integer> {
                     o.subscriptionId(), o.asanaWebhookGid() == null ? "-" : o.asanaWebhookGid(),
                     o.error() == null ? "" : ": " + o.error());
             ok &= ("active".equals(o.status()) || "covered".equals(o.status())) && o.error() == null;
+            audit("webhook.register", o);
         }
         return ok ? Main.OK : Main.FAILURE;
     }
@@ -79,8 +82,19 @@ final class WebhooksCommand implements Callable<Integer> {
             System.out.printf("project %s: %s (subscription %s)%s%n", o.projectGid(), o.status(), o.subscriptionId(),
                     o.error() == null ? "" : ": " + o.error());
             ok &= "deleted".equals(o.status());
+            audit("webhook.delete", o);
         }
         return ok ? Main.OK : Main.FAILURE;
+    }
+
+    private void audit(String what, WebhookRegistrar.Outcome o) {
+        Map<String, Object> detail = new LinkedHashMap<>();
+        detail.put("subscription", String.valueOf(o.subscriptionId()));
+        if (o.asanaWebhookGid() != null) {
+            detail.put("webhook", o.asanaWebhookGid());
+        }
+        OperatorAudit.record(settings, what, o.projectGid(), detail,
+                o.error() == null ? o.status() : o.status() + ": " + o.error());
     }
 
     private int list(ApplicationContext ctx) {

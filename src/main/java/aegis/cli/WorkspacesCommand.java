@@ -8,6 +8,7 @@ import aegis.workspace.WorkspaceSettings;
 import aegis.workspace.WorkspaceStore;
 import aegis.workspace.Workspaces;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -38,6 +39,7 @@ final class WorkspacesCommand implements Callable<Integer> {
         WorkspacePruner pruner = new WorkspacePruner(workspaces, store);
         if (action.equals("prune")) {
             List<String> removed = pruner.prune();
+            OperatorAudit.record(settings, "workspace.prune", null, Map.of("removed_tasks", removed), "ok");
             System.out.println("Removed " + removed.size() + " worktree" + (removed.size() == 1 ? "" : "s")
                     + (removed.isEmpty() ? "" : ": tasks " + String.join(", ", removed)) + " (branches kept)");
             return Main.OK;

@@ -31,7 +31,7 @@ public final class AsanaResultReporter implements ResultReporter {
     private static final DateTimeFormatter AT = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")
             .withZone(ZoneOffset.UTC);
 
-    private final AsanaClient asana;
+    private final AsanaClient shared;
     private final TaskReader tasks;
     private final ProjectSettings.All projects;
     private final BotIdentity bot;
@@ -39,7 +39,7 @@ public final class AsanaResultReporter implements ResultReporter {
 
     public AsanaResultReporter(AsanaClient asana, TaskReader tasks, ProjectSettings.All projects, BotIdentity bot,
                                MirrorWriter mirror) {
-        this.asana = asana;
+        this.shared = asana;
         this.mirror = mirror;
         this.tasks = tasks;
         this.projects = projects;
@@ -50,18 +50,18 @@ public final class AsanaResultReporter implements ResultReporter {
     public String answer(Execution e, Answer answer, boolean lookFirst) {
         String marker = e.marker();
         if (answer instanceof Answer.Done d) {
-            AsanaModel.Story story = asana.postComment(e.taskGid(), body(d.result(), marker, e.id()), marker, lookFirst);
+            AsanaModel.Story story = asana(e).postComment(e.taskGid(), body(d.result(), marker, e.id()), marker, lookFirst);
             followUp(e, story, () -> afterDone(e));
             return story.gid();
         }
         if (answer instanceof Answer.Question q) {
-            AsanaModel.Story story = asana.postComment(e.taskGid(),
+            AsanaModel.Story story = asana(e).postComment(e.taskGid(),
                     body("I need an answer before I can continue:\n\n" + q.question()
                             + "\n\nReply in a comment and assign the task back to me.", marker, e.id()),
                     marker, lookFirst);
             followUp(e, story, () -> {
                 Optional<String> asker = requester(e);
-                mirror(e, asana.updateTask(e.taskGid(), asker.map(AsanaModel.TaskUpdate::assignTo)
+                mirror(e, asana(e).updateTask(e.taskGid(), asker.map(AsanaModel.TaskUpdate::assignTo)
                         .orElseGet(() -> new AsanaModel.TaskUpdate(null, null, true, null, null))));
                 LOG.info("event=question_asked execution={} task={} reassigned_to={}", e.id(), e.taskGid(),
                         asker.orElse("nobody"));
@@ -73,7 +73,7 @@ public final class AsanaResultReporter implements ResultReporter {
         String text = what + ": " + f.reason() + "\n\nGave up after " + f.attempts()
                 + (f.attempts() == 1 ? " attempt" : " attempts")
                 + ". Comment on this task or assign it to me again to try once more.";
-        return asana.postComment(e.taskGid(), body(text, marker, e.id()), marker, lookFirst).gid();
+        return asana(e).postComment(e.taskGid(), body(text, marker, e.id()), marker, lookFirst).gid();
     }
 
     @Override
@@ -82,7 +82,7 @@ public final class AsanaResultReporter implements ResultReporter {
         String marker = "— Aegis · attempt " + e.attempt() + " of run " + e.id();
         String text = "Attempt " + e.attempt() + " of " + e.maxAttempts() + " failed: " + reason
                 + "\n\nI will retry at " + AT.format(at) + ".";
-        asana.postComment(e.taskGid(), body(text, marker, e.id()), marker, false);
+        asana(e).postComment(e.taskGid(), body(text, marker, e.id()), marker, false);
     }
 
     /**
@@ -108,19 +108,19 @@ public final class AsanaResultReporter implements ResultReporter {
         ProjectSettings.DoneAction action = projectGid == null ? new ProjectSettings.DoneAction.Complete()
                 : projects.forProject(projectGid).onDone();
         if (action instanceof ProjectSettings.DoneAction.MoveToSection m) {
-                Optional<AsanaModel.Section> section = asana.sections(projectGid).stream()
+                Optional<AsanaModel.Section> section = asana(e).sections(projectGid).stream()
                         .filter(s -> s.name() != null && s.name().trim().equalsIgnoreCase(m.sectionName()))
                         .findFirst();
                 if (section.isPresent()) {
-                    asana.addTaskToSection(section.get().gid(), e.taskGid());
+                    asana(e).addTaskToSection(section.get().gid(), e.taskGid());
                     // The move answers nothing; the task's state is read back for the mirror.
-                    mirror(e, asana.task(e.taskGid()));
+                    mirror(e, asana(e).task(e.taskGid()));
                 } else {
                     LOG.warn("event=done_section_missing execution={} project={} section={}", e.id(), projectGid,
                             m.sectionName());
                 }
         } else {
-            mirror(e, asana.updateTask(e.taskGid(), AsanaModel.TaskUpdate.complete()));
+            mirror(e, asana(e).updateTask(e.taskGid(), AsanaModel.TaskUpdate.complete()));
         }
     }
 
@@ -152,7 +152,7 @@ public final class AsanaResultReporter implements ResultReporter {
                 return Optional.of(c.authorGid());
             }
         }
-        try (Stream<AsanaModel.Story> stories = asana.stories(e.taskGid())) {
+        try (Stream<AsanaModel.Story> stories = asana(e).stories(e.taskGid())) {
             List<AsanaModel.Story> all = stories.toList();
             for (int i = all.size() - 1; i >= 0; i--) {
                 var s = all.get(i);
@@ -164,6 +164,11 @@ public final class AsanaResultReporter implements ResultReporter {
             }
         }
         return Optional.empty();
+    }
+
+    /** The client, its writes recorded in the audit trail as made for {@code e}. */
+    private AsanaClient asana(Execution e) {
+        return shared.forExecution(e.id());
     }
 
     static String body(String text, String marker, long executionId) {

@@ -248,7 +248,7 @@ final class AttemptRunner {
         return finisher.gaveUp(r, "failed", reason, acc, false);
     }
 
-    /** The agent was interrupted: by its time limit, the daemon stopping, or the task withdrawn. */
+    /** The agent was interrupted: by its time limit, the daemon stopping, a pause, or the task withdrawn. */
     private Ended interrupted(Run r, ExecutionEvents.Buffered ctx, RenderedPrompt prompt, long ms) {
         Thread.interrupted();
         if (r.is(RunState.TIMED_OUT)) {
@@ -260,6 +260,11 @@ final class AttemptRunner {
         if (r.is(RunState.STOPPING)) {
             ctx.event("released", "warn", "the daemon is stopping; another worker will take over", Map.of());
             return finisher.handBack(r);
+        }
+        if (r.is(RunState.PAUSED)) {
+            ctx.event("paused", "warn", "an operator paused with --now; the run starts again after the resume",
+                    Map.of());
+            return finisher.pausedBack(r);
         }
         if (r.state().gone()) {
             ctx.event("cancelled", "info", "the execution was cancelled while the agent ran", Map.of());

@@ -2,6 +2,7 @@ package aegis.dispatch;
 
 import aegis.db.DedicatedConnection;
 import aegis.db.Jdbc;
+import aegis.governance.PauseGate;
 import jakarta.inject.Singleton;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -27,7 +28,7 @@ import java.util.Optional;
  *   pending ──claim──► running ──finish──► completed | failed
  *      ▲                  │  └─recordOutcome (answer owed, still running)
  *      ├──scheduleRetry───┤
- *      ├──release─────────┤   (shutdown: attempt not counted)
+ *      ├──release─────────┤   (shutdown, pause --now: attempt not counted)
  *      ├──rescue──────────┘   (lease expired: attempt counted)
  *   pending|running ──cancel──► cancelled
  * </pre>
@@ -154,8 +155,9 @@ public final class ExecutionStore {
 
     /**
      * {@code due} (up to {@code limit} due executions passing {@code typeFilter}, whose
-     * parameters come first, locked), {@code slots} (each numbered) and {@code claimed} (those
-     * made running under a new lease token, the n-th given the n-th worker of an array;
+     * parameters come first, and not paused ({@link PauseGate}), locked), {@code slots} (each
+     * numbered) and {@code claimed} (those made running under a new lease token, the n-th given
+     * the n-th worker of an array;
      * parameters: the lease, the owner, the workers' ids or null). The limit is written into the
      * statement (one prepared statement per limit): with {@code LIMIT ?} the server cannot cost a
      * generic plan and plans the claim again on every call, which cost as much as running it.
@@ -165,6 +167,7 @@ public final class ExecutionStore {
                 due AS (
                   SELECT id FROM task_executions
                    WHERE status = 'pending' AND not_before <= now() AND %s
+                     AND %s
                    ORDER BY priority DESC, not_before, id
                    LIMIT %d
                    FOR UPDATE SKIP LOCKED),
@@ -176,7 +179,7 @@ public final class ExecutionStore {
                          attempt = e.attempt + CASE WHEN e.outcome IS NULL THEN 1 ELSE 0 END,
                          started_at = now(), agent_id = (?::bigint[])[slots.n]
                     FROM slots WHERE e.id = slots.id
-                  RETURNING %s)""".formatted(typeFilter, limit, COLUMNS);
+                  RETURNING %s)""".formatted(typeFilter, PauseGate.CLAIMABLE, limit, COLUMNS);
     }
 
     /** The ending statement's claim of nothing, and of one of a whole kind: built once, not per call. */
@@ -407,14 +410,23 @@ public final class ExecutionStore {
 
     /** Shutdown: hand the execution back untouched; this attempt does not count. */
     public boolean release(long id, String owner, int maxInterruptions) {
+        return release(id, owner, maxInterruptions, true);
+    }
+
+    /**
+     * Hands the execution back untouched, the attempt not counted; an operator's pause
+     * ({@code countInterruption} false) does not count towards the interruptions either: it
+     * says nothing about the run.
+     */
+    public boolean release(long id, String owner, int maxInterruptions, boolean countInterruption) {
         String ch = channel();
         return jdbc.inTransaction(c -> {
             int n;
             // The interruption that reaches the limit records a failure instead: the next worker tells the person.
             try (PreparedStatement ps = c.prepareStatement("""
                     WITH r AS (
-                      SELECT id, coalesce((context->>'interruptions')::int, 0) + 1 AS n,
-                             outcome IS NULL AND coalesce((context->>'interruptions')::int, 0) + 1 >= ? AS gives_up
+                      SELECT id, coalesce((context->>'interruptions')::int, 0) + ? AS n,
+                             outcome IS NULL AND coalesce((context->>'interruptions')::int, 0) + ? >= ? AS gives_up
                         FROM task_executions WHERE id = ?)
                     UPDATE task_executions e
                        SET status = 'pending', not_before = now(), lease_owner = NULL, lease_until = NULL,
@@ -427,9 +439,13 @@ public final class ExecutionStore {
                                         ELSE e.error END
                       FROM r
                      WHERE e.id = r.id AND e.status = 'running' AND e.lease_owner = ?""")) {
-                ps.setInt(1, maxInterruptions);
-                ps.setLong(2, id);
-                ps.setString(3, owner);
+                int counted = countInterruption ? 1 : 0;
+                ps.setInt(1, counted);
+                ps.setInt(2, counted);
+                // Not counted, it can never reach the limit.
+                ps.setInt(3, countInterruption ? maxInterruptions : Integer.MAX_VALUE);
+                ps.setLong(4, id);
+                ps.setString(5, owner);
                 n = ps.executeUpdate();
             }
             if (n == 1) {

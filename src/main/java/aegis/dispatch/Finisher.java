@@ -116,6 +116,12 @@ final class Finisher {
         return Ended.as(Ended.How.RELEASED);
     }
 
+    /** Paused with {@code --now} mid-run: the lease goes back, neither attempt nor interruption counted. */
+    Ended pausedBack(Run r) {
+        store.release(r.execution.id(), r.execution.leaseOwner(), settings.maxInterruptions(), false);
+        return Ended.as(Ended.How.RELEASED);
+    }
+
     /** The outcome, with the attempt's events buffered so far, in one statement. */
     private boolean recordOutcome(Run r, String outcome, String result, String error, Accounting acc) {
         Execution e = r.execution;

@@ -75,6 +75,14 @@ final class LeaseKeeper implements AutoCloseable {
         }
     }
 
+    /** A pause NOTIFY ({@code pause --now}): stop that execution if it runs here, to run again after the resume. */
+    void paused(long executionId) {
+        Run r = running.get(executionId);
+        if (r != null && r.become(RunState.PAUSED)) {
+            LOG.info("event=execution_paused execution={} task={}", executionId, r.execution.taskGid());
+        }
+    }
+
     /** The runs still here, for the pool's shutdown. */
     Collection<Run> runs() {
         return List.copyOf(running.values());

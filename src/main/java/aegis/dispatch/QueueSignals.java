@@ -20,8 +20,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Wakes idle workers the moment work arrives: in process directly, and across instances by
  * PostgreSQL LISTEN on a dedicated connection (enqueue and release NOTIFY in their
- * transaction; cancellation NOTIFYs {@code cancel:<id>}). A lost notification only delays
- * work until the workers' backstop poll.
+ * transaction; cancellation NOTIFYs {@code cancel:<id>}, {@code pause --now} {@code pause:<id>}).
+ * A lost notification only delays work until the workers' backstop poll (a lost {@code pause:}
+ * lets that run finish).
  */
 public final class QueueSignals implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(QueueSignals.class);
@@ -33,6 +34,7 @@ public final class QueueSignals implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition woken = lock.newCondition();
     private final List<LongConsumer> cancelListeners = new CopyOnWriteArrayList<>();
+    private final List<LongConsumer> pauseListeners = new CopyOnWriteArrayList<>();
     private boolean pending;
     private volatile boolean running;
     private Thread listener;
@@ -74,6 +76,11 @@ public final class QueueSignals implements AutoCloseable {
 
     public void onCancel(LongConsumer listener) {
         cancelListeners.add(listener);
+    }
+
+    /** {@code pause --now}: the execution (by id) is to stop and run again after the resume. */
+    public void onPause(LongConsumer listener) {
+        pauseListeners.add(listener);
     }
 
     public synchronized void start() {
@@ -130,14 +137,23 @@ public final class QueueSignals implements AutoCloseable {
 
     private void handle(String payload) {
         if (payload != null && payload.startsWith("cancel:")) {
-            try {
-                long id = Long.parseLong(payload.substring("cancel:".length()));
-                cancelListeners.forEach(l -> l.accept(id));
-            } catch (NumberFormatException e) {
-                LOG.warn("event=dispatch_bad_notification payload={}", payload);
-            }
+            tell(cancelListeners, payload, "cancel:");
+        } else if (payload != null && payload.startsWith(PAUSE)) {
+            tell(pauseListeners, payload, PAUSE);
         } else {
             wake();
+        }
+    }
+
+    /** The payload of a pause NOTIFY for execution {@code id}. */
+    static final String PAUSE = "pause:";
+
+    private static void tell(List<LongConsumer> listeners, String payload, String prefix) {
+        try {
+            long id = Long.parseLong(payload.substring(prefix.length()));
+            listeners.forEach(l -> l.accept(id));
+        } catch (NumberFormatException e) {
+            LOG.warn("event=dispatch_bad_notification payload={}", payload);
         }
     }
 

@@ -22,6 +22,12 @@ enum RunState {
      * it has, so that no other instance starts the task while its process group is still dying.
      */
     STOPPING,
+    /**
+     * An operator paused with {@code --now}: as {@link #STOPPING}, the agent is told to stop and
+     * the lease kept until it has; the execution is then handed back to run after the resume,
+     * neither the attempt nor the interruption counted.
+     */
+    PAUSED,
     /** A person withdrew the task: the execution ended as cancelled elsewhere. */
     CANCELLED,
     /** The lease was not renewed in time, or the execution was claimed again: someone else may run it. */
@@ -37,13 +43,13 @@ enum RunState {
             case RUNNING -> next != RUNNING;
             // A run out of time is recorded as timed out even when the daemon stops meanwhile.
             case TIMED_OUT -> next == SETTLED || next == CANCELLED || next == LOST;
-            case SETTLED, STOPPING, CANCELLED, LOST, ENDED -> false;
+            case SETTLED, STOPPING, PAUSED, CANCELLED, LOST, ENDED -> false;
         };
     }
 
     /** Whether the worker still holds the execution's lease and must keep it alive. */
     boolean renewsLease() {
-        return this == RUNNING || this == TIMED_OUT || this == STOPPING;
+        return this == RUNNING || this == TIMED_OUT || this == STOPPING || this == PAUSED;
     }
 
     /** Whether the execution is no longer this worker's to write. */

@@ -113,6 +113,7 @@ public final class WorkerPool implements AutoCloseable {
             freeSlots.put(kind, q);
         }
         signals.onCancel(leases::cancelled);
+        signals.onPause(leases::paused);
         leases.start();
         dispatcher = new Thread(this::dispatchLoop, "aegis-dispatcher");
         dispatcher.setDaemon(true);

@@ -25,7 +25,8 @@ public final class Archiver {
         AGENT_EVENTS("agent_events", "summarised and deleted"),
         EXECUTIONS("executions", "moved to task_executions_archive"),
         INBOX("inbox", "processed and failed deliveries deleted"),
-        TASKS("tasks", "completed tasks marked archived");
+        TASKS("tasks", "completed tasks marked archived"),
+        AUDIT("audit", "audit records deleted");
 
         public final String label;
         public final String action;
@@ -68,6 +69,7 @@ public final class Archiver {
             case EXECUTIONS -> policy.executionsDays();
             case INBOX -> policy.inboxDays();
             case TASKS -> policy.tasksDays();
+            case AUDIT -> policy.auditDays();
         };
     }
 
@@ -110,9 +112,9 @@ public final class Archiver {
             out.put(cat, total);
         }
         Report r = new Report(out, complete);
-        LOG.info("event=retention_done agent_events={} executions={} inbox={} tasks={} complete={} stopped={}",
+        LOG.info("event=retention_done agent_events={} executions={} inbox={} tasks={} audit={} complete={} stopped={}",
                 out.get(Category.AGENT_EVENTS), out.get(Category.EXECUTIONS), out.get(Category.INBOX),
-                out.get(Category.TASKS), complete, stopping);
+                out.get(Category.TASKS), out.get(Category.AUDIT), complete, stopping);
         return r;
     }
 

@@ -14,6 +14,7 @@ import org.quartz.CronExpression;
  *       type and level into agent_event_daily_counts, then deleted;</li>
  *   <li>{@code AEGIS_RETENTION_INBOX_DAYS} (7): processed and failed webhook deliveries are deleted;</li>
  *   <li>{@code AEGIS_RETENTION_TASKS_DAYS} (365): completed tasks unchanged that long are marked archived;</li>
+ *   <li>{@code AEGIS_RETENTION_AUDIT_DAYS} (365): audit_log records older than that are deleted;</li>
  *   <li>{@code AEGIS_ARCHIVE_BATCH_SIZE} (1000): rows per batch, each batch its own short transaction;</li>
  *   <li>{@code AEGIS_ARCHIVE_MAX_RUN} (PT10M): one run stops starting batches after this long (the
  *       next period continues), so a backlog never holds up a shutdown for long.</li>
@@ -21,7 +22,7 @@ import org.quartz.CronExpression;
  * An execution that still has agent events is left in place until its events are summarised.
  */
 public record RetentionPolicy(int executionsDays, int agentEventsDays, int inboxDays, int tasksDays,
-                              int batchSize, Duration maxRun) {
+                              int auditDays, int batchSize, Duration maxRun) {
 
     static final String MAX_RUN = "AEGIS_ARCHIVE_MAX_RUN";
 
@@ -32,6 +33,7 @@ public record RetentionPolicy(int executionsDays, int agentEventsDays, int inbox
                 s.integer("AEGIS_RETENTION_AGENT_EVENTS_DAYS", 30, 0, 100_000),
                 s.integer("AEGIS_RETENTION_INBOX_DAYS", 7, 0, 100_000),
                 s.integer("AEGIS_RETENTION_TASKS_DAYS", 365, 0, 100_000),
+                s.integer("AEGIS_RETENTION_AUDIT_DAYS", 365, 0, 100_000),
                 s.integer("AEGIS_ARCHIVE_BATCH_SIZE", 1000, 1, 100_000),
                 s.duration(MAX_RUN, Duration.ofMinutes(10), Schedule.MINIMUM));
     }

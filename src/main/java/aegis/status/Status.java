@@ -3,6 +3,7 @@ package aegis.status;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import aegis.governance.PauseState;
 import java.util.List;
 import java.util.Map;
 
@@ -20,6 +21,7 @@ public record Status(
         long uptimeSeconds,
         String generatedAt,
         Orchestrator orchestrator,
+        PauseState pause,
         LastSyncs lastSyncs,
         Map<String, Long> queue,
         Agents agents,

@@ -1,5 +1,6 @@
 package aegis.status;
 
+import aegis.governance.Instance;
 import aegis.config.Settings;
 import aegis.dispatch.DispatchSettings;
 import io.micronaut.context.annotation.Factory;

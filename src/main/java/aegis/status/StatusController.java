@@ -1,5 +1,6 @@
 package aegis.status;
 
+import aegis.governance.Instance;
 import aegis.config.ContextFactory;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.MediaType;

@@ -1,5 +1,8 @@
 package aegis.status;
 
+import aegis.governance.Instance;
+import aegis.governance.PauseControl;
+import aegis.governance.PauseState;
 import aegis.db.Jdbc;
 import aegis.jobs.ClusteredScheduler;
 import aegis.webhook.InboxBacklog;
@@ -63,6 +66,8 @@ public final class StatusReader {
                 syncs = new Status.LastSyncs(iso(rs.getTimestamp(9)), iso(rs.getTimestamp(10)), iso(rs.getTimestamp(11)));
             }
 
+            PauseState pause = PauseControl.read(c);
+
             Map<String, Long> queue = zeroes(EXECUTION_STATUSES);
             query(c, "SELECT status, count(*) FROM task_executions GROUP BY status",
                     rs -> queue.put(rs.getString(1), rs.getLong(2)));
@@ -117,7 +122,7 @@ public final class StatusReader {
                     : orch.startedAt() == null ? 0
                     : Duration.between(Instant.parse(orch.startedAt()), Instant.now()).toSeconds();
             return new Status(Version.current(), instance == null ? orch.instanceId() : instance.id(), uptime,
-                    Instant.now().toString(), orch, syncs, queue,
+                    Instant.now().toString(), orch, pause, syncs, queue,
                     new Status.Agents(agents.size(), agentsByStatus, agents),
                     new Status.Today(todayCount, todayByStatus, sums[0], sums[1], money(cost[0])),
                     new Status.Webhooks(subs, inboxNow), nodes);

@@ -1,5 +1,6 @@
 package aegis.status;
 
+import aegis.governance.PauseState;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -14,6 +15,12 @@ public final class StatusText {
         b.append("Aegis ").append(s.version()).append(" — orchestrator ").append(o.status())
                 .append(" (instance ").append(dash(o.instanceId())).append(", pid ").append(o.pid() == null ? "-" : o.pid())
                 .append(", up ").append(human(s.uptimeSeconds())).append(")\n");
+        if (s.pause().global() != null) {
+            b.append("PAUSED:       ").append(pause(s.pause().global())).append(" — aegis resume to go on\n");
+        }
+        for (PauseState.Pause p : s.pause().projects()) {
+            b.append("Paused:       project ").append(p.projectGid()).append(' ').append(pause(p)).append('\n');
+        }
         b.append("Last syncs:   full ").append(dash(s.lastSyncs().fullSyncAt()))
                 .append(" · events ").append(dash(s.lastSyncs().eventsPollAt()))
                 .append(" · webhook ").append(dash(s.lastSyncs().webhookAt())).append('\n');
@@ -47,6 +54,10 @@ public final class StatusText {
                 .map(n -> n.instance() + (n.alive() ? "" : " (silent)")).collect(Collectors.joining(", ")))
                 .append('\n');
         return b.toString();
+    }
+
+    private static String pause(PauseState.Pause p) {
+        return "by " + p.pausedBy() + " since " + p.pausedAt() + (p.reason() == null ? "" : ": " + p.reason());
     }
 
     public static String html(Status s) {

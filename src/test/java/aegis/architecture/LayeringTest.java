@@ -23,6 +23,7 @@ class LayeringTest {
                 .layer("cli").definedBy("aegis.cli..")
                 .layer("status").definedBy("aegis.status..")
                 .layer("dispatch").definedBy("aegis.dispatch..")
+                .layer("governance").definedBy("aegis.governance..")
                 .layer("sync").definedBy("aegis.sync..")
                 .layer("webhook").definedBy("aegis.webhook..")
                 .layer("agent").definedBy("aegis.agent..")
@@ -33,10 +34,11 @@ class LayeringTest {
                 .layer("metrics").definedBy("aegis.metrics..")
                 .layer("db").definedBy("aegis.db..")
                 .layer("config").definedBy("aegis.config..")
-                .whereLayer("status").mayOnlyAccessLayers("dispatch", "sync", "webhook", "jobs", "metrics", "db",
+                .whereLayer("status").mayOnlyAccessLayers("governance", "dispatch", "sync", "webhook", "jobs", "metrics", "db",
                         "config")
-                .whereLayer("dispatch").mayOnlyAccessLayers("agent", "workspace", "sync", "asana", "jobs", "metrics",
+                .whereLayer("dispatch").mayOnlyAccessLayers("governance", "agent", "workspace", "sync", "asana", "jobs", "metrics",
                         "db", "config")
+                .whereLayer("governance").mayOnlyAccessLayers("sync", "asana", "jobs", "metrics", "db", "config")
                 .whereLayer("sync").mayOnlyAccessLayers("webhook", "asana", "jobs", "metrics", "db", "config")
                 .whereLayer("webhook").mayOnlyAccessLayers("asana", "jobs", "metrics", "db", "config")
                 .whereLayer("agent").mayOnlyAccessLayers("workspace", "asana", "metrics", "db", "config")

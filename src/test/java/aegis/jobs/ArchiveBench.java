@@ -103,7 +103,7 @@ public final class ArchiveBench {
         hc.setPassword(db.password());
         hc.setMaximumPoolSize(2);
         RetentionPolicy defaults = RetentionPolicy.from(settings);
-        RetentionPolicy policy = new RetentionPolicy(90, 30, 0, 0, defaults.batchSize(), Duration.ofHours(1));
+        RetentionPolicy policy = new RetentionPolicy(90, 30, 0, 0, 0, defaults.batchSize(), Duration.ofHours(1));
         Archiver.Report report;
         double seconds;
         Writer during = new Writer(db);

@@ -6,12 +6,13 @@ import aegis.config.Settings;
 import aegis.db.Jdbc;
 import aegis.dispatch.EventRetention;
 import aegis.dispatch.ExecutionRetention;
-import aegis.status.Instance;
+import aegis.governance.AuditRetention;
+import aegis.governance.Instance;
 import aegis.metrics.Metrics;
 import aegis.status.Status;
 import aegis.status.StatusReader;
 import aegis.status.StatusSettings;
-import aegis.status.SystemStateRefresh;
+import aegis.governance.SystemStateRefresh;
 import aegis.sync.TaskRetention;
 import aegis.testing.TestApp;
 import aegis.testing.TestDatabase;
@@ -59,9 +60,9 @@ class ArchiverTest {
     }
 
     private Archiver archiver(int batch) {
-        return new Archiver(new RetentionPolicy(90, 30, 7, 365, batch, Duration.ofMinutes(1)), new Metrics(registry),
+        return new Archiver(new RetentionPolicy(90, 30, 7, 365, 365, batch, Duration.ofMinutes(1)), new Metrics(registry),
                 List.of(new EventRetention(jdbc), new ExecutionRetention(jdbc), new InboxStore(jdbc),
-                        new TaskRetention(jdbc)));
+                        new TaskRetention(jdbc), new AuditRetention(jdbc)));
     }
 
     @BeforeEach
@@ -106,6 +107,10 @@ class ArchiverTest {
               SELECT '{}', 'processed', now() - interval '10 days', now() - interval '10 days' FROM generate_series(1, 3);
             INSERT INTO webhooks (payload, status, processed_at) VALUES ('{}', 'processed', now() - interval '1 day');
             INSERT INTO webhooks (payload, status, received_at) VALUES ('{}', 'pending', now() - interval '10 days');
+            -- audit: two records past the year, one recent
+            INSERT INTO audit_log (at, category, actor, action, result)
+              SELECT now() - interval '400 days', 'operator', 'unix:ops', 'pause', 'ok' FROM generate_series(1, 2);
+            INSERT INTO audit_log (category, actor, action, result) VALUES ('operator', 'unix:ops', 'resume', 'ok');
             """);
     }
 
@@ -115,8 +120,10 @@ class ArchiverTest {
         assertThat(r.rows()).containsEntry(Archiver.Category.EXECUTIONS, 10L)
                 .containsEntry(Archiver.Category.AGENT_EVENTS, 6L)
                 .containsEntry(Archiver.Category.INBOX, 3L)
-                .containsEntry(Archiver.Category.TASKS, 1L);
+                .containsEntry(Archiver.Category.TASKS, 1L)
+                .containsEntry(Archiver.Category.AUDIT, 2L);
         assertThat(count("task_executions")).isEqualTo(14);
+        assertThat(count("audit_log")).isEqualTo(3);
         assertThat(count("agent_events")).isEqualTo(7);
     }
 
@@ -131,7 +138,9 @@ class ArchiverTest {
         assertThat(r.rows()).containsEntry(Archiver.Category.EXECUTIONS, 7L)
                 .containsEntry(Archiver.Category.AGENT_EVENTS, 6L)
                 .containsEntry(Archiver.Category.INBOX, 3L)
-                .containsEntry(Archiver.Category.TASKS, 1L);
+                .containsEntry(Archiver.Category.TASKS, 1L)
+                .containsEntry(Archiver.Category.AUDIT, 2L);
+        assertThat(count("audit_log")).as("the recent record stays").isEqualTo(1);
 
         // executions: 10 archived with every column intact; the recent and the pending stay
         assertThat(count("task_executions_archive")).isEqualTo(10);
@@ -353,14 +362,14 @@ class ArchiverTest {
 
     @Test
     void aTableRetainedByItsOwnerCannotBeLeftOut() {
-        RetentionPolicy inboxKept = new RetentionPolicy(90, 30, 7, 365, 10, Duration.ofMinutes(1));
+        RetentionPolicy inboxKept = new RetentionPolicy(90, 30, 7, 365, 365, 10, Duration.ofMinutes(1));
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Archiver(inboxKept, new Metrics(registry),
                 List.of(new EventRetention(jdbc), new ExecutionRetention(jdbc), new TaskRetention(jdbc))))
                 .hasMessageContaining("retention of inbox needs its table's owner");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Archiver(inboxKept, new Metrics(registry),
                 List.of(new EventRetention(jdbc), new InboxStore(jdbc), new TaskRetention(jdbc))))
                 .hasMessageContaining("retention of executions needs its table's owner");
-        RetentionPolicy allForEver = new RetentionPolicy(0, 0, 0, 0, 10, Duration.ofMinutes(1));
+        RetentionPolicy allForEver = new RetentionPolicy(0, 0, 0, 0, 0, 10, Duration.ofMinutes(1));
         assertThat(new Archiver(allForEver, new Metrics(registry), List.of()).preview().rows())
                 .containsEntry(Archiver.Category.INBOX, 0L).containsEntry(Archiver.Category.TASKS, 0L)
                 .containsEntry(Archiver.Category.EXECUTIONS, 0L).containsEntry(Archiver.Category.AGENT_EVENTS, 0L);

@@ -1,5 +1,6 @@
 package aegis.status;
 
+import aegis.governance.SystemStateRefresh;
 import aegis.metrics.Metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,5 +1,6 @@
 package aegis.status;
 
+import aegis.governance.PauseState;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -20,6 +21,8 @@ class StatusJsonTest {
         queue.put("running", 1L);
         Status status = new Status("0.1.0", "host-1", 42, "2026-01-02T03:04:05Z",
                 new Status.Orchestrator("running", "host-1", 7L, "2026-01-02T03:00:00Z", null, 3, "0.25", 1),
+                new PauseState(null, List.of(new PauseState.Pause("123", "release freeze", "unix:ops",
+                        "2026-01-02T02:00:00Z"))),
                 new Status.LastSyncs(null, "2026-01-02T03:04:00Z", null), queue,
                 new Status.Agents(1, Map.of("busy", 1L),
                         List.of(new Status.Agent("echo-1", "echo", "busy", "host-1", null, 2, 0, "0"))),
@@ -32,7 +35,9 @@ class StatusJsonTest {
         assertThat(contextDefaults.writeValueAsString(status)).isEqualTo("{\"version\":\"0.1.0\",\"instance\":\"host-1\","
                 + "\"uptime_seconds\":42,\"generated_at\":\"2026-01-02T03:04:05Z\",\"orchestrator\":{\"status\":\"running\","
                 + "\"instance_id\":\"host-1\",\"pid\":7,\"started_at\":\"2026-01-02T03:00:00Z\",\"updated_at\":null,"
-                + "\"total_executions\":3,\"total_cost_usd\":\"0.25\",\"active_agents\":1},\"last_syncs\":{\"full_sync_at\":null,"
+                + "\"total_executions\":3,\"total_cost_usd\":\"0.25\",\"active_agents\":1},\"pause\":{\"global\":null,"
+                + "\"projects\":[{\"project_gid\":\"123\",\"reason\":\"release freeze\",\"paused_by\":\"unix:ops\","
+                + "\"paused_at\":\"2026-01-02T02:00:00Z\"}]},\"last_syncs\":{\"full_sync_at\":null,"
                 + "\"events_poll_at\":\"2026-01-02T03:04:00Z\",\"webhook_at\":null},\"queue\":{\"pending\":2,\"running\":1},"
                 + "\"agents\":{\"total\":1,\"by_status\":{\"busy\":1},\"list\":[{\"name\":\"echo-1\",\"type\":\"echo\","
                 + "\"status\":\"busy\",\"instance_id\":\"host-1\",\"last_active_at\":null,\"tasks_completed\":2,"

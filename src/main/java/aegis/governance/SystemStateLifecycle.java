@@ -1,4 +1,4 @@
-package aegis.status;
+package aegis.governance;
 
 import aegis.db.Jdbc;
 import io.micronaut.context.annotation.Requires;
@@ -11,7 +11,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Marks the orchestrator running at start and stopped at shutdown — the latter only if no
- * other node has taken the row over since (the periodic refresh claims it for a live node).
+ * other node has taken the row over since (the periodic refresh claims it for a live node). A
+ * pause outlives restarts: neither changes it.
  */
 @Singleton
 @Requires(property = "aegis.jobs.enabled", notEquals = "false")
@@ -41,7 +42,8 @@ public final class SystemStateLifecycle {
         try {
             jdbc.withConnection(c -> {
                 try (var ps = c.prepareStatement(
-                        "UPDATE system_state SET orchestrator_status = 'stopped' WHERE id = 1 AND instance_id = ?")) {
+                        "UPDATE system_state SET orchestrator_status = 'stopped' WHERE id = 1 AND instance_id = ?"
+                        + " AND orchestrator_status <> 'paused'")) {
                     ps.setString(1, instance.id());
                     return ps.executeUpdate();
                 }

@@ -1,4 +1,4 @@
-package aegis.status;
+package aegis.governance;
 
 import aegis.db.Jdbc;
 import aegis.jobs.PeriodicTask;
@@ -12,7 +12,8 @@ import java.time.Duration;
  * default): the node that refreshes it, its pid and start, the latest syncs, totals over live
  * and archived executions, and the agents that are up. The latest syncs are the owners' own
  * records (projects' last full sync and events poll, subscriptions' last delivery), which
- * the refresh copies forward, never back.
+ * the refresh copies forward, never back. A pause ({@link PauseControl}) is left as it is: only
+ * a resume ends it.
  *
  * <p>The archive's part of the totals is the one dispatch's archival keeps in
  * execution_archive_totals, in the statement that moves the rows. The live count and that row
@@ -44,7 +45,8 @@ public final class SystemStateRefresh implements PeriodicTask {
         jdbc.withConnection(c -> {
             try (PreparedStatement ps = c.prepareStatement("""
                     UPDATE system_state SET
-                      orchestrator_status = CASE WHEN orchestrator_status IN ('draining', 'error') AND instance_id = ?
+                      orchestrator_status = CASE WHEN orchestrator_status = 'paused' THEN 'paused'
+                                                 WHEN orchestrator_status IN ('draining', 'error') AND instance_id = ?
                                                  THEN orchestrator_status ELSE 'running' END,
                       instance_id = ?, pid = ?, started_at = ?,
                       last_full_sync_at = GREATEST(last_full_sync_at, (SELECT max(last_synced_at) FROM projects)),

@@ -1,4 +1,4 @@
-package aegis.status;
+package aegis.governance;
 
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
