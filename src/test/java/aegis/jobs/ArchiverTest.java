@@ -69,7 +69,7 @@ class ArchiverTest {
     void seed() throws Exception {
         sql("""
             TRUNCATE projects, tasks, task_executions, task_executions_archive, agents, agent_events,
-                     agent_event_daily_counts, webhooks CASCADE;
+                     agent_event_daily_counts, webhooks, audit_log CASCADE;
             UPDATE execution_archive_totals SET executions = 0, cost_usd = 0 WHERE id = 1;
             UPDATE system_state SET total_executions = 0, total_cost_usd = 0 WHERE id = 1;
             INSERT INTO projects (asana_gid, name) VALUES ('p1', 'P');
