@@ -28,7 +28,12 @@ public final class TestHttp {
 
     /** An Asana client with limits of its own; meters go to a registry of its own. */
     public static HttpAsanaClient asanaClient(AsanaClientSettings s) {
+        return asanaClient(s, java.util.List.of());
+    }
+
+    /** As above, {@code listeners} told of every write. */
+    public static HttpAsanaClient asanaClient(AsanaClientSettings s, java.util.List<aegis.asana.WriteListener> listeners) {
         return new HttpAsanaClient(s, new HttpTransport(client(s.baseUrl(), s.transportPolicy()),
-                s.transportPolicy(), TransportLimits.of(s)), Metrics.standalone(), new ObjectMapper());
+                s.transportPolicy(), TransportLimits.of(s)), Metrics.standalone(), new ObjectMapper(), listeners);
     }
 }
