@@ -38,6 +38,19 @@ class RunStateTest {
     }
 
     @Test
+    void aPausedRunKeepsItsLeaseUntilItsAgentStopsAndNothingElseTakesOver() {
+        Run r = run();
+        assertThat(r.become(RunState.PAUSED)).isTrue();
+        assertThat(Thread.interrupted()).as("the pause interrupts the agent").isTrue();
+        assertThat(r.state().renewsLease()).as("no other instance starts it while its agent dies").isTrue();
+        assertThat(r.state().gone()).as("it is still this worker's to hand back").isFalse();
+        assertThat(r.become(RunState.TIMED_OUT)).isFalse();
+        assertThat(r.become(RunState.STOPPING)).isFalse();
+        assertThat(r.become(RunState.LOST)).isFalse();
+        assertThat(r.state()).isEqualTo(RunState.PAUSED);
+    }
+
+    @Test
     void aSettledRunIsLeftToWriteItsEnding() {
         Run r = run();
         assertThat(r.become(RunState.SETTLED)).isTrue();
