@@ -64,3 +64,14 @@ cds_health_code() {
     && read -r -t 2 _ code _ <&3 && echo "$code") 2>/dev/null)"
   echo "${code:-000}"
 }
+
+# cds_free_port: a TCP port on loopback that nothing listens on now.
+cds_free_port() {
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      echo "$p"; return
+    fi
+  done
+}

@@ -6,8 +6,9 @@
 # Creates the system user "aegis", installs the jar under /opt/aegis, the unit as
 # /etc/systemd/system/aegis.service, an environment template as /etc/aegis/aegis.env (kept if it
 # exists: the new template goes next to it as aegis.env.example), the agents' checkout root
-# /srv/aegis, and runs the database migrations when AEGIS_DATABASE_URL is set in aegis.env.
-# Running it again upgrades the jar and the unit and leaves settings alone.
+# /srv/aegis, and runs the database migrations when AEGIS_DATABASE_URL is set in aegis.env, then
+# a training start that writes the JVM's class-data archive (/var/lib/aegis/aegis.jsa).
+# Running it again upgrades the jar and the unit, re-creates the archive and leaves settings alone.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -61,6 +62,28 @@ if [ -n "$db_url" ]; then
     || die "migrations failed; check the database settings in /etc/aegis/aegis.env"
 else
   say "AEGIS_DATABASE_URL is empty in /etc/aegis/aegis.env: migrations not run (the service runs them at start)"
+fi
+
+# The application class-data archive the unit starts with (-XX:SharedArchiveFile in its ExecStart):
+# made by a training start (deploy/cds-archive.sh) of the unit's own command line, as the service
+# user with the service's settings, on free loopback ports so that a running service keeps its own.
+# Made again on every run: the JVM ignores an archive of another jar or JVM, and starts slower.
+. "$here/cds-archive.sh"
+install -m 0644 "$here/cds-archive.sh" /opt/aegis/cds-archive.sh
+read -r -a unit_cmd <<<"$(sed -n 's/^ExecStart=//p' /etc/systemd/system/aegis.service | tail -1)"
+archive="$(cds_archive_of "${unit_cmd[@]}")"
+if [ -n "$archive" ] && [ -n "$db_url" ]; then
+  say "training start for the class-data archive $archive"
+  if env_file_run /etc/aegis/aegis.env aegis /usr/bin/env \
+      AEGIS_HTTP_PORT="$(cds_free_port)" AEGIS_ADMIN_PORT="$(cds_free_port)" AEGIS_ADMIN_BIND=127.0.0.1 \
+      /bin/bash -c 'cd /var/lib/aegis && . /opt/aegis/cds-archive.sh && cds_archive_create "$@"' cds-archive \
+      "$archive" "${unit_cmd[@]}"; then
+    say "wrote $archive"
+  else
+    say "no class-data archive: the service starts without it (slower) until this script runs again with complete settings"
+  fi
+elif [ -n "$archive" ]; then
+  say "no class-data archive yet: run this script again once /etc/aegis/aegis.env is filled in"
 fi
 
 cat <<NEXT

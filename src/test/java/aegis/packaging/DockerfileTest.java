@@ -56,6 +56,53 @@ class DockerfileTest {
         assertThat(probe(check, 503)).as("health check exit code when /health answers 503").isNotZero();
     }
 
+    /**
+     * The image starts with the JVM options of systemd/aegis.service and the class-data archive its
+     * training stage wrote by one start of exactly the image's own command line.
+     */
+    @Test
+    void theImageStartsWithTheUnitsJvmOptionsAndTheArchiveItsTrainingStageWrote() throws Exception {
+        String text = Files.readString(ROOT.resolve("deploy/Dockerfile")).replace("\\\n", " ");
+        List<String> command = new ArrayList<>(execForm(text, "ENTRYPOINT"));
+        command.addAll(execForm(text, "CMD"));
+        assertThat(command).as("ENTRYPOINT and CMD of deploy/Dockerfile")
+                .contains("-XX:SharedArchiveFile=/opt/aegis/aegis.jsa").endsWith("-jar", "/opt/aegis/aegis.jar", "run");
+
+        List<String> training = execForm(text, "RUN");
+        assertThat(training).as("the training stage's RUN").startsWith("bash", "/opt/aegis/image-archive.sh");
+        assertThat(training.subList(3, training.size())).as("the command the training stage starts")
+                .isEqualTo(command);
+        Matcher copy = Pattern.compile("(?m)^COPY --from=archive (\\S+) (\\S+)\\s*$").matcher(text);
+        assertThat(copy.find()).as("the final stage copies the archive from the training stage").isTrue();
+        assertThat(copy.group(1)).as("the file the training stage wrote").isEqualTo(training.get(2));
+        assertThat(copy.group(2)).as("where the image's command looks for it").isEqualTo("/opt/aegis/aegis.jsa");
+        assertThat(text.lastIndexOf("\nFROM ")).as("the archive is copied into the last stage")
+                .isLessThan(copy.start());
+
+        String unit = Files.readAllLines(ROOT.resolve("systemd/aegis.service")).stream()
+                .filter(l -> l.startsWith("ExecStart=")).findFirst().orElseThrow();
+        assertThat(jvmOptions(List.of(unit.substring("ExecStart=".length()).split("\\s+"))))
+                .as("JVM options of systemd/aegis.service and deploy/Dockerfile")
+                .isEqualTo(jvmOptions(command));
+    }
+
+    /** What lies between java and -jar, the archive's path left out (the image keeps it beside the jar). */
+    private static List<String> jvmOptions(List<String> command) {
+        return command.subList(1, command.indexOf("-jar")).stream()
+                .map(o -> o.startsWith("-XX:SharedArchiveFile=") ? "-XX:SharedArchiveFile=…" : o).toList();
+    }
+
+    /** The exec-form (JSON array) arguments of the last {@code instruction} whose line starts with it. */
+    private static List<String> execForm(String text, String instruction) throws Exception {
+        Matcher m = Pattern.compile("(?m)^" + instruction + "\\s+(\\[.*\\])\\s*$").matcher(text);
+        String last = null;
+        while (m.find()) {
+            last = m.group(1);
+        }
+        assertThat(last).as("deploy/Dockerfile has a %s [\"…\"] line", instruction).isNotNull();
+        return List.of(new ObjectMapper().readValue(last, String[].class));
+    }
+
     /** Runs the check with AEGIS_HTTP_PORT pointing at a server that answers /health with {@code status}. */
     private static int probe(List<String> check, int status) throws Exception {
         List<String> paths = new CopyOnWriteArrayList<>();

@@ -105,6 +105,21 @@ class InstallScriptTest {
                 .anyMatch(l -> l.contains("env_file_run /etc/aegis/aegis.env aegis"));
     }
 
+    /** The archive the unit starts with is made by a training start of the installed unit's own command line. */
+    @Test
+    void installShTrainsTheArchiveWithTheInstalledUnitsCommandAsTheServiceUser() throws Exception {
+        List<String> code = Files.readAllLines(ROOT.resolve("deploy/install.sh")).stream()
+                .map(String::trim).filter(l -> !l.startsWith("#")).toList();
+        assertThat(code).as("deploy/install.sh reads ExecStart from the unit it installed")
+                .anyMatch(l -> l.contains("sed -n 's/^ExecStart=//p' /etc/systemd/system/aegis.service"));
+        assertThat(code).as("deploy/install.sh installs deploy/cds-archive.sh beside the jar")
+                .anyMatch(l -> l.startsWith("install ") && l.endsWith("/cds-archive.sh\" /opt/aegis/cds-archive.sh"));
+        String joined = String.join("\n", code).replace("\\\n", " ");
+        assertThat(joined).as("the training start runs as the service user with the service's settings")
+                .containsPattern("env_file_run /etc/aegis/aegis\\.env aegis [^\\n]*cds_archive_create "
+                        + "[^\\n]*\"\\$archive\" \"\\$\\{unit_cmd\\[@\\]\\}\"");
+    }
+
     private static Map<String, String> pairs(String nulSeparated) {
         Map<String, String> m = new LinkedHashMap<>();
         for (String kv : nulSeparated.split("\0")) {

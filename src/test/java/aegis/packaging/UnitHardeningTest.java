@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,6 +54,27 @@ class UnitHardeningTest {
         Result r = verifyUnit(copy(dir, "Group=aegis\n", "Group=aegis\nOOMPolicy=stop\n"));
         assertThat(r.exit).as("bin/verify-unit exit; output: %s", r.out).isEqualTo(1);
         assertThat(r.out).contains("no comment above: OOMPolicy=stop");
+    }
+
+    /**
+     * The unit starts the JVM with the class-data archive that deploy/install.sh's training start
+     * writes, in the one writable place the hardening leaves it (the state directory), and never
+     * writes the archive itself (that is the training start's job, not every start's).
+     */
+    @Test
+    void theUnitStartsWithTheClassDataArchiveInItsStateDirectory() throws Exception {
+        List<String> lines = Files.readAllLines(UNIT);
+        String state = lines.stream().filter(l -> l.startsWith("StateDirectory=")).findFirst().orElseThrow()
+                .substring("StateDirectory=".length());
+        List<String> exec = List.of(lines.stream().filter(l -> l.startsWith("ExecStart=")).findFirst().orElseThrow()
+                .substring("ExecStart=".length()).split("\\s+"));
+        assertThat(exec).as("ExecStart of systemd/aegis.service")
+                .contains("-XX:SharedArchiveFile=/var/lib/" + state + "/aegis.jsa")
+                .noneMatch(a -> a.startsWith("-XX:ArchiveClassesAtExit"))
+                .noneMatch(a -> a.startsWith("-Xshare:on"));
+        assertThat(exec.indexOf("-XX:SharedArchiveFile=/var/lib/" + state + "/aegis.jsa"))
+                .as("the archive option comes before -jar (after it, it would be an argument of the daemon)")
+                .isLessThan(exec.indexOf("-jar"));
     }
 
     private static Path copy(Path dir, String from, String to) throws Exception {
