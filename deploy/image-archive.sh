@@ -15,8 +15,9 @@ pgport="$(cds_free_port)"
   -o "-p $pgport -k $work -c listen_addresses=127.0.0.1" start >/dev/null
 "$pgbin/createdb" -h 127.0.0.1 -p "$pgport" -U aegis aegis
 
+jar="$(for a in "$@"; do [ "${prev:-}" = -jar ] && echo "$a"; prev="$a"; done)"
 simport="$(cds_free_port)"
-java -XX:TieredStopAtLevel=1 -jar /opt/aegis/aegis.jar simulator --port "$simport" --seed demo --token training \
+java -XX:TieredStopAtLevel=1 -jar "$jar" simulator --port "$simport" --seed demo --token training \
   >"$work/sim.out" 2>"$work/sim.err" &
 sim=$!
 for _ in $(seq 1 600); do [ -s "$work/sim.out" ] && break; sleep 0.1; done
