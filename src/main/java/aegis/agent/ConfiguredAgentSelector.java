@@ -14,6 +14,7 @@ import java.util.Optional;
  *       prefix ({@code agents.select.tag_prefix});</li>
  *   <li>the task's custom field named by {@code agents.select.custom_field}, when set: its
  *       enum option name or text value is the kind;</li>
+ *   <li>the bot's own {@code bots[].agent}, for a bot that names one;</li>
  *   <li>the project's {@code projects.<gid>.agent}, else {@code AEGIS_DEFAULT_AGENT};</li>
  *   <li>{@code echo}.</li>
  * </ol>
@@ -39,6 +40,11 @@ public final class ConfiguredAgentSelector implements AgentSelector {
 
     @Override
     public String kindFor(AgentRequest.TaskView task, AgentRequest.ProjectView project) {
+        return kindFor(task, project, Optional.empty());
+    }
+
+    @Override
+    public String kindFor(AgentRequest.TaskView task, AgentRequest.ProjectView project, Optional<String> botKind) {
         String prefix = select.tagPrefix().toLowerCase(Locale.ROOT);
         for (String tag : task.tags() == null ? java.util.List.<String>of() : task.tags()) {
             String t = tag == null ? "" : tag.trim().toLowerCase(Locale.ROOT);
@@ -51,6 +57,9 @@ public final class ConfiguredAgentSelector implements AgentSelector {
             if (v.isPresent()) {
                 return known(v.get(), "custom field '" + select.customField().get() + "'");
             }
+        }
+        if (botKind.isPresent()) {
+            return known(botKind.get(), "the bot's agent");
         }
         return projects.forProject(project.gid()).ownKind();
     }

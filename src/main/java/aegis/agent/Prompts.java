@@ -4,10 +4,12 @@ package aegis.agent;
 public interface Prompts {
     /**
      * Renders the active template for {@code agentType}. An undeclared or missing variable is
-     * an error ({@link IllegalStateException} naming it), never an empty string.
+     * an error ({@link IllegalStateException} naming it), never an empty string. {@code persona}: the
+     * behaviour guidance of the bot that runs the task ({@code {{persona}}}; empty when it has none).
      */
     RenderedPrompt render(String agentType, AgentRequest.TaskView task,
-                          java.util.List<AgentRequest.CommentView> thread, AgentRequest.ProjectView project);
+                          java.util.List<AgentRequest.CommentView> thread, AgentRequest.ProjectView project,
+                          String persona);
 
     /** After an execution: usage count, success rate and average tokens of the template. */
     void recordUsage(long templateId, boolean success, long tokens);

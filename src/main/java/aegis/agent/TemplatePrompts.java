@@ -8,7 +8,7 @@ import org.slf4j.LoggerFactory;
 /**
  * {@link Prompts} on prompt_templates: the active template of the agent type, else the active
  * template of agent type {@code default}; rendered with the task, its thread, its project
- * and the global directives ({@code AEGIS_DIRECTIVES} or {@code AEGIS_DIRECTIVES_FILE}).
+ * the global directives ({@code AEGIS_DIRECTIVES} or {@code AEGIS_DIRECTIVES_FILE}) and the bot's persona.
  */
 @Singleton
 public final class TemplatePrompts implements Prompts {
@@ -25,12 +25,12 @@ public final class TemplatePrompts implements Prompts {
 
     @Override
     public RenderedPrompt render(String agentType, AgentRequest.TaskView task, List<AgentRequest.CommentView> thread,
-                                 AgentRequest.ProjectView project) {
+                                 AgentRequest.ProjectView project, String persona) {
         PromptTemplate t = store.active(agentType)
                 .or(() -> store.active(DEFAULT_TYPE))
                 .orElseThrow(() -> new IllegalStateException("no active prompt template for agent type '" + agentType
                         + "' nor for '" + DEFAULT_TYPE + "'; import one with 'aegis prompts import DIR'"));
-        var values = TemplateRenderer.values(task, thread, project, directives.text());
+        var values = TemplateRenderer.values(task, thread, project, directives.text(), persona);
         String system = TemplateRenderer.render(t.name() + " v" + t.version(), t.systemPrompt(), t.variables(), values);
         String user = TemplateRenderer.render(t.name() + " v" + t.version(), t.userPromptTemplate(), t.variables(), values);
         LOG.debug("event=prompt_rendered template={} version={} agent_type={}", t.name(), t.version(), agentType);

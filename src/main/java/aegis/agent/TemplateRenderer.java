@@ -14,15 +14,15 @@ import java.util.regex.Pattern;
  * {@code {{variable}}} substitution. A template declares the variables it uses; using an
  * undeclared one, declaring one Aegis does not know, or rendering without a value for one
  * is an error naming it. System prompts may use only the operator's variables
- * ({@code directives}, {@code code_path}): the task's text from Asana belongs in the user
+ * ({@code directives}, {@code code_path}, {@code persona}): the task's text from Asana belongs in the user
  * prompt, which is why a command agent may pass the system prompt as an argument.
  */
 public final class TemplateRenderer {
     public static final Pattern VARIABLE = Pattern.compile("\\{\\{\\s*([A-Za-z_][A-Za-z0-9_]*)\\s*}}");
     /** Every variable Aegis fills, in the order the docs list them. */
     public static final List<String> KNOWN = List.of("task_name", "task_notes", "comments", "project_name",
-            "permalink", "due_date", "code_path", "directives", "task_gid");
-    public static final Set<String> SYSTEM_SAFE = Set.of("directives", "code_path");
+            "permalink", "due_date", "code_path", "directives", "task_gid", "persona");
+    public static final Set<String> SYSTEM_SAFE = Set.of("directives", "code_path", "persona");
 
     private TemplateRenderer() {
     }
@@ -89,9 +89,12 @@ public final class TemplateRenderer {
         return sb.toString();
     }
 
-    /** The values Aegis provides; absent task data is spelled out, never an empty string. */
+    /**
+     * The values Aegis provides; absent task data is spelled out, never an empty string. The
+     * operator's texts ({@code directives}, {@code persona}) are empty when none is configured.
+     */
     public static Map<String, String> values(AgentRequest.TaskView task, List<AgentRequest.CommentView> thread,
-                                             AgentRequest.ProjectView project, String directives) {
+                                             AgentRequest.ProjectView project, String directives, String persona) {
         Map<String, String> v = new LinkedHashMap<>();
         v.put("task_name", task.name() == null || task.name().isBlank() ? "(untitled task)" : task.name());
         v.put("task_notes", task.notes() == null || task.notes().isBlank() ? "(no notes)" : task.notes().strip());
@@ -103,6 +106,7 @@ public final class TemplateRenderer {
                 : task.dueOn() != null ? task.dueOn().toString() : "(no due date)");
         v.put("code_path", project.codePath().filter(p -> !p.isBlank()).orElse("(no code path)"));
         v.put("directives", directives == null ? "" : directives.strip());
+        v.put("persona", persona == null ? "" : persona.strip());
         return v;
     }
 

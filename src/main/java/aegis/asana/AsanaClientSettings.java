@@ -32,6 +32,12 @@ public record AsanaClientSettings(
                 Duration.ofMillis(200), Duration.ofSeconds(8), 50, 15);
     }
 
+    /** The same client settings for another Asana user's token. */
+    public AsanaClientSettings withToken(String otherToken) {
+        return new AsanaClientSettings(baseUrl, otherToken, requestsPerMinute, rateWindow, connectTimeout, readTimeout,
+                maxAttempts, max429Attempts, backoffBase, backoffMax, readConcurrency, writeConcurrency);
+    }
+
     public AsanaClientSettings withRate(int requests, Duration window) {
         return new AsanaClientSettings(baseUrl, token, requests, window, connectTimeout, readTimeout,
                 maxAttempts, max429Attempts, backoffBase, backoffMax, readConcurrency, writeConcurrency);

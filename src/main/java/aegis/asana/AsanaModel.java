@@ -57,6 +57,11 @@ public final class AsanaModel {
         public boolean openAndAssignedTo(String userGid) {
             return !completed && assignee != null && userGid != null && userGid.equals(assignee.gid());
         }
+
+        /** Open and assigned to one of {@code userGids} (the bots). */
+        public boolean openAndAssignedToAny(java.util.Set<String> userGids) {
+            return !completed && assignee != null && assignee.gid() != null && userGids.contains(assignee.gid());
+        }
     }
 
     /** A story; comments have {@code resourceSubtype = "comment_added"}. */

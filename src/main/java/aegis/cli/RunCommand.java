@@ -1,5 +1,6 @@
 package aegis.cli;
 
+import aegis.asana.Bots;
 import aegis.config.AdminListener;
 import aegis.config.AegisConfig;
 import aegis.config.ContextFactory;
@@ -38,6 +39,11 @@ final class RunCommand implements Callable<Integer> {
 
         ApplicationContext ctx = ContextFactory.start(config, settings, Map.of());
         try {
+            // Every bot's token is checked now: a refused one stops start-up naming the bot (exit 2).
+            for (Bots.Bot b : ctx.getBean(Bots.class).resolveAll()) {
+                LOG.info("event=bot bot={} user={} agent={} projects={}", b.name(), b.gid(),
+                        b.settings().agent().orElse("-"), b.settings().projects().isEmpty() ? "all" : b.settings().projects());
+            }
             EmbeddedServer server = ctx.getBean(EmbeddedServer.class).start();
             AdminListener admin = AdminListener.read(settings, config.httpPort());
             LOG.info("event=started port={} admin={}:{} asana={}", config.httpPort(), admin.bind(), admin.port(),

@@ -10,4 +10,9 @@ class ConfigBeans {
     ProjectSettings.All projectSettings(Settings settings) {
         return ProjectSettings.read(settings);
     }
+
+    @Singleton
+    BotSettings.All botSettings(Settings settings, AegisConfig config) {
+        return BotSettings.read(settings, config.asana().accessToken());
+    }
 }

@@ -4,7 +4,7 @@ import aegis.asana.AsanaClient;
 import aegis.asana.AsanaException;
 import aegis.asana.AsanaModel;
 import aegis.config.ProjectSettings;
-import aegis.asana.BotIdentity;
+import aegis.asana.Bots;
 import aegis.sync.MirrorWriter;
 import aegis.sync.MirroredTask;
 import aegis.sync.TaskReader;
@@ -21,7 +21,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Answers through {@link AsanaClient}: done → comment, then complete or move per the
  * project's {@code on_done}; question → comment, then reassign to the person who asked
- * for the work; failed → a comment saying what failed and what happens next.
+ * for the work; failed → a comment saying what failed and what happens next. Every write is
+ * made with the token of the execution's bot, so the answer is authored by the bot that was
+ * asked. A mention's run answers in the thread only: it never completes, moves or reassigns.
  */
 @Singleton
 public final class AsanaResultReporter implements ResultReporter {
@@ -31,37 +33,38 @@ public final class AsanaResultReporter implements ResultReporter {
     private static final DateTimeFormatter AT = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")
             .withZone(ZoneOffset.UTC);
 
-    private final AsanaClient shared;
+    private final Bots bots;
     private final TaskReader tasks;
     private final ProjectSettings.All projects;
-    private final BotIdentity bot;
     private final MirrorWriter mirror;
 
-    public AsanaResultReporter(AsanaClient asana, TaskReader tasks, ProjectSettings.All projects, BotIdentity bot,
-                               MirrorWriter mirror) {
-        this.shared = asana;
+    public AsanaResultReporter(Bots bots, TaskReader tasks, ProjectSettings.All projects, MirrorWriter mirror) {
+        this.bots = bots;
         this.mirror = mirror;
         this.tasks = tasks;
         this.projects = projects;
-        this.bot = bot;
     }
 
     @Override
     public String answer(Execution e, Answer answer, boolean lookFirst) {
         String marker = e.marker();
+        AsanaClient asana = asana(e);
+        if (e.mention()) {
+            return asana.postComment(e.taskGid(), body(mentionText(answer), marker, e.id()), marker, lookFirst).gid();
+        }
         if (answer instanceof Answer.Done d) {
-            AsanaModel.Story story = asana(e).postComment(e.taskGid(), body(d.result(), marker, e.id()), marker, lookFirst);
+            AsanaModel.Story story = asana.postComment(e.taskGid(), body(d.result(), marker, e.id()), marker, lookFirst);
             followUp(e, story, () -> afterDone(e));
             return story.gid();
         }
         if (answer instanceof Answer.Question q) {
-            AsanaModel.Story story = asana(e).postComment(e.taskGid(),
+            AsanaModel.Story story = asana.postComment(e.taskGid(),
                     body("I need an answer before I can continue:\n\n" + q.question()
                             + "\n\nReply in a comment and assign the task back to me.", marker, e.id()),
                     marker, lookFirst);
             followUp(e, story, () -> {
                 Optional<String> asker = requester(e);
-                mirror(e, asana(e).updateTask(e.taskGid(), asker.map(AsanaModel.TaskUpdate::assignTo)
+                mirror(e, asana.updateTask(e.taskGid(), asker.map(AsanaModel.TaskUpdate::assignTo)
                         .orElseGet(() -> new AsanaModel.TaskUpdate(null, null, true, null, null))));
                 LOG.info("event=question_asked execution={} task={} reassigned_to={}", e.id(), e.taskGid(),
                         asker.orElse("nobody"));
@@ -73,7 +76,7 @@ public final class AsanaResultReporter implements ResultReporter {
         String text = what + ": " + f.reason() + "\n\nGave up after " + f.attempts()
                 + (f.attempts() == 1 ? " attempt" : " attempts")
                 + ". Comment on this task or assign it to me again to try once more.";
-        return asana(e).postComment(e.taskGid(), body(text, marker, e.id()), marker, lookFirst).gid();
+        return asana.postComment(e.taskGid(), body(text, marker, e.id()), marker, lookFirst).gid();
     }
 
     @Override
@@ -83,6 +86,21 @@ public final class AsanaResultReporter implements ResultReporter {
         String text = "Attempt " + e.attempt() + " of " + e.maxAttempts() + " failed: " + reason
                 + "\n\nI will retry at " + AT.format(at) + ".";
         asana(e).postComment(e.taskGid(), body(text, marker, e.id()), marker, false);
+    }
+
+    /** A mention's answer: the thread only, and how to ask again is to mention the bot again. */
+    private static String mentionText(Answer answer) {
+        if (answer instanceof Answer.Done d) {
+            return d.result();
+        }
+        if (answer instanceof Answer.Question q) {
+            return "I need an answer before I can continue:\n\n" + q.question()
+                    + "\n\nReply in a comment that mentions me.";
+        }
+        Answer.Failed f = (Answer.Failed) answer;
+        return (f.timedOut() ? "The run took too long and was stopped" : "The run failed") + ": " + f.reason()
+                + "\n\nGave up after " + f.attempts() + (f.attempts() == 1 ? " attempt" : " attempts")
+                + ". Mention me in a new comment to try once more.";
     }
 
     /**
@@ -141,7 +159,7 @@ public final class AsanaResultReporter implements ResultReporter {
 
     /** Who asked for the work: whoever assigned it, else the last person who commented. */
     private Optional<String> requester(Execution e) {
-        String botGid = bot.gid();
+        String botGid = bots.named(e.bot()).map(Bots.Bot::gid).orElse(null);
         if (e.requestedByGid() != null && !e.requestedByGid().equals(botGid)) {
             return Optional.of(e.requestedByGid());
         }
@@ -166,9 +184,9 @@ public final class AsanaResultReporter implements ResultReporter {
         return Optional.empty();
     }
 
-    /** The client, its writes recorded in the audit trail as made for {@code e}. */
+    /** The client of {@code e}'s bot, its writes recorded in the audit trail as made for {@code e}. */
     private AsanaClient asana(Execution e) {
-        return shared.forExecution(e.id());
+        return bots.clientOf(e.bot()).forExecution(e.id());
     }
 
     static String body(String text, String marker, long executionId) {

@@ -6,6 +6,7 @@ import aegis.agent.AgentRequest;
 import aegis.agent.Prompts;
 import aegis.agent.RenderedPrompt;
 import aegis.agent.Usage;
+import aegis.asana.Bots;
 import aegis.config.ConfigException;
 import aegis.config.ProjectSettings;
 import aegis.workspace.Worktree;
@@ -19,7 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * Runs one attempt of a claimed execution, top to bottom: the task and its thread read, the
  * prompt rendered, the agent run, and its outcome handed to the {@link Finisher} — answered,
  * retried or given up. An execution whose earlier attempt already has an outcome is only
- * reported. Stops early when the task no longer asks the bot for work.
+ * reported. Stops early when the task no longer asks the bot for work (a mention's run: when the
+ * task is gone). The execution's bot gives the prompt its persona and may allow kinds of its own.
  */
 final class AttemptRunner {
     private static final Logger LOG = LoggerFactory.getLogger(AttemptRunner.class);
@@ -38,14 +40,14 @@ final class AttemptRunner {
     private final ExecutionEvents events;
     private final RetryPolicy retry;
     private final Finisher finisher;
-    private final Supplier<String> botGid;
+    private final Function<String, Optional<Bots.Bot>> bots;
     private final DispatchSettings settings;
     private final Metrics metrics;
     private final ProjectSettings.All projects;
     private final CodingWork coding;
 
     AttemptRunner(Map<String, Agent> agents, TaskReader tasks, Prompts prompts, ExecutionEvents events,
-                  RetryPolicy retry, Finisher finisher, Supplier<String> botGid, DispatchSettings settings,
+                  RetryPolicy retry, Finisher finisher, Function<String, Optional<Bots.Bot>> bots, DispatchSettings settings,
                   Metrics metrics, ProjectSettings.All projects, CodingWork coding) {
         this.projects = projects;
         this.coding = coding;
@@ -55,7 +57,7 @@ final class AttemptRunner {
         this.events = events;
         this.retry = retry;
         this.finisher = finisher;
-        this.botGid = botGid;
+        this.bots = bots;
         this.settings = settings;
         this.metrics = metrics;
     }
@@ -101,13 +103,18 @@ final class AttemptRunner {
             return finisher.gaveUp(r, "failed", "no agent of kind '" + e.agentType() + "' is configured",
                     Accounting.none(0), false);
         }
+        Optional<Bots.Bot> bot = bots.apply(e.bot());
+        if (bot.isEmpty()) {
+            return finisher.gaveUp(r, "failed", "the bot '" + e.bot() + "' that this run belongs to is no longer "
+                    + "configured (bots:)", Accounting.none(0), false);
+        }
         Optional<TaskReader.Loaded> loaded = tasks.taskWithThread(e.taskId());
-        if (loaded.isEmpty() || !loaded.get().task().wantsBot(botGid.get())) {
+        if (loaded.isEmpty() || !stillAsked(e, loaded.get().task(), bot.get())) {
             return finisher.withdrawn(r);
         }
         MirroredTask task = loaded.get().task();
         ProjectSettings project = projects.forProject(task.project().gid());
-        if (!project.allows(e.agentType())) {
+        if (!project.allows(e.agentType()) && !bot.get().settings().ownKinds().contains(e.agentType())) {
             return finisher.gaveUp(r, "failed", "this project allows agent kind" + (project.allowedKinds().size() == 1
                     ? " " : "s ") + project.allowedKinds() + " only, and this task asks for '" + e.agentType()
                     + "' (by tag or custom field); an operator can allow it in projects." + task.project().gid()
@@ -126,7 +133,7 @@ final class AttemptRunner {
         long t0 = System.nanoTime();
         RenderedPrompt prompt;
         try {
-            prompt = prompts.render(e.agentType(), taskView, comments, projectView);
+            prompt = prompts.render(e.agentType(), taskView, comments, projectView, bot.get().settings().persona());
         } catch (RuntimeException ex) {
             ctx.event("error", "error", "prompt could not be rendered: " + ex.getMessage(), Map.of());
             return finisher.gaveUp(r, "failed", "the prompt could not be rendered: " + ex.getMessage(),
@@ -187,6 +194,11 @@ final class AttemptRunner {
         } finally {
             worktree.ifPresent(coding::release);
         }
+    }
+
+    /** A mention is answered while the task exists; other work while the task is still that bot's. */
+    private static boolean stillAsked(Execution e, MirroredTask task, Bots.Bot bot) {
+        return e.mention() ? !task.deleted() && !task.project().archived() : task.wantsBot(bot.gid());
     }
 
     /** The answer with, below it, where the work went (kept in the recorded result, so a late report says it too). */

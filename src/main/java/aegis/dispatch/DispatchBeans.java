@@ -2,7 +2,7 @@ package aegis.dispatch;
 
 import aegis.agent.Agent;
 import aegis.agent.AgentKinds;
-import aegis.asana.BotIdentity;
+import aegis.asana.Bots;
 import aegis.agent.AgentsConfig;
 import aegis.agent.Prompts;
 import aegis.config.ProjectSettings;
@@ -40,12 +40,12 @@ class DispatchBeans {
     @Bean(preDestroy = "close")
     WorkerPool workerPool(AegisConfig config, ExecutionStore store, TaskReader tasks, AgentRows rows,
                           ExecutionEvents events, AgentKinds kinds, Prompts prompts, ResultReporter reporter,
-                          RetryPolicy retry, DispatchSettings settings, QueueSignals signals, BotIdentity bot,
+                          RetryPolicy retry, DispatchSettings settings, QueueSignals signals, Bots bots,
                           Metrics metrics, ProjectSettings.All projects, Workspaces workspaces,
                           AgentsConfig agentsConfig) {
         Map<String, Agent> agents = kinds.kinds().stream().collect(Collectors.toMap(k -> k, kinds::forKind));
         return WorkerPool.of(config.database(), store, tasks, rows, events, agents, prompts, reporter, retry,
-                settings, signals, bot::gid, metrics, projects,
+                settings, signals, bots::named, metrics, projects,
                 new CodingWork(workspaces, projects, agentsConfig.command(), events));
     }
 }

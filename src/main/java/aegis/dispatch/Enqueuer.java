@@ -1,6 +1,6 @@
 package aegis.dispatch;
 
-import aegis.asana.BotIdentity;
+import aegis.asana.Bots;
 import aegis.sync.MirroredTask;
 import aegis.sync.TaskReader;
 import aegis.agent.AgentSelector;
@@ -29,31 +29,62 @@ public class Enqueuer {
     private final TaskReader tasks;
     private final AgentSelector selector;
     private final DispatchSettings settings;
-    private final BotIdentity bot;
+    private final Bots bots;
     private final QueueSignals signals;
     private final ObjectMapper json;
 
     public Enqueuer(ExecutionStore store, TaskReader tasks, AgentSelector selector, DispatchSettings settings,
-                    BotIdentity bot, QueueSignals signals, ObjectMapper json) {
+                    Bots bots, QueueSignals signals, ObjectMapper json) {
         this.store = store;
         this.tasks = tasks;
         this.selector = selector;
         this.settings = settings;
-        this.bot = bot;
+        this.bots = bots;
         this.signals = signals;
         this.json = json;
     }
 
-    /** Enqueues work for the task if it is open, assigned to the bot and has no open execution. */
+    /**
+     * Enqueues work for the task if it is open, assigned to a bot that serves its project, and has
+     * no open execution; that bot runs it.
+     */
     public Optional<Long> enqueue(long taskId, String requestedByGid, String triggerCommentGid) {
         Optional<TaskReader.Loaded> loaded = tasks.taskWithThread(taskId);
         Optional<MirroredTask> snap = loaded.map(TaskReader.Loaded::task);
-        if (snap.isEmpty() || !snap.get().wantsBot(bot.gid())) {
+        Optional<Bots.Bot> bot = snap.flatMap(t -> bots.byGid(t.assigneeGid()));
+        if (bot.isEmpty() || !snap.get().wantsBot(bot.get().gid())
+                || !bot.get().settings().serves(snap.get().project().gid())) {
             return Optional.empty();
         }
         boolean followUp = store.hasExecution(taskId);
-        String agentType = selector.kindFor(AgentViews.task(snap.get()), AgentViews.project(snap.get()));
-        TaskReader.Thread thread = tasks.thread(loaded.get());
+        return insert(loaded.get(), bot.get(), followUp ? "follow_up" : "initial", requestedByGid, triggerCommentGid);
+    }
+
+    /**
+     * A person's comment @-mentioned {@code botGid}: that bot answers in the thread, once per comment
+     * (the database refuses a second), without the task being its. Nothing when the task is that
+     * bot's own open work (its follow-up answers the comment), deleted, or in a project it does not serve.
+     */
+    public Optional<Long> mention(long taskId, String commentGid, String authorGid, String botGid) {
+        Optional<TaskReader.Loaded> loaded = tasks.taskWithThread(taskId);
+        Optional<Bots.Bot> bot = bots.byGid(botGid);
+        if (loaded.isEmpty() || bot.isEmpty()) {
+            return Optional.empty();
+        }
+        MirroredTask t = loaded.get().task();
+        if (t.deleted() || t.project().archived() || t.wantsBot(botGid)
+                || !bot.get().settings().serves(t.project().gid())) {
+            return Optional.empty();
+        }
+        return insert(loaded.get(), bot.get(), Execution.KIND_MENTION, authorGid, commentGid);
+    }
+
+    private Optional<Long> insert(TaskReader.Loaded loaded, Bots.Bot bot, String kind, String requestedByGid,
+                                  String triggerCommentGid) {
+        Optional<MirroredTask> snap = Optional.of(loaded.task());
+        String agentType = selector.kindFor(AgentViews.task(snap.get()), AgentViews.project(snap.get()),
+                bot.settings().agent());
+        TaskReader.Thread thread = tasks.thread(loaded);
         int priority = PriorityScore.score(facts(snap.get(), snap.get().createdAt()), Instant.now());
         ObjectNode ctx = json.createObjectNode();
         ctx.put("last_comment_id", thread.lastCommentId());
@@ -69,11 +100,11 @@ public class Enqueuer {
             String text = c.text() == null ? "" : c.text();
             n.put("text", text.length() > CONTEXT_TEXT ? text.substring(0, CONTEXT_TEXT) : text);
         }
-        Optional<Long> id = store.enqueue(new NewExecution(taskId, followUp ? "follow_up" : "initial", agentType,
-                priority, settings.maxAttempts(), requestedByGid, triggerCommentGid, ctx.toString()));
+        Optional<Long> id = store.enqueue(new NewExecution(loaded.task().id(), kind, agentType,
+                priority, settings.maxAttempts(), requestedByGid, triggerCommentGid, ctx.toString(), bot.name()));
         id.ifPresent(v -> {
-            LOG.info("event=execution_enqueued execution={} task={} kind={} agent_type={} priority={}", v,
-                    snap.get().gid(), followUp ? "follow_up" : "initial", agentType, priority);
+            LOG.info("event=execution_enqueued execution={} task={} kind={} agent_type={} priority={} bot={}", v,
+                    snap.get().gid(), kind, agentType, priority, bot.name());
             signals.wake();
         });
         return id;

@@ -10,6 +10,7 @@ import java.time.Instant;
  * {@code reportDeferrals}: how many times reporting the outcome was put off (Asana failing),
  * kept in the execution's context; the rest of the context (the thread at enqueue) is not read.
  * {@code agentId}: the worker ({@code agents} row) this claim was made for, if any.
+ * {@code bot}: the configured name of the bot that runs it, whose token makes its Asana writes.
  */
 public record Execution(
         long id,
@@ -27,7 +28,23 @@ public record Execution(
         int reportDeferrals,
         String leaseOwner,
         Long agentId,
-        Instant createdAt) {
+        Instant createdAt,
+        String bot) {
+
+    /** An execution of the main bot. */
+    public Execution(long id, long taskId, String taskGid, String kind, String agentType, int attempt, int maxAttempts,
+                     String requestedByGid, String triggerCommentGid, String owedOutcome, String result, String error,
+                     int reportDeferrals, String leaseOwner, Long agentId, Instant createdAt) {
+        this(id, taskId, taskGid, kind, agentType, attempt, maxAttempts, requestedByGid, triggerCommentGid, owedOutcome,
+                result, error, reportDeferrals, leaseOwner, agentId, createdAt, aegis.config.BotSettings.MAIN);
+    }
+
+    /** A run started by an @mention: it answers in the thread and never changes the task. */
+    public boolean mention() {
+        return KIND_MENTION.equals(kind);
+    }
+
+    public static final String KIND_MENTION = "mention";
 
     /** The marker that ends the comment answering this execution. */
     public String marker() {

@@ -38,7 +38,7 @@ public final class ExecutionStore {
     static final String COLUMNS = "e.id, e.task_id, (SELECT t.asana_gid FROM tasks t WHERE t.id = e.task_id) AS task_gid, "
             + "e.kind, e.agent_type, e.attempt, e.max_attempts, e.requested_by_gid, e.trigger_comment_gid, "
             + "e.outcome, e.result, e.error, coalesce((e.context->>'report_deferrals')::int, 0) AS report_deferrals, "
-            + "e.lease_owner, e.agent_id, e.created_at";
+            + "e.lease_owner, e.agent_id, e.created_at, e.bot";
 
     private final Jdbc jdbc;
     private volatile String channel;
@@ -72,8 +72,8 @@ public final class ExecutionStore {
             Long id = null;
             try (PreparedStatement ps = c.prepareStatement("""
                     INSERT INTO task_executions (task_id, kind, agent_type, priority, max_attempts,
-                                                 requested_by_gid, trigger_comment_gid, context)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb)
+                                                 requested_by_gid, trigger_comment_gid, context, bot)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?)
                     ON CONFLICT DO NOTHING
                     RETURNING id""")) {
                 ps.setLong(1, n.taskId());
@@ -84,6 +84,7 @@ public final class ExecutionStore {
                 ps.setString(6, n.requestedByGid());
                 ps.setString(7, n.triggerCommentGid());
                 ps.setString(8, n.contextJson() == null ? "{}" : n.contextJson());
+                ps.setString(9, n.bot());
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next()) {
                         id = rs.getLong(1);
@@ -575,7 +576,7 @@ public final class ExecutionStore {
     public boolean hasExecution(long taskId) {
         return jdbc.withConnection(c -> {
             try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT EXISTS (SELECT 1 FROM task_executions WHERE task_id = ?)")) {
+                    "SELECT EXISTS (SELECT 1 FROM task_executions WHERE task_id = ? AND kind <> 'mention')")) {
                 ps.setLong(1, taskId);
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
@@ -646,6 +647,6 @@ public final class ExecutionStore {
                 rs.getString("kind"), rs.getString("agent_type"), rs.getInt("attempt"), rs.getInt("max_attempts"),
                 rs.getString("requested_by_gid"), rs.getString("trigger_comment_gid"), rs.getString("outcome"),
                 rs.getString("result"), rs.getString("error"), rs.getInt("report_deferrals"), rs.getString("lease_owner"),
-                (Long) rs.getObject("agent_id"), created == null ? null : created.toInstant());
+                (Long) rs.getObject("agent_id"), created == null ? null : created.toInstant(), rs.getString("bot"));
     }
 }

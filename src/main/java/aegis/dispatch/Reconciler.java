@@ -1,6 +1,6 @@
 package aegis.dispatch;
 
-import aegis.asana.BotIdentity;
+import aegis.asana.Bots;
 import aegis.db.Jdbc;
 import aegis.jobs.PeriodicTask;
 import jakarta.inject.Singleton;
@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Finds work from the database alone, so a lost signal never loses work: open, non-deleted
- * tasks of tracked projects assigned to the bot, with no open execution, not answered since
+ * tasks of tracked projects assigned to a bot, with no open execution, not answered since
  * they last asked. A task has asked again when a person commented after the last execution
  * saw the thread, or when it came back to the bot after the last execution asked a question
  * or was cancelled (the task row changed after that execution finished).
@@ -26,12 +26,12 @@ public class Reconciler implements PeriodicTask {
 
     private final Jdbc jdbc;
     private final Enqueuer enqueuer;
-    private final BotIdentity bot;
+    private final Bots bots;
 
-    public Reconciler(Jdbc jdbc, Enqueuer enqueuer, BotIdentity bot) {
+    public Reconciler(Jdbc jdbc, Enqueuer enqueuer, Bots bots) {
         this.jdbc = jdbc;
         this.enqueuer = enqueuer;
-        this.bot = bot;
+        this.bots = bots;
     }
 
     @Override
@@ -51,25 +51,26 @@ public class Reconciler implements PeriodicTask {
 
     /** Enqueues what needs work; returns how many executions were created. */
     public int reconcile() {
-        String botGid = bot.gid();
+        Object[] botGids = bots.gids().toArray();
         List<Long> ids = jdbc.withConnection(c -> {
             try (PreparedStatement ps = c.prepareStatement("""
                     SELECT t.id FROM tasks t JOIN projects p ON p.id = t.project_id
-                     WHERE t.assignee_gid = ? AND NOT t.completed AND NOT t.deleted AND NOT p.archived
+                     WHERE t.assignee_gid = ANY (?) AND NOT t.completed AND NOT t.deleted AND NOT p.archived
                        AND NOT EXISTS (SELECT 1 FROM task_executions o
-                                        WHERE o.task_id = t.id AND o.status IN ('pending', 'held', 'awaiting_approval', 'running'))
+                                        WHERE o.task_id = t.id AND o.kind <> 'mention'
+                                          AND o.status IN ('pending', 'held', 'awaiting_approval', 'running'))
                        AND NOT EXISTS (
                            SELECT 1 FROM (SELECT e.outcome, e.finished_at, e.context FROM task_executions e
-                                           WHERE e.task_id = t.id ORDER BY e.created_at DESC, e.id DESC LIMIT 1) last
+                                           WHERE e.task_id = t.id AND e.kind <> 'mention' ORDER BY e.created_at DESC, e.id DESC LIMIT 1) last
                             WHERE NOT (last.outcome IN ('question', 'cancelled') AND t.updated_at > last.finished_at)
                               AND NOT EXISTS (
                                   SELECT 1 FROM comments cm
                                    WHERE cm.task_id = t.id AND NOT cm.is_from_bot
-                                     AND cm.author_gid IS DISTINCT FROM ?
+                                     AND NOT coalesce(cm.author_gid = ANY (?), false)
                                      AND cm.id > coalesce((last.context->>'last_comment_id')::bigint, 0)))
                      ORDER BY t.id LIMIT ?""")) {
-                ps.setString(1, botGid);
-                ps.setString(2, botGid);
+                ps.setArray(1, c.createArrayOf("text", botGids));
+                ps.setArray(2, c.createArrayOf("text", botGids));
                 ps.setInt(3, BATCH);
                 List<Long> out = new ArrayList<>();
                 try (ResultSet rs = ps.executeQuery()) {

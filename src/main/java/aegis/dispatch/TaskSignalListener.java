@@ -29,6 +29,8 @@ public class TaskSignalListener {
             } else if (signal instanceof TaskSignal.PersonCommented c) {
                 // While an execution is open the comment waits: the reconciler starts the follow-up after it.
                 enqueuer.enqueue(c.taskId(), c.authorGid(), c.commentGid());
+            } else if (signal instanceof TaskSignal.Mentioned m) {
+                enqueuer.mention(m.taskId(), m.commentGid(), m.authorGid(), m.botGid());
             } else if (signal instanceof TaskSignal.Withdrawn w) {
                 enqueuer.withdraw(w.taskId(), "the task was " + w.reason().name().toLowerCase() + " in Asana");
             }

@@ -1,5 +1,6 @@
 package aegis.dispatch;
 
+import aegis.asana.Bots;
 import aegis.agent.Agent;
 import aegis.agent.Prompts;
 import aegis.config.AegisConfig;
@@ -18,7 +19,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
+import java.util.Optional;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,11 +68,12 @@ public final class WorkerPool implements AutoCloseable {
     static WorkerPool of(AegisConfig.Database database, ExecutionStore store, TaskReader tasks, AgentRows rows,
                          ExecutionEvents events,
                          Map<String, Agent> agents, Prompts prompts, ResultReporter reporter, RetryPolicy retry,
-                         DispatchSettings settings, QueueSignals signals, Supplier<String> botGid, Metrics metrics,
+                         DispatchSettings settings, QueueSignals signals,
+                         Function<String, Optional<Bots.Bot>> bots, Metrics metrics,
                          ProjectSettings.All projects, CodingWork coding) {
         ClaimScopes scopes = new ClaimScopes(agents, projects);
         Finisher finisher = new Finisher(store, reporter, events, settings, metrics, scopes);
-        AttemptRunner runner = new AttemptRunner(agents, tasks, prompts, events, retry, finisher, botGid, settings,
+        AttemptRunner runner = new AttemptRunner(agents, tasks, prompts, events, retry, finisher, bots, settings,
                 metrics, projects, coding);
         runner.checkStopsWithin(settings.renewEvery());
         return new WorkerPool(store, rows, runner, finisher,

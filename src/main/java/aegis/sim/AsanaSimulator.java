@@ -13,6 +13,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,7 +61,8 @@ public final class AsanaSimulator implements AutoCloseable {
     private final SimStore store;
     private final WebhookDeliverer webhooks;
     private final RequestLog requests = new RequestLog();
-    private final ArrayDeque<Long> quotaWindow = new ArrayDeque<>();
+    /** Request times per token: Asana counts each token's rate limit on its own. */
+    private final Map<String, ArrayDeque<Long>> quotaWindows = new HashMap<>();
     private volatile SimOptions options;
     private volatile SimFaults faults = SimFaults.NONE;
     private final List<Exchange> exchanges = new ArrayList<>();
@@ -140,8 +142,8 @@ public final class AsanaSimulator implements AutoCloseable {
         webhooks.reset();
         options = o;
         faults = SimFaults.NONE;
-        synchronized (quotaWindow) {
-            quotaWindow.clear();
+        synchronized (quotaWindows) {
+            quotaWindows.clear();
         }
         Map<String, Object> w = store.reset(o);
         requests.clear();
@@ -319,10 +321,12 @@ public final class AsanaSimulator implements AutoCloseable {
     private Reply apiReply(HttpExchange ex, String method, String[] seg, String template, String rest,
                            long atMillis) throws IOException {
         String auth = ex.getRequestHeaders().getFirst("Authorization");
-        if (auth == null || !auth.equals("Bearer " + store.token())) {
+        String token = auth != null && auth.startsWith("Bearer ") ? auth.substring("Bearer ".length()) : null;
+        SimStore.User caller = token == null ? null : store.userOfToken(token);
+        if (caller == null) {
             return error(401, "Not Authorized");
         }
-        Integer quotaWait = takeQuota(atMillis);
+        Integer quotaWait = takeQuota(token, atMillis);
         if (quotaWait != null) {
             return tooMany(quotaWait);
         }
@@ -345,7 +349,7 @@ public final class AsanaSimulator implements AutoCloseable {
         Reply reply;
         try {
             Map<String, String> query = query(ex.getRequestURI().getRawQuery());
-            reply = route(ex, method, seg, template, rest, query);
+            reply = route(ex, method, seg, template, rest, query, caller);
         } catch (SimError e) {
             if (e.extraSync != null) {
                 // The 412 of /events: Asana's errors carry only a message here, plus the fresh token.
@@ -369,10 +373,11 @@ public final class AsanaSimulator implements AutoCloseable {
     }
 
     /** Null when the request fits Asana's quota; else the seconds until it would. */
-    private Integer takeQuota(long now) {
+    private Integer takeQuota(String token, long now) {
         SimOptions o = options;
         long window = o.quotaWindowSeconds() * 1000L;
-        synchronized (quotaWindow) {
+        synchronized (quotaWindows) {
+            ArrayDeque<Long> quotaWindow = quotaWindows.computeIfAbsent(token, k -> new ArrayDeque<>());
             while (!quotaWindow.isEmpty() && quotaWindow.peekFirst() <= now - window) {
                 quotaWindow.pollFirst();
             }
@@ -411,16 +416,17 @@ public final class AsanaSimulator implements AutoCloseable {
     }
 
     @SuppressWarnings("unchecked")
+    /** One API call of {@code caller}, the user whose token it carries: what it writes is authored by that user. */
     private Reply route(HttpExchange ex, String method, String[] seg, String template, String rest,
-                        Map<String, String> q) throws IOException {
+                        Map<String, String> q, SimStore.User caller) throws IOException {
         OptFields opt = OptFields.parse(q.get("opt_fields"));
         SimStore.Listing listing = new SimStore.Listing(rest, q);
         String key = method + " " + template;
         switch (key) {
             case "GET /users/me":
-                return data(store.me(opt));
+                return data(store.me(caller, opt));
             case "GET /users/{user_gid}":
-                return data(store.user(seg[1], opt));
+                return data(store.user(caller, seg[1], opt));
             case "GET /workspaces/{workspace_gid}/projects":
                 return page(store.workspaceProjects(seg[1], listing, opt));
             case "GET /portfolios/{portfolio_gid}/items":
@@ -434,15 +440,15 @@ public final class AsanaSimulator implements AutoCloseable {
             case "GET /tasks/{task_gid}":
                 return data(store.task(seg[1], opt));
             case "PUT /tasks/{task_gid}":
-                return data(store.botUpdate(seg[1], dataOf(ex), opt));
+                return data(store.botUpdate(caller, seg[1], dataOf(ex), opt));
             case "GET /tasks/{task_gid}/subtasks":
                 return page(store.subtasks(seg[1], listing, opt));
             case "GET /tasks/{task_gid}/stories":
                 return page(store.stories(seg[1], listing, opt));
             case "POST /tasks/{task_gid}/stories":
-                return new Reply(201, Map.of("data", store.botComment(seg[1], dataOf(ex), opt)), Map.of());
+                return new Reply(201, Map.of("data", store.botComment(caller, seg[1], dataOf(ex), opt)), Map.of());
             case "POST /sections/{section_gid}/addTask":
-                store.botAddToSection(seg[1], dataOf(ex));
+                store.botAddToSection(caller, seg[1], dataOf(ex));
                 return data(Map.of());
             case "GET /events":
                 return Reply.ok(store.events(q.get("resource"), q.get("sync")));
@@ -572,6 +578,8 @@ public final class AsanaSimulator implements AutoCloseable {
                 switch (method + " " + s[0]) {
                     case "POST reset":
                         return Reply.ok(resetMap(SimOptions.fromMap(body(ex))));
+                    case "POST users":
+                        return Reply.ok(store.createUser(body(ex)));
                     case "GET world":
                         return Reply.ok(store.world());
                     case "POST tasks":

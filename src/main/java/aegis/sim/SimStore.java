@@ -44,6 +44,8 @@ final class SimStore {
     private User human;
     private Portfolio portfolio;
     private final Map<String, User> users = new HashMap<>();
+    /** Every user's token: the main one is the bot's; {@code POST /_sim/users} adds more. */
+    private final Map<String, User> tokens = new HashMap<>();
     private final NavigableMap<Long, Project> projects = new TreeMap<>();
     private final Map<String, Section> sections = new HashMap<>();
     private final Map<String, Task> tasks = new HashMap<>();
@@ -111,8 +113,9 @@ final class SimStore {
         }
     }
 
+    /** {@code htmlText}: as written when it holds more than the text (mentions); else derived from the text. */
     record Story(String gid, Task task, String subtype, String type, String text, User createdBy,
-                 Instant createdAt) {
+                 Instant createdAt, String htmlText) {
     }
 
     record Event(long seq, Map<String, Object> json) {
@@ -124,6 +127,7 @@ final class SimStore {
         options = o;
         epoch++;
         users.clear();
+        tokens.clear();
         projects.clear();
         sections.clear();
         tasks.clear();
@@ -133,6 +137,7 @@ final class SimStore {
                 + Long.toHexString(System.nanoTime() & 0xffffffL) + "_" + epoch;
         workspace = new Workspace(gid(), o.seed().equals("demo") ? "Aegis Demo" : "Workspace");
         bot = user("Aegis Bot", "aegis-bot@example.com");
+        tokens.put(token, bot);
         human = user("Dana Person", "dana@example.com");
         boolean demo = o.seed().equals("demo");
         List<Project> created = new ArrayList<>();
@@ -199,6 +204,26 @@ final class SimStore {
         return token;
     }
 
+    /** The user whose token this is; null for an unknown token. */
+    synchronized User userOfToken(String t) {
+        return tokens.get(t);
+    }
+
+    /** {@code POST /_sim/users {"name"}}: a further user with a token of its own (another bot). */
+    synchronized Map<String, Object> createUser(Map<String, Object> body) {
+        String name = str(body.get("name"));
+        if (name == null || name.isBlank()) {
+            throw SimError.badRequest("name: Missing input");
+        }
+        User u = user(name, name.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]+", ".") + "@example.com");
+        String t = "sim_user_" + u.gid + "_" + Long.toHexString(System.nanoTime() & 0xffffffL) + "_" + epoch;
+        tokens.put(t, u);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("gid", u.gid);
+        out.put("token", t);
+        return out;
+    }
+
     synchronized SimOptions options() {
         return options;
     }
@@ -238,8 +263,12 @@ final class SimStore {
     }
 
     static String html(String text) {
+        return "<body>" + escape(text) + "</body>";
+    }
+
+    static String escape(String text) {
         String t = text == null ? "" : text;
-        return "<body>" + t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") + "</body>";
+        return t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
 
     private Map<String, Object> userFull(User u) {
@@ -317,7 +346,7 @@ final class SimStore {
     private static Map<String, Object> storyFull(Story s) {
         Map<String, Object> m = storyCompact(s);
         if ("comment".equals(s.type)) {
-            m.put("html_text", html(s.text));
+            m.put("html_text", s.htmlText != null ? s.htmlText : html(s.text));
             m.put("is_pinned", false);
             m.put("is_edited", false);
         }
@@ -434,12 +463,12 @@ final class SimStore {
 
     // ---- the API, as the bot sees it ---------------------------------------------------------
 
-    synchronized Map<String, Object> me(OptFields opt) {
-        return shape(userFull(bot), opt);
+    synchronized Map<String, Object> me(User caller, OptFields opt) {
+        return shape(userFull(caller), opt);
     }
 
-    synchronized Map<String, Object> user(String gid, OptFields opt) {
-        User u = "me".equals(gid) ? bot : users.get(gid);
+    synchronized Map<String, Object> user(User caller, String gid, OptFields opt) {
+        User u = "me".equals(gid) ? caller : users.get(gid);
         if (u == null) {
             throw SimError.notFound("user");
         }
@@ -499,7 +528,7 @@ final class SimStore {
         return page(l, t.stories, s -> true, s -> opt == null ? storyCompact(s) : opt.apply(storyFull(s)));
     }
 
-    synchronized Map<String, Object> botComment(String taskGid, Map<String, Object> data, OptFields opt) {
+    synchronized Map<String, Object> botComment(User caller, String taskGid, Map<String, Object> data, OptFields opt) {
         Task t = liveTask(taskGid);
         String text = str(data.get("text"));
         String htmlText = str(data.get("html_text"));
@@ -509,16 +538,16 @@ final class SimStore {
         if (text == null) {
             text = htmlText.replaceAll("<[^>]+>", "");
         }
-        return shape(storyFull(addComment(t, text, bot)), opt);
+        return shape(storyFull(addComment(t, text, htmlText, caller)), opt);
     }
 
-    synchronized Map<String, Object> botUpdate(String taskGid, Map<String, Object> data, OptFields opt) {
+    synchronized Map<String, Object> botUpdate(User caller, String taskGid, Map<String, Object> data, OptFields opt) {
         Task t = liveTask(taskGid);
-        applyChange(t, data, bot);
+        applyChange(t, data, caller);
         return shape(taskFull(t), opt);
     }
 
-    synchronized void botAddToSection(String sectionGid, Map<String, Object> data) {
+    synchronized void botAddToSection(User caller, String sectionGid, Map<String, Object> data) {
         Section s = sections.get(sectionGid);
         if (s == null) {
             throw SimError.notFound("section");
@@ -527,7 +556,7 @@ final class SimStore {
         if (taskGid == null) {
             throw SimError.badRequest("task: Missing input");
         }
-        moveToSection(liveTask(taskGid), s, bot);
+        moveToSection(liveTask(taskGid), s, caller);
     }
 
     /** {@code GET /events}: a 412 with a fresh token when {@code sync} is absent, foreign or stale. */
@@ -686,7 +715,33 @@ final class SimStore {
         if (text == null) {
             throw SimError.badRequest("text: Missing input");
         }
-        return storyFull(addComment(t, text, author(body)));
+        List<User> mentioned = new ArrayList<>();
+        if (body.get("mentions") instanceof List<?> gids) {
+            for (Object g : gids) {
+                User u = users.get(str(g));
+                if (u == null) {
+                    throw SimError.badRequest("mentions: Not a recognized ID: " + g);
+                }
+                mentioned.add(u);
+            }
+        } else if (body.get("mentions") != null) {
+            throw SimError.badRequest("mentions: must be a list of user gids");
+        }
+        if (mentioned.isEmpty()) {
+            return storyFull(addComment(t, text, null, author(body)));
+        }
+        // As Asana renders a mention: the plain text holds the name, html_text a link carrying the user's gid.
+        StringBuilder plain = new StringBuilder();
+        StringBuilder rich = new StringBuilder("<body>");
+        for (User u : mentioned) {
+            plain.append('@').append(u.name).append(' ');
+            rich.append("<a href=\"https://app.asana.com/0/profile/").append(u.gid).append("\" data-asana-gid=\"")
+                    .append(u.gid).append("\" data-asana-accessible=\"true\" data-asana-type=\"user\" ")
+                    .append("data-asana-dynamic=\"true\">@").append(escape(u.name)).append("</a> ");
+        }
+        plain.append(text);
+        rich.append(escape(text)).append("</body>");
+        return storyFull(addComment(t, plain.toString(), rich.toString(), author(body)));
     }
 
     synchronized Map<String, Object> personDeleteTask(String gid, Map<String, Object> body) {
@@ -809,15 +864,15 @@ final class SimStore {
                 + (before == null ? "" : before.name) + "\" to \"" + s.name + "\" in " + p.name, author);
     }
 
-    private Story addComment(Task t, String text, User author) {
-        Story s = new Story(gid(), t, "comment_added", "comment", text, author, now());
+    private Story addComment(Task t, String text, String htmlText, User author) {
+        Story s = new Story(gid(), t, "comment_added", "comment", text, author, now(), htmlText);
         t.stories.put(Long.parseLong(s.gid), s);
         emit("added", storyResource(s), ref(t.gid, "task", t.name), author, null, recipients(t));
         return s;
     }
 
     private void systemStory(Task t, String subtype, String text, User author) {
-        Story s = new Story(gid(), t, subtype, "system", text, author, now());
+        Story s = new Story(gid(), t, subtype, "system", text, author, now(), null);
         t.stories.put(Long.parseLong(s.gid), s);
         emit("added", storyResource(s), ref(t.gid, "task", t.name), author, null, recipients(t));
     }

@@ -27,7 +27,18 @@ public record Status(
         Agents agents,
         Today today,
         Webhooks webhooks,
-        List<Node> nodes) {
+        List<Node> nodes,
+        List<Bot> bots) {
+
+    /**
+     * A bot's work, as its executions record it ({@code task_executions.bot}): open now (pending,
+     * held, awaiting approval), running now, and created since 00:00 UTC with their cost.
+     */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    public record Bot(String name, long waiting, long running, List<Long> runningExecutions, long executionsToday,
+                      String costUsdToday) {
+    }
 
     /** The system_state row, as the last refresh (or start) left it. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)

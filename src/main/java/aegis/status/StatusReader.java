@@ -118,6 +118,27 @@ public final class StatusReader {
                 nodes.add(new Status.Node(rs.getString(1), at.toString(), alive));
             });
 
+            Map<String, Status.Bot> bots = new LinkedHashMap<>();
+            query(c, """
+                    SELECT bot,
+                           count(*) FILTER (WHERE status IN ('pending', 'held', 'awaiting_approval')),
+                           count(*) FILTER (WHERE status = 'running'),
+                           coalesce(array_agg(id ORDER BY id) FILTER (WHERE status = 'running'), '{}'),
+                           count(*) FILTER (WHERE created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'),
+                           coalesce(sum(cost_usd) FILTER (WHERE created_at >= date_trunc('day', now() AT TIME ZONE 'UTC')
+                                                                           AT TIME ZONE 'UTC'), 0)
+                      FROM task_executions
+                     WHERE status IN ('pending', 'held', 'awaiting_approval', 'running')
+                        OR created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+                     GROUP BY bot ORDER BY bot""", rs -> {
+                List<Long> ids = new ArrayList<>();
+                for (Object id : (Object[]) rs.getArray(4).getArray()) {
+                    ids.add(((Number) id).longValue());
+                }
+                bots.put(rs.getString(1), new Status.Bot(rs.getString(1), rs.getLong(2), rs.getLong(3), ids,
+                        rs.getLong(5), money(rs.getBigDecimal(6))));
+            });
+
             long uptime = instance != null ? instance.uptime().toSeconds()
                     : orch.startedAt() == null ? 0
                     : Duration.between(Instant.parse(orch.startedAt()), Instant.now()).toSeconds();
@@ -125,7 +146,7 @@ public final class StatusReader {
                     Instant.now().toString(), orch, pause, syncs, queue,
                     new Status.Agents(agents.size(), agentsByStatus, agents),
                     new Status.Today(todayCount, todayByStatus, sums[0], sums[1], money(cost[0])),
-                    new Status.Webhooks(subs, inboxNow), nodes);
+                    new Status.Webhooks(subs, inboxNow), nodes, List.copyOf(bots.values()));
         });
     }
 

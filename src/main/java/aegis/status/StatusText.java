@@ -38,6 +38,12 @@ public final class StatusText {
                     .append(" on ").append(dash(a.instanceId())).append(", done ").append(a.tasksCompleted())
                     .append(", failed ").append(a.tasksFailed()).append(", $").append(a.totalCostUsd()).append('\n');
         }
+        for (Status.Bot bot : s.bots()) {
+            b.append("Bot ").append(bot.name()).append(":").append(" ".repeat(Math.max(1, 9 - bot.name().length())))
+                    .append(bot.running()).append(" running").append(bot.runningExecutions().isEmpty() ? ""
+                            : " " + bot.runningExecutions()).append(", ").append(bot.waiting()).append(" waiting, ")
+                    .append(bot.executionsToday()).append(" today, $").append(bot.costUsdToday()).append('\n');
+        }
         Status.Inbox in = s.webhooks().inbox();
         b.append("Webhooks:     ").append(s.webhooks().subscriptions().size()).append(" subscription(s); inbox ")
                 .append(in.pending()).append(" pending, ").append(in.processing()).append(" processing, ")

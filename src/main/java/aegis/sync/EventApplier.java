@@ -6,7 +6,7 @@ import aegis.asana.AsanaModel.Event;
 import aegis.asana.AsanaModel.Membership;
 import aegis.asana.AsanaModel.Story;
 import aegis.asana.AsanaModel.Task;
-import aegis.asana.BotIdentity;
+import aegis.asana.Bots;
 import aegis.db.Jdbc;
 import aegis.sync.TaskStore.Known;
 import aegis.sync.TaskStore.Row;
@@ -36,15 +36,15 @@ public class EventApplier {
     private static final Logger LOG = LoggerFactory.getLogger(EventApplier.class);
 
     private final AsanaClient asana;
-    private final BotIdentity bot;
+    private final Bots bots;
     private final Jdbc jdbc;
     private final ProjectRepository projects;
     private final MirrorWriter writer;
 
-    public EventApplier(AsanaClient asana, BotIdentity bot, Jdbc jdbc, ProjectRepository projects,
+    public EventApplier(AsanaClient asana, Bots bots, Jdbc jdbc, ProjectRepository projects,
                         MirrorWriter writer) {
         this.asana = asana;
-        this.bot = bot;
+        this.bots = bots;
         this.jdbc = jdbc;
         this.projects = projects;
         this.writer = writer;
@@ -75,13 +75,15 @@ public class EventApplier {
     private static final class Pending {
         final Set<String> actions = new HashSet<>();
         final Set<String> storyGids = new LinkedHashSet<>();
+        /** New comments (not system stories): on any task they may @-mention a bot. */
+        final Set<String> commentGids = new LinkedHashSet<>();
         Instant latest;
         String actor;
         boolean taskEvent;
     }
 
     public Outcome apply(List<Event> events) {
-        String botGid = bot.gid();
+        Set<String> botGids = bots.gids();
         Map<String, Pending> byTask = new LinkedHashMap<>();
         Set<String> identities = new LinkedHashSet<>();
         for (Event e : events) {
@@ -94,7 +96,7 @@ public class EventApplier {
             }
             identities.add(id);
             String actor = e.user() == null ? null : e.user().gid();
-            if (botGid.equals(actor)) {
+            if (actor != null && botGids.contains(actor)) {
                 continue;
             }
             String type = e.resource().resourceType();
@@ -110,7 +112,11 @@ public class EventApplier {
                 }
             } else if ("story".equals(type) && e.parent() != null && "task".equals(e.parent().resourceType())
                     && "added".equals(e.action())) {
-                byTask.computeIfAbsent(e.parent().gid(), k -> new Pending()).storyGids.add(e.resource().gid());
+                Pending p = byTask.computeIfAbsent(e.parent().gid(), k -> new Pending());
+                p.storyGids.add(e.resource().gid());
+                if ("comment_added".equals(e.resource().resourceSubtype())) {
+                    p.commentGids.add(e.resource().gid());
+                }
             }
         }
         if (byTask.isEmpty()) {
@@ -156,7 +162,7 @@ public class EventApplier {
             String gid = en.getKey();
             Pending p = en.getValue();
             Known k = local.tasks().get(gid);
-            boolean wasBot = k != null && k.state().wantsBot(botGid);
+            boolean wasBot = k != null && k.state().wantsBot(botGids);
             if (wasBot) {
                 botBefore.add(gid);
             }
@@ -175,11 +181,14 @@ public class EventApplier {
                     continue;
                 }
                 rows.add(row);
-                isBot = t.openAndAssignedTo(botGid);
+                isBot = t.openAndAssignedToAny(botGids);
             }
             boolean newStories = !p.storyGids.isEmpty() && !local.comments().containsAll(p.storyGids);
+            // A person's new comment on any tracked task is read for @mentions of a bot.
+            boolean newComments = !p.commentGids.isEmpty() && !local.comments().containsAll(p.commentGids);
             // A task Asana just answered 404 for has no stories to read either.
-            if (isBot && (!wasBot || newStories) && (k != null || t != null) && !deleted.contains(gid)) {
+            if ((isBot && (!wasBot || newStories) || newComments) && (k != null || t != null)
+                    && !deleted.contains(gid)) {
                 try (Stream<Story> s = asana.stories(gid)) {
                     stories.put(gid, s.toList());
                     storyFetches++;
@@ -189,7 +198,7 @@ public class EventApplier {
             }
         }
         MirrorWriter.Written w = writer.write(new MirrorWriter.Batch(rows, deleted, stories, actors, botBefore),
-                botGid);
+                botGids);
         identities.forEach(id -> recent.put(id, Boolean.TRUE));
         return new Outcome(events.size(), fetched.size(), storyFetches, w.signals().size());
     }

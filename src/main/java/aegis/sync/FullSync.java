@@ -4,7 +4,7 @@ import aegis.asana.AsanaClient;
 import aegis.asana.AsanaException;
 import aegis.asana.AsanaModel.Story;
 import aegis.asana.AsanaModel.Task;
-import aegis.asana.BotIdentity;
+import aegis.asana.Bots;
 import aegis.metrics.Metrics;
 import aegis.sync.ProjectRepository.StoredProject;
 import aegis.sync.TaskStore.Row;
@@ -38,7 +38,7 @@ public class FullSync {
     private static final int THREAD_BATCH = 50;
 
     private final AsanaClient asana;
-    private final BotIdentity bot;
+    private final Bots bots;
     private final ProjectTracker tracker;
     private final ProjectRepository projects;
     private final MirrorWriter writer;
@@ -46,10 +46,10 @@ public class FullSync {
     /** Set when the daemon stops: a sync (hours under rate limits) must not hold up the exit. */
     private volatile boolean stopping;
 
-    public FullSync(AsanaClient asana, BotIdentity bot, ProjectTracker tracker, ProjectRepository projects,
+    public FullSync(AsanaClient asana, Bots bots, ProjectTracker tracker, ProjectRepository projects,
                     MirrorWriter writer, Metrics metrics) {
         this.asana = asana;
-        this.bot = bot;
+        this.bots = bots;
         this.tracker = tracker;
         this.projects = projects;
         this.writer = writer;
@@ -100,7 +100,7 @@ public class FullSync {
     public Result run(Optional<String> onlyProject, boolean refetchProjectDetails) {
         long start = System.nanoTime();
         List<StoredProject> tracked = tracker.refresh(refetchProjectDetails);
-        int aligned = writer.align(bot.gid());
+        int aligned = writer.align(bots.gids());
         if (aligned > 0) {
             LOG.info("event=mirror_aligned rows={}", aligned);
         }
@@ -136,7 +136,7 @@ public class FullSync {
     }
 
     ProjectResult syncProject(StoredProject p) {
-        String botGid = bot.gid();
+        java.util.Set<String> botGids = bots.gids();
         long started = System.nanoTime();
         String token = p.eventsSyncToken() == null ? freshToken(p.gid()) : null;
 
@@ -151,12 +151,12 @@ public class FullSync {
                 // Per task is per page in effect: the next page is requested only after this check.
                 checkStop();
                 seen.add(t.gid());
-                if (t.openAndAssignedTo(botGid)) {
+                if (t.openAndAssignedToAny(botGids)) {
                     openBot.add(t.gid());
                 }
                 batch.add(new Row(p.id(), p.gid(), t));
                 if (batch.size() == BATCH) {
-                    MirrorWriter.Written w = flush(batch, botGid);
+                    MirrorWriter.Written w = flush(batch, botGids);
                     changed += w.changes().size();
                     signals += w.signals().size();
                     collectNewlyBot(w, newlyBot);
@@ -164,7 +164,7 @@ public class FullSync {
                 }
             }
         }
-        MirrorWriter.Written w = flush(batch, botGid);
+        MirrorWriter.Written w = flush(batch, botGids);
         changed += w.changes().size();
         signals += w.signals().size();
         collectNewlyBot(w, newlyBot);
@@ -184,7 +184,7 @@ public class FullSync {
                     seen.add(s.gid());
                     rows.add(new Row(p.id(), p.gid(), s));
                     subtaskCount++;
-                    if (s.openAndAssignedTo(botGid)) {
+                    if (s.openAndAssignedToAny(botGids)) {
                         threads.put(s.gid(), thread(s.gid()));
                     }
                 }
@@ -201,7 +201,7 @@ public class FullSync {
             }
             if (threads.size() >= THREAD_BATCH || i == parents.size() - 1) {
                 MirrorWriter.Written tw = writer.write(new MirrorWriter.Batch(rows, List.of(), threads, Map.of(),
-                        botBefore), botGid);
+                        botBefore), botGids);
                 changed += tw.changes().size();
                 signals += tw.signals().size();
                 newComments += tw.comments().size();
@@ -212,14 +212,14 @@ public class FullSync {
         }
         if (!rows.isEmpty() || !threads.isEmpty()) {
             MirrorWriter.Written tw = writer.write(new MirrorWriter.Batch(rows, List.of(), threads, Map.of(),
-                    botBefore), botGid);
+                    botBefore), botGids);
             changed += tw.changes().size();
             newComments += tw.comments().size();
             signals += tw.signals().size();
         }
 
         checkStop();
-        int deleted = writer.sweep(p.id(), seen, openBot, botGid).size();
+        int deleted = writer.sweep(p.id(), seen, openBot, botGids).size();
         projects.synced(p.id(), token);
         LOG.info("event=full_sync_project project={} listed={} subtasks={} changed={} deleted={} comments={} "
                         + "signals={} ms={}", p.gid(), seen.size() - subtaskCount, subtaskCount, changed, deleted,
@@ -228,9 +228,9 @@ public class FullSync {
                 signals);
     }
 
-    private MirrorWriter.Written flush(List<Row> batch, String botGid) {
+    private MirrorWriter.Written flush(List<Row> batch, java.util.Set<String> botGids) {
         return writer.write(new MirrorWriter.Batch(List.copyOf(batch), List.of(), Map.of(), Map.of(), Set.of()),
-                botGid);
+                botGids);
     }
 
     private static void collectNewlyBot(MirrorWriter.Written w, Set<String> into) {

@@ -2,7 +2,7 @@ package aegis.sync;
 
 import aegis.asana.AsanaModel.Story;
 import aegis.asana.AsanaModel.Task;
-import aegis.asana.BotIdentity;
+import aegis.asana.Bots;
 import aegis.db.Jdbc;
 import aegis.sync.TaskStore.Change;
 import aegis.sync.TaskStore.CommentRow;
@@ -32,15 +32,15 @@ public class MirrorWriter {
     private static final Logger LOG = LoggerFactory.getLogger(MirrorWriter.class);
 
     private final Jdbc jdbc;
-    private final BotIdentity bot;
+    private final Bots bots;
     private final ApplicationEventPublisher<TaskSignal> publisher;
     private final Metrics metrics;
     private final ObjectMapper json;
 
-    public MirrorWriter(Jdbc jdbc, BotIdentity bot, ApplicationEventPublisher<TaskSignal> publisher,
+    public MirrorWriter(Jdbc jdbc, Bots bots, ApplicationEventPublisher<TaskSignal> publisher,
                         Metrics metrics, ObjectMapper json) {
         this.jdbc = jdbc;
-        this.bot = bot;
+        this.bots = bots;
         this.publisher = publisher;
         this.metrics = metrics;
         this.json = json;
@@ -60,9 +60,9 @@ public class MirrorWriter {
     public record Written(List<Change> changes, List<NewComment> comments, List<TaskSignal> signals) {
     }
 
-    public Written write(Batch b, String botGid) {
+    public Written write(Batch b, Set<String> botGids) {
         Written w = jdbc.inTransaction(c -> {
-            List<Change> changes = new ArrayList<>(TaskStore.upsertTasks(c, b.tasks(), botGid, json));
+            List<Change> changes = new ArrayList<>(TaskStore.upsertTasks(c, b.tasks(), botGids, json));
             changes.addAll(TaskStore.markDeleted(c, b.deletedGids()));
             List<NewComment> comments = List.of();
             if (!b.storiesByTask().isEmpty()) {
@@ -74,9 +74,9 @@ public class MirrorWriter {
                         stories.forEach(s -> rows.add(new CommentRow(k.id(), gid, s)));
                     }
                 });
-                comments = TaskStore.upsertComments(c, rows, botGid);
+                comments = TaskStore.upsertComments(c, rows, botGids);
             }
-            return new Written(changes, comments, Signals.of(botGid, changes, comments, b.actors(), b.botBefore()));
+            return new Written(changes, comments, Signals.of(botGids, changes, comments, b.actors(), b.botBefore()));
         });
         publish(w);
         return w;
@@ -93,7 +93,7 @@ public class MirrorWriter {
      * @return true when the stored row changed
      */
     public boolean recordOwnChange(Task task) {
-        String botGid = bot.gid();
+        Set<String> botGids = bots.gids();
         List<Change> changes = jdbc.inTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT t.project_id, p.asana_gid FROM tasks t "
                     + "JOIN projects p ON p.id = t.project_id WHERE t.asana_gid = ?")) {
@@ -103,7 +103,7 @@ public class MirrorWriter {
                         return List.<Change>of();
                     }
                     return TaskStore.upsertTasks(c, List.of(new Row(rs.getLong(1), rs.getString(2), task)),
-                            botGid, json);
+                            botGids, json);
                 }
             }
         });
@@ -112,16 +112,16 @@ public class MirrorWriter {
     }
 
     /** See {@link TaskStore#align}: the full sync's first step. Answers the rows changed. */
-    public int align(String botGid) {
-        return jdbc.inTransaction(c -> TaskStore.align(c, botGid));
+    public int align(Set<String> botGids) {
+        return jdbc.inTransaction(c -> TaskStore.align(c, botGids));
     }
 
     /** The full sync's sweep of one project, with its signals. */
     public List<Change> sweep(long projectId, Collection<String> seen, Collection<String> listedParents,
-                              String botGid) {
+                              Set<String> botGids) {
         Written w = jdbc.inTransaction(c -> {
             List<Change> gone = TaskStore.sweepProject(c, projectId, seen, listedParents);
-            return new Written(gone, List.of(), Signals.of(botGid, gone, List.of(), Map.of(), Set.of()));
+            return new Written(gone, List.of(), Signals.of(botGids, gone, List.of(), Map.of(), Set.of()));
         });
         publish(w);
         return w.changes();

@@ -33,6 +33,7 @@ public record MirroredTask(long id, String gid, String name, String notes, Strin
 
     /** Open, not deleted, in a tracked project, assigned to {@code botGid}. */
     public boolean wantsBot(String botGid) {
-        return !project.archived() && new TaskStore.State(assigneeGid, completed, deleted).wantsBot(botGid);
+        return botGid != null && !project.archived()
+                && new TaskStore.State(assigneeGid, completed, deleted).wantsBot(java.util.Set.of(botGid));
     }
 }

@@ -14,16 +14,19 @@ final class Signals {
     }
 
     /**
+     * A person's new comment that @-mentions a bot raises {@link TaskSignal.Mentioned} on any task;
+     * dispatch leaves it to the assignment's follow-up when that bot is the task's assignee.
+     *
      * @param actorByTask who caused a task's change, where known (for AssignedToBot)
      * @param botBefore   tasks that wanted the bot before these changes: only their new
      *                    comments are news (a newly assigned task's thread is read with it)
      */
-    static List<TaskSignal> of(String botGid, Collection<Change> changes, Collection<NewComment> comments,
+    static List<TaskSignal> of(Set<String> botGids, Collection<Change> changes, Collection<NewComment> comments,
                                Map<String, String> actorByTask, Set<String> botBefore) {
         List<TaskSignal> out = new ArrayList<>();
         for (Change ch : changes) {
-            boolean was = ch.before() != null && ch.before().wantsBot(botGid);
-            boolean is = ch.after().wantsBot(botGid);
+            boolean was = ch.before() != null && ch.before().wantsBot(botGids);
+            boolean is = ch.after().wantsBot(botGids);
             if (!was && is) {
                 out.add(new TaskSignal.AssignedToBot(ch.taskId(), ch.taskGid(), actorByTask.get(ch.taskGid())));
             } else if (was && !is) {
@@ -35,6 +38,14 @@ final class Signals {
         for (NewComment c : comments) {
             if (!c.fromBot() && botBefore.contains(c.taskGid())) {
                 out.add(new TaskSignal.PersonCommented(c.taskId(), c.taskGid(), c.commentGid(), c.authorGid()));
+            }
+            // Only a person's comment calls a bot: a bot mentioning a bot starts nothing.
+            if (!c.fromBot() && (c.authorGid() == null || !botGids.contains(c.authorGid()))) {
+                for (String gid : Mentions.users(c.htmlText())) {
+                    if (botGids.contains(gid)) {
+                        out.add(new TaskSignal.Mentioned(c.taskId(), c.taskGid(), c.commentGid(), c.authorGid(), gid));
+                    }
+                }
             }
         }
         return out;

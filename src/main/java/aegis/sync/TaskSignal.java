@@ -19,6 +19,14 @@ public sealed interface TaskSignal {
     record PersonCommented(long taskId, String taskGid, String commentGid, String authorGid) implements TaskSignal {
     }
 
+    /**
+     * A person's new comment {@code commentGid} @-mentions the bot {@code botGid}: that bot answers in
+     * the thread, whoever the task is assigned to. Raised once, when the comment first enters the mirror.
+     */
+    record Mentioned(long taskId, String taskGid, String commentGid, String authorGid, String botGid)
+            implements TaskSignal {
+    }
+
     /** The task no longer wants the bot's work. */
     record Withdrawn(long taskId, String taskGid, Reason reason) implements TaskSignal {
     }

@@ -19,6 +19,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -36,8 +37,9 @@ public final class TaskStore {
 
     /** Enough of a task's state to decide signals. */
     public record State(String assigneeGid, boolean completed, boolean deleted) {
-        boolean wantsBot(String botGid) {
-            return botGid != null && botGid.equals(assigneeGid) && !completed && !deleted;
+        /** Open, not deleted, assigned to one of the bots. */
+        public boolean wantsBot(Set<String> botGids) {
+            return assigneeGid != null && botGids.contains(assigneeGid) && !completed && !deleted;
         }
     }
 
@@ -45,8 +47,12 @@ public final class TaskStore {
     public record Change(long taskId, String taskGid, State before, State after) {
     }
 
-    /** A comment written for the first time. */
-    public record NewComment(long taskId, String taskGid, String commentGid, String authorGid, boolean fromBot) {
+    /** A comment written for the first time; {@code htmlText} as Asana gave it (mentions are links in it). */
+    public record NewComment(long taskId, String taskGid, String commentGid, String authorGid, boolean fromBot,
+                             String htmlText) {
+        public NewComment(long taskId, String taskGid, String commentGid, String authorGid, boolean fromBot) {
+            this(taskId, taskGid, commentGid, authorGid, fromBot, null);
+        }
     }
 
     private static final String COLS = "asana_gid, project_id, name, notes, html_notes, completed, completed_at, "
@@ -105,10 +111,10 @@ public final class TaskStore {
 
     /**
      * Upserts {@code rows} (duplicates by gid: the last wins); answers the rows that changed.
-     * {@code assigned_to_aegis} says whether the assignee is {@code botGid}; {@code parent_task_id}
+     * {@code assigned_to_aegis} says whether the assignee is one of {@code botGids}; {@code parent_task_id}
      * links the parent where it is stored, and links children that were waiting for a new row.
      */
-    public static List<Change> upsertTasks(Connection c, Collection<Row> rows, String botGid, ObjectMapper json)
+    public static List<Change> upsertTasks(Connection c, Collection<Row> rows, Set<String> botGids, ObjectMapper json)
             throws SQLException {
         Map<String, Row> byGid = new LinkedHashMap<>();
         for (Row r : rows) {
@@ -139,7 +145,7 @@ public final class TaskStore {
             dueAt[i] = str(t.dueAt());
             assignee[i] = t.assignee() == null ? null : t.assignee().gid();
             assigneeName[i] = t.assignee() == null ? null : t.assignee().name();
-            toBot[i] = botGid != null && botGid.equals(assignee[i]);
+            toBot[i] = assignee[i] != null && botGids.contains(assignee[i]);
             parent[i] = t.parent() == null ? null : t.parent().gid();
             Optional<Membership> m = section(t, r.projectGid());
             sectionGid[i] = m.map(Membership::sectionGid).orElse(null);
@@ -193,12 +199,12 @@ public final class TaskStore {
      * by a concurrent transaction neither saw. Once per full sync: a scan of the table, writing
      * only the rows that disagree. Answers the rows changed.
      */
-    public static int align(Connection c, String botGid) throws SQLException {
+    public static int align(Connection c, Set<String> botGids) throws SQLException {
         int changed;
         try (PreparedStatement ps = c.prepareStatement("""
                 UPDATE tasks SET assigned_to_aegis = NOT assigned_to_aegis
-                 WHERE assigned_to_aegis <> coalesce(assignee_gid = ?, false)""")) {
-            ps.setString(1, botGid);
+                 WHERE assigned_to_aegis <> coalesce(assignee_gid = ANY (?), false)""")) {
+            ps.setArray(1, c.createArrayOf("text", botGids.toArray()));
             changed = ps.executeUpdate();
         }
         try (PreparedStatement ps = c.prepareStatement("""
@@ -262,7 +268,7 @@ public final class TaskStore {
     }
 
     /** Upserts comment stories (others are ignored); answers the comments new to the mirror. */
-    public static List<NewComment> upsertComments(Connection c, Collection<CommentRow> rows, String botGid)
+    public static List<NewComment> upsertComments(Connection c, Collection<CommentRow> rows, Set<String> botGids)
             throws SQLException {
         Map<String, CommentRow> byGid = new LinkedHashMap<>();
         for (CommentRow r : rows) {
@@ -289,7 +295,7 @@ public final class TaskStore {
             text[i] = s.text() == null ? "" : s.text();
             html[i] = s.htmlText();
             subtype[i] = s.resourceSubtype() == null ? "comment_added" : s.resourceSubtype();
-            fromBot[i] = botGid != null && botGid.equals(author[i]);
+            fromBot[i] = author[i] != null && botGids.contains(author[i]);
             created[i] = str(s.createdAt());
             i++;
         }
@@ -302,7 +308,7 @@ public final class TaskStore {
                 + "author_name = EXCLUDED.author_name "
                 + "WHERE (comments.text, comments.html_text, comments.author_name) IS DISTINCT FROM "
                 + "(EXCLUDED.text, EXCLUDED.html_text, EXCLUDED.author_name) "
-                + "RETURNING asana_gid, task_id, author_gid, is_from_bot, (xmax = 0) AS inserted")) {
+                + "RETURNING asana_gid, task_id, author_gid, is_from_bot, (xmax = 0) AS inserted, html_text")) {
             ps.setArray(1, text(c, gid));
             ps.setArray(2, c.createArrayOf("bigint", task));
             ps.setArray(3, text(c, author));
@@ -317,7 +323,7 @@ public final class TaskStore {
                     if (rs.getBoolean(5)) {
                         String g = rs.getString(1);
                         out.add(new NewComment(rs.getLong(2), byGid.get(g).taskGid(), g, rs.getString(3),
-                                rs.getBoolean(4)));
+                                rs.getBoolean(4), rs.getString(6)));
                     }
                 }
             }

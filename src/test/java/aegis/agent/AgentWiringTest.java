@@ -100,7 +100,7 @@ class AgentWiringTest {
     void llmRunWithBundledPromptRecordsUsageAndStats() throws Exception {
         Prompts prompts = app.context().getBean(Prompts.class);
         var project = new AgentRequest.ProjectView(2, "1301", "Other", Optional.empty());
-        RenderedPrompt p = prompts.render("llm", task(List.of()), List.of(), project);
+        RenderedPrompt p = prompts.render("llm", task(List.of()), List.of(), project, "");
         assertThat(p.templateName()).isEqualTo("llm");
         assertThat(p.system()).contains("Always be brief.");
         var req = new AgentRequest(5, 1, task(List.of()), List.of(), project, p);

@@ -103,7 +103,7 @@ class PromptTemplatesTest {
         assertThat(cli("prompts", "import", dir.toString()).out()).contains("imported as version 2 (active)");
 
         TemplatePrompts prompts = new TemplatePrompts(store, new Directives("Be kind."));
-        RenderedPrompt v2 = prompts.render("writer", task(), List.of(), project());
+        RenderedPrompt v2 = prompts.render("writer", task(), List.of(), project(), "");
         assertThat(v2.version()).isEqualTo(2);
         assertThat(v2.user()).isEqualTo("Please do: Write the release notes");
         assertThat(v2.system()).isEqualTo("Rules: Be kind.");
@@ -111,7 +111,7 @@ class PromptTemplatesTest {
         Run act = cli("prompts", "activate", "greet", "1");
         assertThat(act.exit()).as(act.err()).isZero();
         assertThat(act.out()).contains("version 1 is now active");
-        RenderedPrompt v1 = prompts.render("writer", task(), List.of(), project());
+        RenderedPrompt v1 = prompts.render("writer", task(), List.of(), project(), "");
         assertThat(v1.version()).isEqualTo(1);
         assertThat(v1.user()).isEqualTo("Do: Write the release notes by 2030-01-31");
         assertThat(v1.templateId()).isNotNull();
@@ -151,7 +151,7 @@ class PromptTemplatesTest {
                     + " VALUES ('sneaky', 'sneaky', 1, 'Hi {{task_notes}}', '[\"task_name\"]', true)");
         }
         TemplatePrompts prompts = new TemplatePrompts(store, new Directives(""));
-        assertThatThrownBy(() -> prompts.render("sneaky", task(), List.of(), project()))
+        assertThatThrownBy(() -> prompts.render("sneaky", task(), List.of(), project(), ""))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("task_notes");
     }
 
@@ -186,13 +186,13 @@ class PromptTemplatesTest {
         TemplatePrompts prompts = new TemplatePrompts(store, new Directives("Never push to main."));
         var thread = List.of(new AgentRequest.CommentView("1", "2", "Pat", "Please include the date.",
                 java.time.Instant.parse("2030-01-02T03:04:05Z"), false));
-        RenderedPrompt p = prompts.render("some-new-kind", task(), thread, project());
+        RenderedPrompt p = prompts.render("some-new-kind", task(), thread, project(), "");
         assertThat(p.templateName()).isEqualTo("default");
         assertThat(p.system()).contains("Never push to main.").contains("QUESTION:");
         assertThat(p.user()).contains("Write the release notes").contains("For version 2.")
                 .contains("Pat at 2030-01-02T03:04:05Z: Please include the date.").contains("Docs")
                 .contains("https://app.asana.com/0/9/1201");
-        RenderedPrompt c = prompts.render("command", task(), thread, project());
+        RenderedPrompt c = prompts.render("command", task(), thread, project(), "");
         assertThat(c.templateName()).isEqualTo("command");
         assertThat(c.system()).contains("/srv/docs");
     }

@@ -88,18 +88,19 @@ class AnswerFollowUpTest {
         ObjectMapper json = new ObjectMapper();
         ProjectSettings.All projects = new ProjectSettings.All(Map.of(), Optional.empty(), Optional.empty());
         BotIdentity bot = new BotIdentity(client);
-        MirrorWriter mirror = new MirrorWriter(jdbc, bot, signal -> { }, Metrics.standalone(), json);
+        MirrorWriter mirror = new MirrorWriter(jdbc, aegis.asana.Bots.single(client, bot), signal -> { },
+                Metrics.standalone(), json);
         TaskReader tasks = new TaskReader(jdbc, projects, json);
 
-        AsanaResultReporter refused = new AsanaResultReporter(completingFails(client,
-                () -> new AsanaException.Forbidden("not allowed to complete this task")), tasks, projects, bot, mirror);
+        AsanaResultReporter refused = new AsanaResultReporter(aegis.asana.Bots.single(completingFails(client,
+                () -> new AsanaException.Forbidden("not allowed to complete this task")), bot), tasks, projects, mirror);
         Execution first = execution(1, taskId, task.gid());
         String story = refused.answer(first, new ResultReporter.Answer.Done("All done."), false);
         assertThat(client.stories(task.gid()).filter(s -> s.gid().equals(story)))
                 .singleElement().satisfies(s -> assertThat(s.text()).endsWith(first.marker()));
 
-        AsanaResultReporter flaky = new AsanaResultReporter(completingFails(client,
-                () -> new AsanaException.ServerError(503, "service unavailable")), tasks, projects, bot, mirror);
+        AsanaResultReporter flaky = new AsanaResultReporter(aegis.asana.Bots.single(completingFails(client,
+                () -> new AsanaException.ServerError(503, "service unavailable")), bot), tasks, projects, mirror);
         Execution second = execution(2, taskId, task.gid());
         assertThatThrownBy(() -> flaky.answer(second, new ResultReporter.Answer.Done("Done again."), false))
                 .isInstanceOf(AsanaException.ServerError.class);

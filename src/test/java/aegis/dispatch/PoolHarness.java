@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -65,7 +66,9 @@ public final class PoolHarness implements AutoCloseable {
         // No workspaces here: a run that would open a worktree fails.
         pool = WorkerPool.of(schema.database(), store, tasks, new AgentRows(jdbc), events, agents,
                 new TaskTextPrompts(), reporter, new ExponentialBackoff(s.backoffBase(), s.backoffMax()), s, signals,
-                () -> "bot", new aegis.metrics.Metrics(registry), projects,
+                name -> Optional.of(new aegis.asana.Bots.Bot(new aegis.config.BotSettings(name, "ASANA_ACCESS_TOKEN", "",
+                        "", Optional.empty(), List.of(), List.of()), null, "bot", "Bot")),
+                new aegis.metrics.Metrics(registry), projects,
                 new CodingWork(null, projects, Optional.empty(), events));
     }
 

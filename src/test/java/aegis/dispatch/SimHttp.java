@@ -39,6 +39,28 @@ public final class SimHttp {
                 author == null ? Map.of("text", text) : Map.of("text", text, "author", author));
     }
 
+    /** A comment by {@code author} that @-mentions {@code mentions} (user gids). */
+    public Map<String, Object> comment(String gid, String text, String author, List<String> mentions) {
+        return call("POST", "/_sim/tasks/" + gid + "/comments", Map.of("text", text, "author", author,
+                "mentions", mentions));
+    }
+
+    /** A further user with its own token: {@code gid} and {@code token}. */
+    public Map<String, Object> createUser(String name) {
+        return call("POST", "/_sim/users", Map.of("name", name));
+    }
+
+    /** Fault injection ({@code POST /_sim/faults}). */
+    public void faults(Map<String, ?> body) {
+        call("POST", "/_sim/faults", body);
+    }
+
+    /** A comment posted through the Asana API with {@code userToken}, as that user's client would. */
+    public Map<String, Object> commentAs(String userToken, String gid, String htmlText) {
+        return call("POST", "/api/1.0/tasks/" + gid + "/stories", Map.of("data", Map.of("html_text", htmlText)),
+                userToken);
+    }
+
     @SuppressWarnings("unchecked")
     public List<Map<String, Object>> stories(String gid) {
         Object data = call("GET", "/_sim/tasks/" + gid + "/stories", null).get("data");
@@ -60,6 +82,10 @@ public final class SimHttp {
     }
 
     private Map<String, Object> call(String method, String path, Object body) {
+        return call(method, path, body, token);
+    }
+
+    private Map<String, Object> call(String method, String path, Object body, String token) {
         try {
             HttpRequest.Builder b = HttpRequest.newBuilder(root.resolve(path)).header("Content-Type", "application/json");
             if (token != null) {

@@ -29,7 +29,8 @@ class StatusJsonTest {
                 new Status.Today(3, Map.of("completed", 3L), 1000, 200, "0.25"),
                 new Status.Webhooks(List.of(new Status.Subscription("s1", "123", "active", "ok", null, null, null)),
                         new Status.Inbox(1, 0, 0, null)),
-                List.of(new Status.Node("host-1", "2026-01-02T03:04:00Z", true)));
+                List.of(new Status.Node("host-1", "2026-01-02T03:04:00Z", true)),
+                List.of(new Status.Bot("aegis", 1, 1, List.of(7L), 3, "0.25")));
 
         // Written by the hand-configured snake_case mapper this replaced: the format must not move.
         assertThat(contextDefaults.writeValueAsString(status)).isEqualTo("{\"version\":\"0.1.0\",\"instance\":\"host-1\","
@@ -46,6 +47,7 @@ class StatusJsonTest {
                 + "\"id\":\"s1\",\"resource_gid\":\"123\",\"status\":\"active\",\"health\":\"ok\",\"last_heartbeat_at\":null,"
                 + "\"last_delivery_at\":null,\"last_error\":null}],\"inbox\":{\"pending\":1,\"processing\":0,\"failed\":0,"
                 + "\"oldest_pending_seconds\":null}},\"nodes\":[{\"instance\":\"host-1\",\"last_checkin_at\":"
-                + "\"2026-01-02T03:04:00Z\",\"alive\":true}]}");
+                + "\"2026-01-02T03:04:00Z\",\"alive\":true}],\"bots\":[{\"name\":\"aegis\",\"waiting\":1,\"running\":1,"
+                + "\"running_executions\":[7],\"executions_today\":3,\"cost_usd_today\":\"0.25\"}]}");
     }
 }

@@ -19,26 +19,26 @@ class SignalsTest {
 
     @Test
     void assignmentToTheBotOfANewOrExistingTask() {
-        assertThat(Signals.of(BOT, List.of(ch(null, new State(BOT, false, false))), List.of(), Map.of("t1", "9"),
+        assertThat(Signals.of(Set.of(BOT), List.of(ch(null, new State(BOT, false, false))), List.of(), Map.of("t1", "9"),
                 Set.of())).containsExactly(new TaskSignal.AssignedToBot(1, "t1", "9"));
-        assertThat(Signals.of(BOT, List.of(ch(new State("9", false, false), new State(BOT, false, false))),
+        assertThat(Signals.of(Set.of(BOT), List.of(ch(new State("9", false, false), new State(BOT, false, false))),
                 List.of(), Map.of(), Set.of())).containsExactly(new TaskSignal.AssignedToBot(1, "t1", null));
         // Already the bot's: an edit raises nothing; a completed task assigned to the bot wants no work.
-        assertThat(Signals.of(BOT, List.of(ch(new State(BOT, false, false), new State(BOT, false, false))),
+        assertThat(Signals.of(Set.of(BOT), List.of(ch(new State(BOT, false, false), new State(BOT, false, false))),
                 List.of(), Map.of(), Set.of())).isEmpty();
-        assertThat(Signals.of(BOT, List.of(ch(null, new State(BOT, true, false))), List.of(), Map.of(), Set.of()))
+        assertThat(Signals.of(Set.of(BOT), List.of(ch(null, new State(BOT, true, false))), List.of(), Map.of(), Set.of()))
                 .isEmpty();
     }
 
     @Test
     void withdrawalsSayWhy() {
         State bot = new State(BOT, false, false);
-        assertThat(Signals.of(BOT, List.of(ch(bot, new State("9", false, false)), ch(bot, new State(null, false, false)),
+        assertThat(Signals.of(Set.of(BOT), List.of(ch(bot, new State("9", false, false)), ch(bot, new State(null, false, false)),
                         ch(bot, new State(BOT, true, false)), ch(bot, new State(BOT, false, true))), List.of(), Map.of(),
                 Set.of())).extracting(s -> ((TaskSignal.Withdrawn) s).reason()).containsExactly(
                 TaskSignal.Reason.UNASSIGNED, TaskSignal.Reason.UNASSIGNED, TaskSignal.Reason.COMPLETED,
                 TaskSignal.Reason.DELETED);
-        assertThat(Signals.of(BOT, List.of(ch(new State("9", false, false), new State("9", true, false))), List.of(),
+        assertThat(Signals.of(Set.of(BOT), List.of(ch(new State("9", false, false), new State("9", true, false))), List.of(),
                 Map.of(), Set.of())).isEmpty();
     }
 
@@ -46,7 +46,7 @@ class SignalsTest {
     void onlyNewCommentsOfPeopleOnTasksAlreadyTheBotsAreNews() {
         List<NewComment> comments = List.of(new NewComment(1, "t1", "c1", "9", false),
                 new NewComment(1, "t1", "c2", BOT, true), new NewComment(2, "t2", "c3", "9", false));
-        assertThat(Signals.of(BOT, List.of(), comments, Map.of(), Set.of("t1")))
+        assertThat(Signals.of(Set.of(BOT), List.of(), comments, Map.of(), Set.of("t1")))
                 .containsExactly(new TaskSignal.PersonCommented(1, "t1", "c1", "9"));
     }
 }

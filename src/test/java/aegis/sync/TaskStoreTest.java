@@ -68,13 +68,13 @@ class TaskStoreTest {
             rows.add(row(task("1" + i, "task " + i, i % 10 == 0 ? "100" : null, false, m)));
         }
         try (Connection c = schema.connect()) {
-            List<TaskStore.Change> first = TaskStore.upsertTasks(c, rows, BOT, JSON);
+            List<TaskStore.Change> first = TaskStore.upsertTasks(c, rows, Set.of(BOT), JSON);
             assertThat(first).hasSize(1200).allMatch(ch -> ch.before() == null);
-            assertThat(TaskStore.upsertTasks(c, rows, BOT, JSON)).isEmpty();
+            assertThat(TaskStore.upsertTasks(c, rows, Set.of(BOT), JSON)).isEmpty();
 
             Task renamed = task("10", "renamed", "100", false, m.plusSeconds(5));
             Task done = task("11", "task 1", null, true, m.plusSeconds(6));
-            List<TaskStore.Change> second = TaskStore.upsertTasks(c, List.of(row(renamed), row(done), rows.get(2)), BOT, JSON);
+            List<TaskStore.Change> second = TaskStore.upsertTasks(c, List.of(row(renamed), row(done), rows.get(2)), Set.of(BOT), JSON);
             assertThat(second).extracting(TaskStore.Change::taskGid).containsExactlyInAnyOrder("10", "11");
             TaskStore.Change ch11 = second.stream().filter(x -> x.taskGid().equals("11")).findFirst().orElseThrow();
             assertThat(ch11.before().completed()).isFalse();
@@ -106,13 +106,13 @@ class TaskStoreTest {
     void anOlderFetchDoesNotOverwriteANewerStateNorRaiseAChange() throws Exception {
         Instant m = Instant.parse("2025-04-01T10:00:00Z");
         try (Connection c = schema.connect()) {
-            TaskStore.upsertTasks(c, List.of(row(task("7001", "older", "100", false, m))), BOT, JSON);
+            TaskStore.upsertTasks(c, List.of(row(task("7001", "older", "100", false, m))), Set.of(BOT), JSON);
             List<TaskStore.Change> newer = TaskStore.upsertTasks(c,
-                    List.of(row(task("7001", "newer", "200", true, m.plusSeconds(30)))), BOT, JSON);
+                    List.of(row(task("7001", "newer", "200", true, m.plusSeconds(30)))), Set.of(BOT), JSON);
             assertThat(newer).hasSize(1);
 
             // A fetch that started before the newer write lands after it.
-            assertThat(TaskStore.upsertTasks(c, List.of(row(task("7001", "older", "100", false, m))), BOT, JSON)).isEmpty();
+            assertThat(TaskStore.upsertTasks(c, List.of(row(task("7001", "older", "100", false, m))), Set.of(BOT), JSON)).isEmpty();
             try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
                     "SELECT name, assignee_gid, completed FROM tasks WHERE asana_gid = '7001'")) {
                 rs.next();
@@ -123,8 +123,8 @@ class TaskStoreTest {
 
             // The same modification time (Asana's resolution) still writes, as does an unknown one.
             assertThat(TaskStore.upsertTasks(c, List.of(row(task("7001", "same time", "200", true,
-                    m.plusSeconds(30)))), BOT, JSON)).hasSize(1);
-            assertThat(TaskStore.upsertTasks(c, List.of(row(task("7001", "no time", "200", true, null))), BOT, JSON))
+                    m.plusSeconds(30)))), Set.of(BOT), JSON)).hasSize(1);
+            assertThat(TaskStore.upsertTasks(c, List.of(row(task("7001", "no time", "200", true, null))), Set.of(BOT), JSON))
                     .hasSize(1);
         }
     }
@@ -134,10 +134,10 @@ class TaskStoreTest {
         Instant m = Instant.parse("2025-02-01T10:00:00Z");
         try (Connection c = schema.connect()) {
             TaskStore.upsertTasks(c, List.of(row(task("900", "a", "100", false, m)), row(task("901", "b", null, false, m)),
-                    row(task("902", "c", null, false, m))), BOT, JSON);
+                    row(task("902", "c", null, false, m))), Set.of(BOT), JSON);
             List<TaskStore.Change> del = TaskStore.markDeleted(c, List.of("900"));
             assertThat(del).singleElement().satisfies(ch -> {
-                assertThat(ch.before().wantsBot("100")).isTrue();
+                assertThat(ch.before().wantsBot(Set.of("100"))).isTrue();
                 assertThat(ch.after().deleted()).isTrue();
             });
             assertThat(TaskStore.markDeleted(c, List.of("900"))).isEmpty();
@@ -151,7 +151,7 @@ class TaskStoreTest {
             assertThat(TaskStore.sweepProject(c, projectId, seen, List.of())).extracting(TaskStore.Change::taskGid)
                     .containsExactly("901");
             // Seen again in Asana: it comes back.
-            List<TaskStore.Change> back = TaskStore.upsertTasks(c, List.of(row(task("901", "b", null, false, m))), BOT, JSON);
+            List<TaskStore.Change> back = TaskStore.upsertTasks(c, List.of(row(task("901", "b", null, false, m))), Set.of(BOT), JSON);
             assertThat(back).singleElement().satisfies(ch -> assertThat(ch.after().deleted()).isFalse());
         }
     }
@@ -175,28 +175,28 @@ class TaskStoreTest {
         Instant m = Instant.parse("2025-05-01T10:00:00Z");
         try (Connection c = schema.connect()) {
             TaskStore.upsertTasks(c, List.of(row(task("8001", "a", BOT, false, m)),
-                    row(task("8002", "b", "200", false, m)), row(task("8003", "c", null, false, m))), BOT, JSON);
+                    row(task("8002", "b", "200", false, m)), row(task("8003", "c", null, false, m))), Set.of(BOT), JSON);
             assertThat(column(c, "8001", "t.assigned_to_aegis")).isEqualTo("t");
             assertThat(column(c, "8002", "t.assigned_to_aegis")).isEqualTo("f");
             assertThat(column(c, "8003", "t.assigned_to_aegis")).isEqualTo("f");
 
             // Completed is still assigned: the flag says who, completed and deleted say whether open.
-            TaskStore.upsertTasks(c, List.of(row(task("8001", "a", BOT, true, m.plusSeconds(1)))), BOT, JSON);
+            TaskStore.upsertTasks(c, List.of(row(task("8001", "a", BOT, true, m.plusSeconds(1)))), Set.of(BOT), JSON);
             assertThat(column(c, "8001", "t.assigned_to_aegis")).isEqualTo("t");
             TaskStore.markDeleted(c, List.of("8001"));
             assertThat(column(c, "8001", "t.assigned_to_aegis")).isEqualTo("t");
 
             TaskStore.upsertTasks(c, List.of(row(task("8001", "a", "200", false, m.plusSeconds(2))),
-                    row(task("8002", "b", BOT, false, m.plusSeconds(2)))), BOT, JSON);
+                    row(task("8002", "b", BOT, false, m.plusSeconds(2)))), Set.of(BOT), JSON);
             assertThat(column(c, "8001", "t.assigned_to_aegis")).isEqualTo("f");
             assertThat(column(c, "8002", "t.assigned_to_aegis")).isEqualTo("t");
 
             // Another bot user (a new token): the full sync's alignment puts every row right.
-            assertThat(TaskStore.align(c, "200")).isGreaterThanOrEqualTo(2);
+            assertThat(TaskStore.align(c, Set.of("200"))).isGreaterThanOrEqualTo(2);
             assertThat(column(c, "8001", "t.assigned_to_aegis")).isEqualTo("t");
             assertThat(column(c, "8002", "t.assigned_to_aegis")).isEqualTo("f");
-            assertThat(TaskStore.align(c, "200")).as("nothing left to change").isZero();
-            TaskStore.align(c, BOT);
+            assertThat(TaskStore.align(c, Set.of("200"))).as("nothing left to change").isZero();
+            TaskStore.align(c, Set.of(BOT));
         }
     }
 
@@ -205,30 +205,30 @@ class TaskStoreTest {
         Instant m = Instant.parse("2025-06-01T10:00:00Z");
         try (Connection c = schema.connect()) {
             // The child first: parent_gid is known, the link waits.
-            TaskStore.upsertTasks(c, List.of(row(subtask("9101", "9100", null, m))), BOT, JSON);
+            TaskStore.upsertTasks(c, List.of(row(subtask("9101", "9100", null, m))), Set.of(BOT), JSON);
             assertThat(column(c, "9101", "t.parent_gid || ':' || coalesce(p.asana_gid, '-')")).isEqualTo("9100:-");
             List<TaskStore.Change> parentArrives = TaskStore.upsertTasks(c,
-                    List.of(row(task("9100", "parent", null, false, m))), BOT, JSON);
+                    List.of(row(task("9100", "parent", null, false, m))), Set.of(BOT), JSON);
             assertThat(parentArrives).extracting(TaskStore.Change::taskGid).containsExactly("9100");
             assertThat(column(c, "9101", "p.asana_gid")).isEqualTo("9100");
 
             // Parent and child new in one statement; and a child of a stored parent.
             TaskStore.upsertTasks(c, List.of(row(subtask("9201", "9200", null, m)),
-                    row(task("9200", "parent", null, false, m))), BOT, JSON);
+                    row(task("9200", "parent", null, false, m))), Set.of(BOT), JSON);
             assertThat(column(c, "9201", "p.asana_gid")).isEqualTo("9200");
-            TaskStore.upsertTasks(c, List.of(row(subtask("9202", "9200", null, m))), BOT, JSON);
+            TaskStore.upsertTasks(c, List.of(row(subtask("9202", "9200", null, m))), Set.of(BOT), JSON);
             assertThat(column(c, "9202", "p.asana_gid")).isEqualTo("9200");
 
             // Moved under a parent not mirrored: the link goes with it; a refetch changes nothing.
-            TaskStore.upsertTasks(c, List.of(row(subtask("9202", "9999", null, m.plusSeconds(1)))), BOT, JSON);
+            TaskStore.upsertTasks(c, List.of(row(subtask("9202", "9999", null, m.plusSeconds(1)))), Set.of(BOT), JSON);
             assertThat(column(c, "9202", "t.parent_task_id")).isNull();
-            assertThat(TaskStore.upsertTasks(c, List.of(row(subtask("9201", "9200", null, m))), BOT, JSON)).isEmpty();
+            assertThat(TaskStore.upsertTasks(c, List.of(row(subtask("9201", "9200", null, m))), Set.of(BOT), JSON)).isEmpty();
 
             // A link two concurrent writers both missed is made by the alignment.
             try (Statement st = c.createStatement()) {
                 st.execute("UPDATE tasks SET parent_task_id = NULL WHERE asana_gid = '9201'");
             }
-            assertThat(TaskStore.align(c, BOT)).isEqualTo(1);
+            assertThat(TaskStore.align(c, Set.of(BOT))).isEqualTo(1);
             assertThat(column(c, "9201", "p.asana_gid")).isEqualTo("9200");
         }
     }
@@ -237,7 +237,7 @@ class TaskStoreTest {
     void commentsAreNewOnlyOnce() throws Exception {
         Instant m = Instant.parse("2025-02-01T10:00:00Z");
         try (Connection c = schema.connect()) {
-            TaskStore.upsertTasks(c, List.of(row(task("700", "x", "100", false, m))), BOT, JSON);
+            TaskStore.upsertTasks(c, List.of(row(task("700", "x", "100", false, m))), Set.of(BOT), JSON);
             long id = TaskStore.find(c, Set.of("700")).get("700").id();
             Story person = new Story("s1", "comment_added", "comment", "please", null, new Ref("9", "user", "Pat"), m);
             Story bot = new Story("s2", "comment_added", "comment", "done — Aegis · run 1", null,
@@ -245,10 +245,10 @@ class TaskStoreTest {
             Story system = new Story("s3", "assigned", "system", "assigned", null, new Ref("9", "user", "Pat"), m);
             List<TaskStore.CommentRow> rows = List.of(new TaskStore.CommentRow(id, "700", person),
                     new TaskStore.CommentRow(id, "700", bot), new TaskStore.CommentRow(id, "700", system));
-            assertThat(TaskStore.upsertComments(c, rows, "100")).extracting(TaskStore.NewComment::commentGid,
+            assertThat(TaskStore.upsertComments(c, rows, Set.of("100"))).extracting(TaskStore.NewComment::commentGid,
                     TaskStore.NewComment::fromBot).containsExactlyInAnyOrder(
                     org.assertj.core.groups.Tuple.tuple("s1", false), org.assertj.core.groups.Tuple.tuple("s2", true));
-            assertThat(TaskStore.upsertComments(c, rows, "100")).isEmpty();
+            assertThat(TaskStore.upsertComments(c, rows, Set.of("100"))).isEmpty();
             assertThat(TaskStore.knownComments(c, List.of("s1", "s3", "zz"))).containsExactly("s1");
             assertThat(TaskStore.find(c, List.of("700", "nope"))).containsOnlyKeys("700");
         }
