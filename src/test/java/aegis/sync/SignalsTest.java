@@ -49,4 +49,28 @@ class SignalsTest {
         assertThat(Signals.of(Set.of(BOT), List.of(), comments, Map.of(), Set.of("t1")))
                 .containsExactly(new TaskSignal.PersonCommented(1, "t1", "c1", "9"));
     }
+
+    private static String mention(String... gids) {
+        StringBuilder b = new StringBuilder("<body>");
+        for (String g : gids) {
+            b.append("<a href=\"https://app.asana.com/0/profile/").append(g).append("\" data-asana-gid=\"").append(g)
+                    .append("\" data-asana-type=\"user\">@someone</a> ");
+        }
+        return b.append("have a look</body>").toString();
+    }
+
+    @Test
+    void aPersonsCommentMentioningABotCallsThatBotOnAnyTask() {
+        String other = "200";
+        Set<String> bots = Set.of(BOT, other);
+        List<NewComment> comments = List.of(
+                // A person on a task that is nobody's bot work: each mentioned bot, people mentioned ignored.
+                new NewComment(2, "t2", "c1", "9", false, mention(BOT, "9", other)),
+                // A bot's own comment that mentions another bot: nothing.
+                new NewComment(2, "t2", "c2", other, true, mention(BOT)),
+                // Plain text that looks like a mention is not one.
+                new NewComment(2, "t2", "c3", "9", false, "<body>data-asana-gid=\"100\"</body>"));
+        assertThat(Signals.of(bots, List.of(), comments, Map.of(), Set.of())).containsExactly(
+                new TaskSignal.Mentioned(2, "t2", "c1", "9", BOT), new TaskSignal.Mentioned(2, "t2", "c1", "9", other));
+    }
 }
