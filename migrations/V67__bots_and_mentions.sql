@@ -17,3 +17,7 @@ CREATE UNIQUE INDEX task_executions_one_per_mention ON task_executions (trigger_
 DROP INDEX task_executions_one_open;
 CREATE UNIQUE INDEX task_executions_one_open ON task_executions (task_id)
   WHERE status IN ('pending', 'held', 'awaiting_approval', 'running') AND kind <> 'mention';
+
+-- The reconciler's backstop for a lost mention signal: people's recent comments holding a mention.
+CREATE INDEX comments_mentions_idx ON comments (created_at)
+  WHERE NOT is_from_bot AND html_text LIKE '%data-asana-gid%';

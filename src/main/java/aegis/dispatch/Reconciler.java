@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * tasks of tracked projects assigned to a bot, with no open execution, not answered since
  * they last asked. A task has asked again when a person commented after the last execution
  * saw the thread, or when it came back to the bot after the last execution asked a question
- * or was cancelled (the task row changed after that execution finished).
+ * or was cancelled (the task row changed after that execution finished). And people's recent
+ * comments that @-mention a bot, with no run for that comment yet.
  */
 @Singleton
 public class Reconciler implements PeriodicTask {
@@ -47,6 +48,51 @@ public class Reconciler implements PeriodicTask {
     @Override
     public void run() {
         reconcile();
+    }
+
+    /**
+     * People's recent comments that mention a bot and have no mention run yet: the signal raised
+     * when they entered the mirror may have been lost. The run is keyed by comment and bot, so
+     * one that exists is never made twice; a mention of the task's own bot starts none.
+     */
+    private int mentions() {
+        record Mention(long taskId, String commentGid, String authorGid, String html) {
+        }
+        long window = aegis.sync.Mentions.WINDOW.toSeconds();
+        List<Mention> found = jdbc.withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    SELECT cm.task_id, cm.asana_gid, cm.author_gid, cm.html_text FROM comments cm
+                     WHERE NOT cm.is_from_bot AND cm.html_text LIKE '%data-asana-gid%'
+                       AND cm.created_at > now() - make_interval(secs => ?)
+                       AND coalesce(cm.asana_created_at, cm.created_at) > now() - make_interval(secs => ?)
+                       AND NOT EXISTS (SELECT 1 FROM task_executions e
+                                        WHERE e.trigger_comment_gid = cm.asana_gid AND e.kind = 'mention')
+                     ORDER BY cm.id LIMIT ?""")) {
+                ps.setLong(1, window);
+                ps.setLong(2, window);
+                ps.setInt(3, BATCH);
+                List<Mention> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new Mention(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4)));
+                    }
+                }
+                return out;
+            }
+        });
+        java.util.Set<String> botGids = bots.gids();
+        int created = 0;
+        for (Mention m : found) {
+            if (m.authorGid() != null && botGids.contains(m.authorGid())) {
+                continue;
+            }
+            for (String gid : aegis.sync.Mentions.users(m.html())) {
+                if (botGids.contains(gid) && enqueuer.mention(m.taskId(), m.commentGid(), m.authorGid(), gid).isPresent()) {
+                    created++;
+                }
+            }
+        }
+        return created;
     }
 
     /** Enqueues what needs work; returns how many executions were created. */
@@ -87,6 +133,7 @@ public class Reconciler implements PeriodicTask {
                 created++;
             }
         }
+        created += mentions();
         if (created > 0) {
             LOG.info("event=reconciled enqueued={}", created);
         }

@@ -12,6 +12,12 @@ import org.jsoup.nodes.Element;
  * reads them). Links to other resources (tasks, projects) carry another {@code data-asana-type}.
  */
 public final class Mentions {
+    /**
+     * How old a mention may be and still call a bot: a thread read for the first time (a task newly
+     * assigned, a first sync) brings old comments into the mirror, and those were asked long ago.
+     */
+    public static final java.time.Duration WINDOW = java.time.Duration.ofDays(1);
+
     private Mentions() {
     }
 

@@ -47,11 +47,14 @@ public final class TaskStore {
     public record Change(long taskId, String taskGid, State before, State after) {
     }
 
-    /** A comment written for the first time; {@code htmlText} as Asana gave it (mentions are links in it). */
+    /**
+     * A comment written for the first time; {@code htmlText} as Asana gave it (mentions are links in
+     * it), {@code createdAt} when it was written in Asana (null when Asana did not say).
+     */
     public record NewComment(long taskId, String taskGid, String commentGid, String authorGid, boolean fromBot,
-                             String htmlText) {
+                             String htmlText, Instant createdAt) {
         public NewComment(long taskId, String taskGid, String commentGid, String authorGid, boolean fromBot) {
-            this(taskId, taskGid, commentGid, authorGid, fromBot, null);
+            this(taskId, taskGid, commentGid, authorGid, fromBot, null, null);
         }
     }
 
@@ -308,7 +311,7 @@ public final class TaskStore {
                 + "author_name = EXCLUDED.author_name "
                 + "WHERE (comments.text, comments.html_text, comments.author_name) IS DISTINCT FROM "
                 + "(EXCLUDED.text, EXCLUDED.html_text, EXCLUDED.author_name) "
-                + "RETURNING asana_gid, task_id, author_gid, is_from_bot, (xmax = 0) AS inserted, html_text")) {
+                + "RETURNING asana_gid, task_id, author_gid, is_from_bot, (xmax = 0) AS inserted, html_text, asana_created_at")) {
             ps.setArray(1, text(c, gid));
             ps.setArray(2, c.createArrayOf("bigint", task));
             ps.setArray(3, text(c, author));
@@ -323,7 +326,8 @@ public final class TaskStore {
                     if (rs.getBoolean(5)) {
                         String g = rs.getString(1);
                         out.add(new NewComment(rs.getLong(2), byGid.get(g).taskGid(), g, rs.getString(3),
-                                rs.getBoolean(4), rs.getString(6)));
+                                rs.getBoolean(4), rs.getString(6),
+                                rs.getTimestamp(7) == null ? null : rs.getTimestamp(7).toInstant()));
                     }
                 }
             }

@@ -173,6 +173,32 @@ class BotsEndToEndTest {
         assertThat(answers(gid)).isEmpty();
     }
 
+    @Test
+    void aMentionWhoseSignalWasLostIsFoundByTheReconciler() throws Exception {
+        String gid = person.createTask(Map.of("project", project, "name", "Book the train", "assignee", human));
+        await("the task mirrored", Duration.ofSeconds(30),
+                () -> count("SELECT count(*) FROM tasks WHERE asana_gid = '" + gid + "'") == 1);
+        // The comment reached the mirror but its signal did not (a crash between commit and publish).
+        try (Connection c = schema.connect(); PreparedStatement ps = c.prepareStatement("""
+                INSERT INTO comments (asana_gid, task_id, author_gid, author_name, text, html_text, asana_created_at)
+                SELECT ?, id, ?, 'Dana Person', '@Aegis Bot which train?', ?, now() FROM tasks WHERE asana_gid = ?""")) {
+            ps.setString(1, "9" + gid);
+            ps.setString(2, human);
+            ps.setString(3, "<body><a data-asana-gid=\"" + aegisBot + "\" data-asana-type=\"user\">@Aegis Bot</a> "
+                    + "which train?</body>");
+            ps.setString(4, gid);
+            assertThat(ps.executeUpdate()).isEqualTo(1);
+        }
+        Reconciler reconciler = app.context().getBean(Reconciler.class);
+        assertThat(reconciler.reconcile()).isEqualTo(1);
+        assertThat(reconciler.reconcile()).as("once per comment and bot").isZero();
+        await("the reply", Duration.ofSeconds(30), () -> !answers(gid).isEmpty());
+        assertThat(executions(gid)).singleElement().satisfies(e -> {
+            assertThat(e.kind()).isEqualTo("mention");
+            assertThat(e.bot()).isEqualTo("aegis");
+        });
+    }
+
     /** The subtypes of the task's stories other than comments. */
     private static List<Object> systemStories(String gid) {
         return person.stories(gid).stream().map(st -> st.get("resource_subtype"))

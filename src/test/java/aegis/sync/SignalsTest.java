@@ -65,11 +65,13 @@ class SignalsTest {
         Set<String> bots = Set.of(BOT, other);
         List<NewComment> comments = List.of(
                 // A person on a task that is nobody's bot work: each mentioned bot, people mentioned ignored.
-                new NewComment(2, "t2", "c1", "9", false, mention(BOT, "9", other)),
+                new NewComment(2, "t2", "c1", "9", false, mention(BOT, "9", other), java.time.Instant.now()),
                 // A bot's own comment that mentions another bot: nothing.
-                new NewComment(2, "t2", "c2", other, true, mention(BOT)),
+                new NewComment(2, "t2", "c2", other, true, mention(BOT), null),
                 // Plain text that looks like a mention is not one.
-                new NewComment(2, "t2", "c3", "9", false, "<body>data-asana-gid=\"100\"</body>"));
+                new NewComment(2, "t2", "c3", "9", false, "<body>data-asana-gid=\"100\"</body>", null),
+                // An old comment read with a thread for the first time was asked long ago.
+                new NewComment(2, "t2", "c4", "9", false, mention(BOT), java.time.Instant.now().minusSeconds(3 * 86400)));
         assertThat(Signals.of(bots, List.of(), comments, Map.of(), Set.of())).containsExactly(
                 new TaskSignal.Mentioned(2, "t2", "c1", "9", BOT), new TaskSignal.Mentioned(2, "t2", "c1", "9", other));
     }
