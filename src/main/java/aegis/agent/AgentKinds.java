@@ -1,5 +1,6 @@
 package aegis.agent;
 
+import aegis.config.BotSettings;
 import aegis.config.ConfigException;
 import aegis.config.ProjectSettings;
 import jakarta.inject.Singleton;
@@ -9,13 +10,18 @@ import java.util.TreeMap;
 
 /**
  * Every {@link Agent} bean by its kind. Built once; checks that each agent kind named in the
- * per-project settings exists (and that {@code command} is configured when it is named).
+ * per-project and per-bot settings exists (and that {@code command} is configured when it is named).
  */
 @Singleton
 public final class AgentKinds {
     private final Map<String, Agent> byKind;
 
     public AgentKinds(List<Agent> agents, ProjectSettings.All projects) {
+        this(agents, projects, new BotSettings.All(List.of()));
+    }
+
+    @jakarta.inject.Inject
+    public AgentKinds(List<Agent> agents, ProjectSettings.All projects, BotSettings.All bots) {
         Map<String, Agent> m = new TreeMap<>();
         for (Agent a : agents) {
             Agent before = m.put(a.kind(), a);
@@ -27,6 +33,10 @@ public final class AgentKinds {
         this.byKind = Map.copyOf(m);
         projects.byGid().forEach((gid, p) -> p.agentKind().ifPresent(k -> check(k, "projects." + gid + ".agent")));
         projects.defaultAgent().ifPresent(k -> check(k, "AEGIS_DEFAULT_AGENT"));
+        for (BotSettings b : bots.bots()) {
+            b.agent().ifPresent(k -> check(k, "bots." + b.name() + ".agent"));
+            b.allowedAgents().forEach(k -> check(k, "bots." + b.name() + ".allowed_agents"));
+        }
     }
 
     private void check(String kind, String setting) {

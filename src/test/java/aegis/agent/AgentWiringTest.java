@@ -134,6 +134,11 @@ class AgentWiringTest {
         assertThatThrownBy(() -> new AgentKinds(List.of(new CommandAgent(Optional.empty(), Map.of(), Set.of(), CommandAgentTest.NO_SANDBOX, new AgentAnswers(new ObjectMapper()))),
                 ProjectSettings.read(Settings.of(Map.of("AEGIS_DEFAULT_AGENT", "command")))))
                 .isInstanceOf(ConfigException.class).hasMessageStartingWith("agents.command.argv");
+        aegis.config.BotSettings.All oddBot = aegis.config.BotSettings.read(Settings.of(Map.of("T", "t", "bots",
+                List.of(Map.of("name", "rev", "token_env", "T", "agent", "telepathy")))), "main");
+        assertThatThrownBy(() -> new AgentKinds(List.of(new EchoAgent(Duration.ZERO)),
+                ProjectSettings.read(Settings.of(Map.of())), oddBot))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("bots.rev.agent");
         AgentsConfig ok = AgentsConfig.read(Settings.of(Map.of("agents", Map.of("command",
                 Map.of("argv", List.of("claude", "-p"), "timeout", "90s", "transient_exit_codes", List.of(75))))));
         assertThat(ok.command().orElseThrow().timeout()).isEqualTo(Duration.ofSeconds(90));
