@@ -75,6 +75,8 @@ public class EventApplier {
     private static final class Pending {
         final Set<String> actions = new HashSet<>();
         final Set<String> storyGids = new LinkedHashSet<>();
+        /** Of those, the comments (or stories of unknown subtype): read on any tracked task. */
+        final Set<String> commentGids = new LinkedHashSet<>();
         Instant latest;
         String actor;
         boolean taskEvent;
@@ -110,7 +112,12 @@ public class EventApplier {
                 }
             } else if ("story".equals(type) && e.parent() != null && "task".equals(e.parent().resourceType())
                     && "added".equals(e.action())) {
-                byTask.computeIfAbsent(e.parent().gid(), k -> new Pending()).storyGids.add(e.resource().gid());
+                Pending p = byTask.computeIfAbsent(e.parent().gid(), k -> new Pending());
+                p.storyGids.add(e.resource().gid());
+                String subtype = e.resource().resourceSubtype();
+                if (subtype == null || "comment_added".equals(subtype)) {
+                    p.commentGids.add(e.resource().gid());
+                }
             }
         }
         if (byTask.isEmpty()) {
@@ -178,8 +185,11 @@ public class EventApplier {
                 isBot = t.openAndAssignedTo(botGid);
             }
             boolean newStories = !p.storyGids.isEmpty() && !local.comments().containsAll(p.storyGids);
+            // New comments are read on any tracked task: a person's "remember:" counts wherever it is written.
+            boolean newComments = !local.comments().containsAll(p.commentGids);
             // A task Asana just answered 404 for has no stories to read either.
-            if (isBot && (!wasBot || newStories) && (k != null || t != null) && !deleted.contains(gid)) {
+            if (((isBot && (!wasBot || newStories)) || newComments) && (k != null || t != null)
+                    && !deleted.contains(gid)) {
                 try (Stream<Story> s = asana.stories(gid)) {
                     stories.put(gid, s.toList());
                     storyFetches++;

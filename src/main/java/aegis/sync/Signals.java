@@ -33,7 +33,9 @@ final class Signals {
             }
         }
         for (NewComment c : comments) {
-            if (!c.fromBot() && botBefore.contains(c.taskGid())) {
+            if (!c.fromBot() && c.remember()) {
+                out.add(new TaskSignal.Remember(c.taskId(), c.taskGid(), c.commentGid(), c.authorGid()));
+            } else if (!c.fromBot() && botBefore.contains(c.taskGid())) {
                 out.add(new TaskSignal.PersonCommented(c.taskId(), c.taskGid(), c.commentGid(), c.authorGid()));
             }
         }

@@ -46,7 +46,12 @@ public final class TaskStore {
     }
 
     /** A comment written for the first time. */
-    public record NewComment(long taskId, String taskGid, String commentGid, String authorGid, boolean fromBot) {
+    /** {@code remember}: the comment asks the bot to remember something ({@link TaskSignal.Remember#asks}). */
+    public record NewComment(long taskId, String taskGid, String commentGid, String authorGid, boolean fromBot,
+                             boolean remember) {
+        public NewComment(long taskId, String taskGid, String commentGid, String authorGid, boolean fromBot) {
+            this(taskId, taskGid, commentGid, authorGid, fromBot, false);
+        }
     }
 
     private static final String COLS = "asana_gid, project_id, name, notes, html_notes, completed, completed_at, "
@@ -317,7 +322,7 @@ public final class TaskStore {
                     if (rs.getBoolean(5)) {
                         String g = rs.getString(1);
                         out.add(new NewComment(rs.getLong(2), byGid.get(g).taskGid(), g, rs.getString(3),
-                                rs.getBoolean(4)));
+                                rs.getBoolean(4), TaskSignal.Remember.asks(byGid.get(g).story().text())));
                     }
                 }
             }
