@@ -122,13 +122,13 @@ final class Finisher {
         return Ended.as(Ended.How.RELEASED);
     }
 
-    /** The outcome, with the attempt's events buffered so far, in one statement. */
+    /** The outcome, with the attempt's events buffered so far and its answer indexed, in one statement. */
     private boolean recordOutcome(Run r, String outcome, String result, String error, Accounting acc) {
         Execution e = r.execution;
         ExecutionEvents.Taken taken = r.takeEvents();
         try {
             return store.recordOutcome(e.id(), e.leaseOwner(), outcome, result, error, e.agentType(), acc,
-                    r.lastCommentId(), taken);
+                    r.lastCommentId(), StatementPart.of(taken, AnswerIndexPart.of(e.taskId(), outcome, result)));
         } catch (RuntimeException ex) {
             taken.giveBack();
             throw ex;

@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * tasks of tracked projects assigned to the bot, with no open execution, not answered since
  * they last asked. A task has asked again when a person commented after the last execution
  * saw the thread, or when it came back to the bot after the last execution asked a question
- * or was cancelled (the task row changed after that execution finished).
+ * or was cancelled (the task row changed after that execution finished). A {@code remember:}
+ * comment asks for a memory, not for work ({@link MemoryReplies}).
  */
 @Singleton
 public class Reconciler implements PeriodicTask {
@@ -66,6 +67,7 @@ public class Reconciler implements PeriodicTask {
                                   SELECT 1 FROM comments cm
                                    WHERE cm.task_id = t.id AND NOT cm.is_from_bot
                                      AND cm.author_gid IS DISTINCT FROM ?
+                                     AND cm.text !~* '^\\s*remember:'
                                      AND cm.id > coalesce((last.context->>'last_comment_id')::bigint, 0)))
                      ORDER BY t.id LIMIT ?""")) {
                 ps.setString(1, botGid);

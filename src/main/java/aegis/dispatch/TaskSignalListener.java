@@ -15,10 +15,12 @@ public class TaskSignalListener {
 
     private final Enqueuer enqueuer;
     private final ExecutionStore store;
+    private final MemoryReplies memories;
 
-    public TaskSignalListener(Enqueuer enqueuer, ExecutionStore store) {
+    public TaskSignalListener(Enqueuer enqueuer, ExecutionStore store, MemoryReplies memories) {
         this.enqueuer = enqueuer;
         this.store = store;
+        this.memories = memories;
     }
 
     @EventListener
@@ -29,6 +31,8 @@ public class TaskSignalListener {
             } else if (signal instanceof TaskSignal.PersonCommented c) {
                 // While an execution is open the comment waits: the reconciler starts the follow-up after it.
                 enqueuer.enqueue(c.taskId(), c.authorGid(), c.commentGid());
+            } else if (signal instanceof TaskSignal.Remember m) {
+                memories.remember(m.commentGid());
             } else if (signal instanceof TaskSignal.Withdrawn w) {
                 enqueuer.withdraw(w.taskId(), "the task was " + w.reason().name().toLowerCase() + " in Asana");
             }

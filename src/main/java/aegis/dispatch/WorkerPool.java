@@ -5,6 +5,7 @@ import aegis.agent.Prompts;
 import aegis.config.AegisConfig;
 import aegis.config.ProjectSettings;
 import aegis.db.DedicatedConnection;
+import aegis.memory.ProjectMemory;
 import aegis.metrics.Metrics;
 import aegis.sync.TaskReader;
 import java.time.Duration;
@@ -67,11 +68,11 @@ public final class WorkerPool implements AutoCloseable {
                          ExecutionEvents events,
                          Map<String, Agent> agents, Prompts prompts, ResultReporter reporter, RetryPolicy retry,
                          DispatchSettings settings, QueueSignals signals, Supplier<String> botGid, Metrics metrics,
-                         ProjectSettings.All projects, CodingWork coding) {
+                         ProjectSettings.All projects, CodingWork coding, ProjectMemory memory) {
         ClaimScopes scopes = new ClaimScopes(agents, projects);
         Finisher finisher = new Finisher(store, reporter, events, settings, metrics, scopes);
         AttemptRunner runner = new AttemptRunner(agents, tasks, prompts, events, retry, finisher, botGid, settings,
-                metrics, projects, coding);
+                metrics, projects, coding, memory);
         runner.checkStopsWithin(settings.renewEvery());
         return new WorkerPool(store, rows, runner, finisher,
                 new LeaseKeeper(store, settings, new DedicatedConnection(database, RENEWAL_TIMEOUT)), signals, settings,

@@ -1,5 +1,8 @@
 package aegis.dispatch;
 
+import aegis.memory.FullTextRecall;
+import aegis.memory.MemorySettings;
+import aegis.memory.ProjectMemory;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import aegis.agent.EchoAgent;
 import aegis.agent.Agent;
@@ -66,7 +69,8 @@ public final class PoolHarness implements AutoCloseable {
         pool = WorkerPool.of(schema.database(), store, tasks, new AgentRows(jdbc), events, agents,
                 new TaskTextPrompts(), reporter, new ExponentialBackoff(s.backoffBase(), s.backoffMax()), s, signals,
                 () -> "bot", new aegis.metrics.Metrics(registry), projects,
-                new CodingWork(null, projects, Optional.empty(), events));
+                new CodingWork(null, projects, Optional.empty(), events),
+                new ProjectMemory(new FullTextRecall(jdbc), new MemorySettings(5)));
     }
 
     /** While set, every connection the pool asks for throws this instead (fault injection). */
