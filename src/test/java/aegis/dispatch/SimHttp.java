@@ -39,6 +39,11 @@ public final class SimHttp {
                 author == null ? Map.of("text", text) : Map.of("text", text, "author", author));
     }
 
+    /** {@code POST /_sim/faults}: e.g. {@code duplicateWebhooks: 1.0} delivers every webhook twice. */
+    public void faults(Map<String, ?> body) {
+        call("POST", "/_sim/faults", body);
+    }
+
     @SuppressWarnings("unchecked")
     public List<Map<String, Object>> stories(String gid) {
         Object data = call("GET", "/_sim/tasks/" + gid + "/stories", null).get("data");
