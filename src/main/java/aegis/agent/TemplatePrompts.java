@@ -39,7 +39,9 @@ public final class TemplatePrompts implements Prompts {
         var values = TemplateRenderer.values(task, thread, project, directives.text());
         values.put("memory", memory == null ? "" : memory.strip());
         String system = TemplateRenderer.render(t.name() + " v" + t.version(), t.systemPrompt(), t.variables(), values);
-        String user = TemplateRenderer.render(t.name() + " v" + t.version(), t.userPromptTemplate(), t.variables(), values);
+        // An empty {{memory}} at the end leaves no trailing blank lines.
+        String user = TemplateRenderer.render(t.name() + " v" + t.version(), t.userPromptTemplate(), t.variables(), values)
+                .stripTrailing();
         LOG.debug("event=prompt_rendered template={} version={} agent_type={}", t.name(), t.version(), agentType);
         return new RenderedPrompt(t.id(), t.name(), t.version(), system, user);
     }
