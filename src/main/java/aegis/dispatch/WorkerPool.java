@@ -70,7 +70,7 @@ public final class WorkerPool implements AutoCloseable {
                          DispatchSettings settings, QueueSignals signals, Supplier<String> botGid, Metrics metrics,
                          ProjectSettings.All projects, CodingWork coding, ProjectMemory memory) {
         ClaimScopes scopes = new ClaimScopes(agents, projects);
-        Finisher finisher = new Finisher(store, reporter, events, settings, metrics, scopes);
+        Finisher finisher = new Finisher(store, reporter, events, settings, metrics, scopes, memory);
         AttemptRunner runner = new AttemptRunner(agents, tasks, prompts, events, retry, finisher, botGid, settings,
                 metrics, projects, coding, memory);
         runner.checkStopsWithin(settings.renewEvery());

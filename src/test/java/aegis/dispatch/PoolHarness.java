@@ -1,5 +1,6 @@
 package aegis.dispatch;
 
+import aegis.memory.AnswerIndex;
 import aegis.memory.FullTextRecall;
 import aegis.memory.MemorySettings;
 import aegis.memory.ProjectMemory;
@@ -70,7 +71,7 @@ public final class PoolHarness implements AutoCloseable {
                 new TaskTextPrompts(), reporter, new ExponentialBackoff(s.backoffBase(), s.backoffMax()), s, signals,
                 () -> "bot", new aegis.metrics.Metrics(registry), projects,
                 new CodingWork(null, projects, Optional.empty(), events),
-                new ProjectMemory(new FullTextRecall(jdbc), new MemorySettings(5)));
+                new ProjectMemory(new FullTextRecall(jdbc), new AnswerIndex(jdbc), new MemorySettings(5)));
     }
 
     /** While set, every connection the pool asks for throws this instead (fault injection). */

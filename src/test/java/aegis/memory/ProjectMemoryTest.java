@@ -146,7 +146,7 @@ class ProjectMemoryTest {
 
     @Test
     void theMemoryTextIsEmptyOnlyWhenNothingIsRecalled() throws Exception {
-        ProjectMemory memory = new ProjectMemory(new FullTextRecall(jdbc), new MemorySettings(5));
+        ProjectMemory memory = new ProjectMemory(new FullTextRecall(jdbc), new AnswerIndex(jdbc), new MemorySettings(5));
         assertThat(memory.forTask(project, asked, "When do we release?", null)).isEmpty();
 
         answer(project, "t1", "Release checklist", "Tag the build,\n\nthen release on Thursday.");
@@ -155,7 +155,7 @@ class ProjectMemoryTest {
         assertThat(text).startsWith("Remembered in this project:\n- our release day is Thursday (someone, ")
                 .contains("\n\nEarlier answers in this project:\n- \"Release checklist\" (")
                 .contains("): Tag the build, then release on Thursday.");
-        assertThat(new ProjectMemory(new FullTextRecall(jdbc), new MemorySettings(0))
+        assertThat(new ProjectMemory(new FullTextRecall(jdbc), new AnswerIndex(jdbc), new MemorySettings(0))
                 .forTask(project, asked, "When do we release?", "")).as("AEGIS_MEMORY_ITEMS=0").isEmpty();
     }
 
@@ -179,6 +179,20 @@ class ProjectMemoryTest {
         assertThat(retention.batch(90, 10)).isEqualTo(1);
         assertThat(store.list(Optional.empty(), true, 10)).extracting(MemoryStore.Listed::text)
                 .containsExactly("fresh news");
+    }
+
+    @Test
+    void onlyADoneAnswerIsKeptOncePerExecutionWithItsTask() throws Exception {
+        schema.execute("UPDATE tasks SET notes = 'Ask the release manager.' WHERE id = " + asked);
+        ProjectMemory memory = new ProjectMemory(new FullTextRecall(jdbc), new AnswerIndex(jdbc), new MemorySettings(5));
+        memory.answered(1, asked, "done", "We release on Thursdays.");
+        memory.answered(1, asked, "done", "We release on Thursdays.");
+        memory.answered(2, asked, "question", "Which week?");
+        memory.answered(3, asked, "failed", null);
+        memory.answered(4, asked, "done", "  ");
+        assertThat(schema.strings("SELECT execution_id || ' ' || kind || ' ' || title || ' / ' || notes || ' / ' || body "
+                + "FROM memories")).containsExactly(
+                "1 answer When do we release? / Ask the release manager. / We release on Thursdays.");
     }
 
     @Test
