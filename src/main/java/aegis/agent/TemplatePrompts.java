@@ -25,14 +25,17 @@ public final class TemplatePrompts implements Prompts {
 
     @Override
     public RenderedPrompt render(String agentType, AgentRequest.TaskView task, List<AgentRequest.CommentView> thread,
-                                 AgentRequest.ProjectView project, String persona) {
+                                 AgentRequest.ProjectView project, String persona, String memory) {
         PromptTemplate t = store.active(agentType)
                 .or(() -> store.active(DEFAULT_TYPE))
                 .orElseThrow(() -> new IllegalStateException("no active prompt template for agent type '" + agentType
                         + "' nor for '" + DEFAULT_TYPE + "'; import one with 'aegis prompts import DIR'"));
         var values = TemplateRenderer.values(task, thread, project, directives.text(), persona);
+        values.put("memory", memory == null ? "" : memory.strip());
         String system = TemplateRenderer.render(t.name() + " v" + t.version(), t.systemPrompt(), t.variables(), values);
-        String user = TemplateRenderer.render(t.name() + " v" + t.version(), t.userPromptTemplate(), t.variables(), values);
+        // An empty {{memory}} at the end leaves no trailing blank lines.
+        String user = TemplateRenderer.render(t.name() + " v" + t.version(), t.userPromptTemplate(), t.variables(), values)
+                .stripTrailing();
         LOG.debug("event=prompt_rendered template={} version={} agent_type={}", t.name(), t.version(), agentType);
         return new RenderedPrompt(t.id(), t.name(), t.version(), system, user);
     }

@@ -21,7 +21,7 @@ public final class TemplateRenderer {
     public static final Pattern VARIABLE = Pattern.compile("\\{\\{\\s*([A-Za-z_][A-Za-z0-9_]*)\\s*}}");
     /** Every variable Aegis fills, in the order the docs list them. */
     public static final List<String> KNOWN = List.of("task_name", "task_notes", "comments", "project_name",
-            "permalink", "due_date", "code_path", "directives", "task_gid", "persona");
+            "permalink", "due_date", "code_path", "directives", "task_gid", "persona", "memory");
     public static final Set<String> SYSTEM_SAFE = Set.of("directives", "code_path", "persona");
 
     private TemplateRenderer() {
@@ -107,6 +107,9 @@ public final class TemplateRenderer {
         v.put("code_path", project.codePath().filter(p -> !p.isBlank()).orElse("(no code path)"));
         v.put("directives", directives == null ? "" : directives.strip());
         v.put("persona", persona == null ? "" : persona.strip());
+        // What the project recalls for the task (task-derived text: user prompt only); empty when
+        // there is nothing, and set by whoever recalled it.
+        v.put("memory", "");
         return v;
     }
 

@@ -5,6 +5,7 @@ import aegis.db.Jdbc;
 import aegis.dispatch.EventRetention;
 import aegis.dispatch.ExecutionRetention;
 import aegis.jobs.Archiver;
+import aegis.memory.MemoryRetention;
 import aegis.jobs.RetentionPolicy;
 import aegis.governance.AuditRetention;
 import aegis.metrics.Metrics;
@@ -33,7 +34,8 @@ final class ArchiveCommand implements Callable<Integer> {
         RetentionPolicy policy = RetentionPolicy.from(settings);
         Jdbc jdbc = DirectDatabase.open(settings);
         Archiver archiver = new Archiver(policy, Metrics.standalone(), List.of(new EventRetention(jdbc),
-                new ExecutionRetention(jdbc), new InboxStore(jdbc), new TaskRetention(jdbc), new AuditRetention(jdbc)));
+                new ExecutionRetention(jdbc), new InboxStore(jdbc), new TaskRetention(jdbc), new AuditRetention(jdbc),
+                new MemoryRetention(jdbc)));
         Archiver.Report r = dryRun ? archiver.preview() : archiver.run();
         System.out.println(dryRun ? "Dry run: nothing changed. Would handle now:" : "Retention done:");
         for (Map.Entry<Archiver.Category, Long> e : r.rows().entrySet()) {
@@ -43,6 +45,7 @@ final class ArchiveCommand implements Callable<Integer> {
                 case INBOX -> policy.inboxDays();
                 case TASKS -> policy.tasksDays();
                 case AUDIT -> policy.auditDays();
+                case MEMORY -> policy.executionsDays();
             };
             System.out.printf("  %-13s %10d  %s%s%n", e.getKey().label, e.getValue(), e.getKey().action,
                     days == 0 ? " (kept for ever: retention 0)" : " (older than " + days + " days)");

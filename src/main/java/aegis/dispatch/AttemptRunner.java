@@ -10,6 +10,7 @@ import aegis.asana.Bots;
 import aegis.config.ConfigException;
 import aegis.config.ProjectSettings;
 import aegis.workspace.Worktree;
+import aegis.memory.ProjectMemory;
 import aegis.metrics.Metrics;
 import aegis.sync.MirroredTask;
 import aegis.sync.TaskReader;
@@ -45,10 +46,12 @@ final class AttemptRunner {
     private final Metrics metrics;
     private final ProjectSettings.All projects;
     private final CodingWork coding;
+    private final ProjectMemory memory;
 
     AttemptRunner(Map<String, Agent> agents, TaskReader tasks, Prompts prompts, ExecutionEvents events,
                   RetryPolicy retry, Finisher finisher, Function<String, Optional<Bots.Bot>> bots, DispatchSettings settings,
-                  Metrics metrics, ProjectSettings.All projects, CodingWork coding) {
+                  Metrics metrics, ProjectSettings.All projects, CodingWork coding, ProjectMemory memory) {
+        this.memory = memory;
         this.projects = projects;
         this.coding = coding;
         this.agents = Map.copyOf(agents);
@@ -131,9 +134,12 @@ final class AttemptRunner {
                 Map.of("attempt", e.attempt(), "kind", e.kind(), "agent_type", e.agentType(),
                         "instance", settings.instanceId(), "last_comment_id", thread.lastCommentId()));
         long t0 = System.nanoTime();
+        // Read before rendering: a database that cannot answer fails the attempt as any read here does.
+        String recalled = memory.forTask(projectView.id(), taskView.id(), taskView.name(), taskView.notes());
         RenderedPrompt prompt;
         try {
-            prompt = prompts.render(e.agentType(), taskView, comments, projectView, bot.get().settings().persona());
+            prompt = prompts.render(e.agentType(), taskView, comments, projectView, bot.get().settings().persona(),
+                    recalled);
         } catch (RuntimeException ex) {
             ctx.event("error", "error", "prompt could not be rendered: " + ex.getMessage(), Map.of());
             return finisher.gaveUp(r, "failed", "the prompt could not be rendered: " + ex.getMessage(),

@@ -2,6 +2,7 @@ package aegis.dispatch;
 
 import aegis.agent.Usage;
 import aegis.asana.AsanaException;
+import aegis.memory.ProjectMemory;
 import aegis.metrics.Metrics;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,10 +33,12 @@ final class Finisher {
     private final Metrics metrics;
     private final ExponentialBackoff reportBackoff;
     private final ClaimScopes scopes;
+    private final ProjectMemory memory;
     private volatile boolean claiming = true;
 
     Finisher(ExecutionStore store, ResultReporter reporter, ExecutionEvents events, DispatchSettings settings,
-             Metrics metrics, ClaimScopes scopes) {
+             Metrics metrics, ClaimScopes scopes, ProjectMemory memory) {
+        this.memory = memory;
         this.store = store;
         this.scopes = scopes;
         this.reporter = reporter;
@@ -52,12 +55,25 @@ final class Finisher {
         claiming = false;
     }
 
-    /** The agent answered (done or a question): record it, then say it. */
+    /** The agent answered (done or a question): record it, keep a done answer for recall, then say it. */
     Ended answered(Run r, String outcome, String result, Accounting acc, ResultReporter.Answer answer) {
         if (!recordOutcome(r, outcome, result, null, acc)) {
             return Ended.as(Ended.How.CANCELLED);
         }
+        remember(r.execution, outcome, result);
         return report(r, "completed", answer, false);
+    }
+
+    /**
+     * After the outcome's statement, in one of its own (see {@link aegis.memory.AnswerIndex}). An
+     * answer not indexed is one fewer memory, never a reason to withhold the answer.
+     */
+    private void remember(Execution e, String outcome, String result) {
+        try {
+            memory.answered(e.id(), e.taskId(), outcome, result);
+        } catch (RuntimeException ex) {
+            LOG.warn("event=answer_not_indexed execution={} task={} error={}", e.id(), e.taskGid(), ex.getMessage());
+        }
     }
 
     /** A final failure: recorded as the answer owed, then reported. */

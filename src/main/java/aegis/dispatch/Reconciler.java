@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * they last asked. A task has asked again when a person commented after the last execution
  * saw the thread, or when it came back to the bot after the last execution asked a question
  * or was cancelled (the task row changed after that execution finished). And people's recent
- * comments that @-mention a bot, with no run for that comment yet.
+ * comments that @-mention a bot, with no run for that comment yet. A {@code remember:} comment
+ * asks for a memory, not for work ({@link MemoryReplies}).
  */
 @Singleton
 public class Reconciler implements PeriodicTask {
@@ -113,6 +114,7 @@ public class Reconciler implements PeriodicTask {
                                   SELECT 1 FROM comments cm
                                    WHERE cm.task_id = t.id AND NOT cm.is_from_bot
                                      AND NOT coalesce(cm.author_gid = ANY (?), false)
+                                     AND cm.text !~* '^\\s*remember:'
                                      AND cm.id > coalesce((last.context->>'last_comment_id')::bigint, 0)))
                      ORDER BY t.id LIMIT ?""")) {
                 ps.setArray(1, c.createArrayOf("text", botGids));

@@ -15,10 +15,12 @@ public class TaskSignalListener {
 
     private final Enqueuer enqueuer;
     private final ExecutionStore store;
+    private final MemoryReplies memories;
 
-    public TaskSignalListener(Enqueuer enqueuer, ExecutionStore store) {
+    public TaskSignalListener(Enqueuer enqueuer, ExecutionStore store, MemoryReplies memories) {
         this.enqueuer = enqueuer;
         this.store = store;
+        this.memories = memories;
     }
 
     @EventListener
@@ -31,6 +33,8 @@ public class TaskSignalListener {
                 enqueuer.enqueue(c.taskId(), c.authorGid(), c.commentGid());
             } else if (signal instanceof TaskSignal.Mentioned m) {
                 enqueuer.mention(m.taskId(), m.commentGid(), m.authorGid(), m.botGid());
+            } else if (signal instanceof TaskSignal.Remember m) {
+                memories.remember(m.commentGid());
             } else if (signal instanceof TaskSignal.Withdrawn w) {
                 enqueuer.withdraw(w.taskId(), "the task was " + w.reason().name().toLowerCase() + " in Asana");
             }

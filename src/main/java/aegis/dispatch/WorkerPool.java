@@ -6,6 +6,7 @@ import aegis.agent.Prompts;
 import aegis.config.AegisConfig;
 import aegis.config.ProjectSettings;
 import aegis.db.DedicatedConnection;
+import aegis.memory.ProjectMemory;
 import aegis.metrics.Metrics;
 import aegis.sync.TaskReader;
 import java.time.Duration;
@@ -70,11 +71,11 @@ public final class WorkerPool implements AutoCloseable {
                          Map<String, Agent> agents, Prompts prompts, ResultReporter reporter, RetryPolicy retry,
                          DispatchSettings settings, QueueSignals signals,
                          Function<String, Optional<Bots.Bot>> bots, Metrics metrics,
-                         ProjectSettings.All projects, CodingWork coding) {
+                         ProjectSettings.All projects, CodingWork coding, ProjectMemory memory) {
         ClaimScopes scopes = new ClaimScopes(agents, projects);
-        Finisher finisher = new Finisher(store, reporter, events, settings, metrics, scopes);
+        Finisher finisher = new Finisher(store, reporter, events, settings, metrics, scopes, memory);
         AttemptRunner runner = new AttemptRunner(agents, tasks, prompts, events, retry, finisher, bots, settings,
-                metrics, projects, coding);
+                metrics, projects, coding, memory);
         runner.checkStopsWithin(settings.renewEvery());
         return new WorkerPool(store, rows, runner, finisher,
                 new LeaseKeeper(store, settings, new DedicatedConnection(database, RENEWAL_TIMEOUT)), signals, settings,

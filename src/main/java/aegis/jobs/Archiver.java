@@ -26,7 +26,8 @@ public final class Archiver {
         EXECUTIONS("executions", "moved to task_executions_archive"),
         INBOX("inbox", "processed and failed deliveries deleted"),
         TASKS("tasks", "completed tasks marked archived"),
-        AUDIT("audit", "audit records deleted");
+        AUDIT("audit", "audit records deleted"),
+        MEMORY("memory", "remembered facts and indexed answers deleted (the executions' period)");
 
         public final String label;
         public final String action;
@@ -70,6 +71,7 @@ public final class Archiver {
             case INBOX -> policy.inboxDays();
             case TASKS -> policy.tasksDays();
             case AUDIT -> policy.auditDays();
+            case MEMORY -> policy.executionsDays();
         };
     }
 
@@ -112,9 +114,9 @@ public final class Archiver {
             out.put(cat, total);
         }
         Report r = new Report(out, complete);
-        LOG.info("event=retention_done agent_events={} executions={} inbox={} tasks={} audit={} complete={} stopped={}",
-                out.get(Category.AGENT_EVENTS), out.get(Category.EXECUTIONS), out.get(Category.INBOX),
-                out.get(Category.TASKS), out.get(Category.AUDIT), complete, stopping);
+        LOG.info("event=retention_done agent_events={} executions={} inbox={} tasks={} audit={} memory={} complete={} "
+                + "stopped={}", out.get(Category.AGENT_EVENTS), out.get(Category.EXECUTIONS), out.get(Category.INBOX),
+                out.get(Category.TASKS), out.get(Category.AUDIT), out.get(Category.MEMORY), complete, stopping);
         return r;
     }
 

@@ -9,7 +9,8 @@ import org.quartz.CronExpression;
 /**
  * How long rows stay in the live tables. A period of 0 days keeps that category for ever.
  * <ul>
- *   <li>{@code AEGIS_RETENTION_EXECUTIONS_DAYS} (90): finished executions move to task_executions_archive;</li>
+ *   <li>{@code AEGIS_RETENTION_EXECUTIONS_DAYS} (90): finished executions move to task_executions_archive;
+ *       project memories (remembered facts, indexed answers) that old are deleted;</li>
  *   <li>{@code AEGIS_RETENTION_AGENT_EVENTS_DAYS} (30): agent_events are counted per agent, UTC day,
  *       type and level into agent_event_daily_counts, then deleted;</li>
  *   <li>{@code AEGIS_RETENTION_INBOX_DAYS} (7): processed and failed webhook deliveries are deleted;</li>

@@ -75,7 +75,7 @@ public class EventApplier {
     private static final class Pending {
         final Set<String> actions = new HashSet<>();
         final Set<String> storyGids = new LinkedHashSet<>();
-        /** New comments (not system stories): on any task they may @-mention a bot. */
+        /** New comments (or stories of unknown subtype): on any tracked task they may @-mention a bot or ask to be remembered. */
         final Set<String> commentGids = new LinkedHashSet<>();
         Instant latest;
         String actor;
@@ -114,7 +114,8 @@ public class EventApplier {
                     && "added".equals(e.action())) {
                 Pending p = byTask.computeIfAbsent(e.parent().gid(), k -> new Pending());
                 p.storyGids.add(e.resource().gid());
-                if ("comment_added".equals(e.resource().resourceSubtype())) {
+                String subtype = e.resource().resourceSubtype();
+                if (subtype == null || "comment_added".equals(subtype)) {
                     p.commentGids.add(e.resource().gid());
                 }
             }
@@ -184,10 +185,11 @@ public class EventApplier {
                 isBot = t.openAndAssignedToAny(botGids);
             }
             boolean newStories = !p.storyGids.isEmpty() && !local.comments().containsAll(p.storyGids);
-            // A person's new comment on any tracked task is read for @mentions of a bot.
+            // New comments are read on any tracked task: a person's comment may @-mention a bot, and a
+            // "remember:" counts wherever it is written.
             boolean newComments = !p.commentGids.isEmpty() && !local.comments().containsAll(p.commentGids);
             // A task Asana just answered 404 for has no stories to read either.
-            if ((isBot && (!wasBot || newStories) || newComments) && (k != null || t != null)
+            if (((isBot && (!wasBot || newStories)) || newComments) && (k != null || t != null)
                     && !deleted.contains(gid)) {
                 try (Stream<Story> s = asana.stories(gid)) {
                     stories.put(gid, s.toList());

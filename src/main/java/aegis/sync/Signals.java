@@ -43,12 +43,14 @@ final class Signals {
             }
         }
         for (NewComment c : comments) {
-            if (!c.fromBot() && botBefore.contains(c.taskGid())) {
+            if (!c.fromBot() && c.remember()) {
+                out.add(new TaskSignal.Remember(c.taskId(), c.taskGid(), c.commentGid(), c.authorGid()));
+            } else if (!c.fromBot() && botBefore.contains(c.taskGid())) {
                 out.add(new TaskSignal.PersonCommented(c.taskId(), c.taskGid(), c.commentGid(), c.authorGid()));
             }
-            // Only a person's comment calls a bot: a bot mentioning a bot starts nothing.
+            // Only a person's comment calls a bot: a bot mentioning a bot starts nothing; "remember:" is not a call.
             boolean recent = c.createdAt() == null || !c.createdAt().isBefore(mentionsSince);
-            if (recent && !c.fromBot() && (c.authorGid() == null || !botGids.contains(c.authorGid()))) {
+            if (recent && !c.fromBot() && !c.remember() && (c.authorGid() == null || !botGids.contains(c.authorGid()))) {
                 for (String gid : Mentions.users(c.htmlText())) {
                     if (botGids.contains(gid)) {
                         out.add(new TaskSignal.Mentioned(c.taskId(), c.taskGid(), c.commentGid(), c.authorGid(), gid));

@@ -27,6 +27,17 @@ public sealed interface TaskSignal {
             implements TaskSignal {
     }
 
+    /**
+     * A person's comment on any tracked task asks the bot to remember something
+     * ({@code remember: …}); it is not a request for work, so it raises no {@link PersonCommented}.
+     */
+    record Remember(long taskId, String taskGid, String commentGid, String authorGid) implements TaskSignal {
+        /** Whether a comment's text asks to be remembered: it starts with {@code remember:}, in any case. */
+        public static boolean asks(String text) {
+            return text != null && text.stripLeading().regionMatches(true, 0, "remember:", 0, 9);
+        }
+    }
+
     /** The task no longer wants the bot's work. */
     record Withdrawn(long taskId, String taskGid, Reason reason) implements TaskSignal {
     }

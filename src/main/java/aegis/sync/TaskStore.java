@@ -49,12 +49,23 @@ public final class TaskStore {
 
     /**
      * A comment written for the first time; {@code htmlText} as Asana gave it (mentions are links in
-     * it), {@code createdAt} when it was written in Asana (null when Asana did not say).
+     * it), {@code createdAt} when it was written in Asana (null when Asana did not say);
+     * {@code remember}: it asks the bot to remember something ({@link TaskSignal.Remember#asks}).
      */
     public record NewComment(long taskId, String taskGid, String commentGid, String authorGid, boolean fromBot,
-                             String htmlText, Instant createdAt) {
+                             String htmlText, Instant createdAt, boolean remember) {
         public NewComment(long taskId, String taskGid, String commentGid, String authorGid, boolean fromBot) {
-            this(taskId, taskGid, commentGid, authorGid, fromBot, null, null);
+            this(taskId, taskGid, commentGid, authorGid, fromBot, null, null, false);
+        }
+
+        public NewComment(long taskId, String taskGid, String commentGid, String authorGid, boolean fromBot,
+                          String htmlText, Instant createdAt) {
+            this(taskId, taskGid, commentGid, authorGid, fromBot, htmlText, createdAt, false);
+        }
+
+        public NewComment(long taskId, String taskGid, String commentGid, String authorGid, boolean fromBot,
+                          boolean remember) {
+            this(taskId, taskGid, commentGid, authorGid, fromBot, null, null, remember);
         }
     }
 
@@ -327,7 +338,8 @@ public final class TaskStore {
                         String g = rs.getString(1);
                         out.add(new NewComment(rs.getLong(2), byGid.get(g).taskGid(), g, rs.getString(3),
                                 rs.getBoolean(4), rs.getString(6),
-                                rs.getTimestamp(7) == null ? null : rs.getTimestamp(7).toInstant()));
+                                rs.getTimestamp(7) == null ? null : rs.getTimestamp(7).toInstant(),
+                                TaskSignal.Remember.asks(byGid.get(g).story().text())));
                     }
                 }
             }

@@ -195,5 +195,23 @@ class PromptTemplatesTest {
         RenderedPrompt c = prompts.render("command", task(), thread, project(), "");
         assertThat(c.templateName()).isEqualTo("command");
         assertThat(c.system()).contains("/srv/docs");
+        assertThat(c.user()).as("nothing recalled: {{memory}} is empty").endsWith("Please include the date.");
+
+        for (String kind : List.of("default", "command", "llm")) {
+            RenderedPrompt m = prompts.render(kind, task(), thread, project(), "",
+                    "Remembered in this project:\n- our release day is Thursday (Pat, 2030-01-01)");
+            assertThat(m.user()).as(kind).endsWith("Please include the date.\n\nRemembered in this project:\n"
+                    + "- our release day is Thursday (Pat, 2030-01-01)");
+            assertThat(m.system()).as(kind).doesNotContain("Thursday");
+        }
+    }
+
+    @Test
+    void memoryIsTaskTextAndStaysOutOfSystemPrompts() throws Exception {
+        Files.writeString(dir.resolve("mem.md"), template("mem", "llm", "Known: {{memory}}", "Hi {{task_name}}",
+                "task_name, memory"));
+        Run r = cli("prompts", "import", dir.toString());
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("task variable 'memory'");
     }
 }

@@ -24,6 +24,7 @@ class LayeringTest {
                 .layer("status").definedBy("aegis.status..")
                 .layer("dispatch").definedBy("aegis.dispatch..")
                 .layer("governance").definedBy("aegis.governance..")
+                .layer("memory").definedBy("aegis.memory..")
                 .layer("sync").definedBy("aegis.sync..")
                 .layer("webhook").definedBy("aegis.webhook..")
                 .layer("agent").definedBy("aegis.agent..")
@@ -34,11 +35,12 @@ class LayeringTest {
                 .layer("metrics").definedBy("aegis.metrics..")
                 .layer("db").definedBy("aegis.db..")
                 .layer("config").definedBy("aegis.config..")
-                .whereLayer("status").mayOnlyAccessLayers("governance", "dispatch", "sync", "webhook", "jobs", "metrics", "db",
-                        "config")
-                .whereLayer("dispatch").mayOnlyAccessLayers("governance", "agent", "workspace", "sync", "asana", "jobs", "metrics",
-                        "db", "config")
+                .whereLayer("status").mayOnlyAccessLayers("governance", "dispatch", "memory", "sync", "webhook", "jobs",
+                        "metrics", "db", "config")
+                .whereLayer("dispatch").mayOnlyAccessLayers("governance", "agent", "workspace", "memory", "sync", "asana",
+                        "jobs", "metrics", "db", "config")
                 .whereLayer("governance").mayOnlyAccessLayers("sync", "asana", "jobs", "metrics", "db", "config")
+                .whereLayer("memory").mayOnlyAccessLayers("sync", "jobs", "metrics", "db", "config")
                 .whereLayer("sync").mayOnlyAccessLayers("webhook", "asana", "jobs", "metrics", "db", "config")
                 .whereLayer("webhook").mayOnlyAccessLayers("asana", "jobs", "metrics", "db", "config")
                 .whereLayer("agent").mayOnlyAccessLayers("workspace", "asana", "metrics", "db", "config")

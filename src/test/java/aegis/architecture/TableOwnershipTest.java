@@ -31,7 +31,8 @@ class TableOwnershipTest {
             Map.entry("agent_event_daily_counts", "dispatch"), Map.entry("execution_archive_totals", "dispatch"),
             Map.entry("prompt_templates", "agent"), Map.entry("workspaces", "workspace"),
             Map.entry("api_keys", "status"), Map.entry("system_state", "governance"),
-            Map.entry("project_pauses", "governance"), Map.entry("audit_log", "governance"));
+            Map.entry("project_pauses", "governance"), Map.entry("audit_log", "governance"),
+            Map.entry("memories", "memory"));
 
     @Test
     void everyTableIsWrittenByItsOwnerOnly() throws IOException {
@@ -58,6 +59,6 @@ class TableOwnershipTest {
         assertThat(wrong).as("writes outside the owning package").isEmpty();
         assertThat(tablesSeen).as("the scan found the tables' writes (else the pattern is broken)")
                 .contains("task_executions", "tasks", "webhooks", "agents", "task_executions_archive",
-                        "execution_archive_totals", "system_state", "project_pauses", "audit_log");
+                        "execution_archive_totals", "system_state", "project_pauses", "audit_log", "memories");
     }
 }

@@ -1,5 +1,9 @@
 package aegis.dispatch;
 
+import aegis.memory.AnswerIndex;
+import aegis.memory.FullTextRecall;
+import aegis.memory.MemorySettings;
+import aegis.memory.ProjectMemory;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import aegis.agent.EchoAgent;
 import aegis.agent.Agent;
@@ -69,7 +73,8 @@ public final class PoolHarness implements AutoCloseable {
                 name -> Optional.of(new aegis.asana.Bots.Bot(new aegis.config.BotSettings(name, "ASANA_ACCESS_TOKEN", "",
                         "", Optional.empty(), List.of(), List.of()), null, "bot", "Bot")),
                 new aegis.metrics.Metrics(registry), projects,
-                new CodingWork(null, projects, Optional.empty(), events));
+                new CodingWork(null, projects, Optional.empty(), events),
+                new ProjectMemory(new FullTextRecall(jdbc), new AnswerIndex(jdbc), new MemorySettings(5)));
     }
 
     /** While set, every connection the pool asks for throws this instead (fault injection). */

@@ -50,7 +50,7 @@ public final class SimHttp {
         return call("POST", "/_sim/users", Map.of("name", name));
     }
 
-    /** Fault injection ({@code POST /_sim/faults}). */
+    /** {@code POST /_sim/faults}: e.g. {@code duplicateWebhooks: 1.0} delivers every webhook twice. */
     public void faults(Map<String, ?> body) {
         call("POST", "/_sim/faults", body);
     }

@@ -10,7 +10,7 @@ import java.util.List;
 public class TaskTextPrompts implements Prompts {
     @Override
     public RenderedPrompt render(String agentType, AgentRequest.TaskView task, List<AgentRequest.CommentView> thread,
-                                 AgentRequest.ProjectView project, String persona) {
+                                 AgentRequest.ProjectView project, String persona, String memory) {
         return new RenderedPrompt(null, null, null, "You are a helpful agent.",
                 task.name() + "\n\n" + (task.notes() == null ? "" : task.notes()));
     }

@@ -110,7 +110,8 @@ public final class ArchiveBench {
         try (HikariDataSource ds = new HikariDataSource(hc)) {
             Jdbc jdbc = new Jdbc(ds);
             Archiver archiver = new Archiver(policy, Metrics.standalone(),
-                    List.of(new EventRetention(jdbc), new ExecutionRetention(jdbc)));
+                    List.of(new EventRetention(jdbc), new ExecutionRetention(jdbc),
+                            new aegis.memory.MemoryRetention(jdbc)));
             during.start();
             Thread.sleep(500);
             long start = System.nanoTime();

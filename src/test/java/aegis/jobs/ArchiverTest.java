@@ -62,7 +62,8 @@ class ArchiverTest {
     private Archiver archiver(int batch) {
         return new Archiver(new RetentionPolicy(90, 30, 7, 365, 365, batch, Duration.ofMinutes(1)), new Metrics(registry),
                 List.of(new EventRetention(jdbc), new ExecutionRetention(jdbc), new InboxStore(jdbc),
-                        new TaskRetention(jdbc), new AuditRetention(jdbc)));
+                        new TaskRetention(jdbc), new AuditRetention(jdbc),
+                        new aegis.memory.MemoryRetention(jdbc)));
     }
 
     @BeforeEach

@@ -75,4 +75,21 @@ class SignalsTest {
         assertThat(Signals.of(bots, List.of(), comments, Map.of(), Set.of())).containsExactly(
                 new TaskSignal.Mentioned(2, "t2", "c1", "9", BOT), new TaskSignal.Mentioned(2, "t2", "c1", "9", other));
     }
+
+    @Test
+    void aPersonsRememberCommentOnAnyTaskAsksForAMemoryNotForWork() {
+        List<NewComment> comments = List.of(new NewComment(1, "t1", "c1", "9", false, true),
+                new NewComment(2, "t2", "c2", "9", false, true), new NewComment(1, "t1", "c3", BOT, true, true));
+        assertThat(Signals.of(Set.of(BOT), List.of(), comments, Map.of(), Set.of("t1"))).containsExactly(
+                new TaskSignal.Remember(1, "t1", "c1", "9"), new TaskSignal.Remember(2, "t2", "c2", "9"));
+    }
+
+    @Test
+    void aRememberCommentStartsWithRememberColonInAnyCase() {
+        assertThat(TaskSignal.Remember.asks("remember: our release day is Thursday")).isTrue();
+        assertThat(TaskSignal.Remember.asks("  REMEMBER:x")).isTrue();
+        assertThat(TaskSignal.Remember.asks("Please remember: this")).isFalse();
+        assertThat(TaskSignal.Remember.asks("remember this")).isFalse();
+        assertThat(TaskSignal.Remember.asks(null)).isFalse();
+    }
 }
