@@ -10,4 +10,10 @@ class ConfigBeans {
     ProjectSettings.All projectSettings(Settings settings) {
         return ProjectSettings.read(settings);
     }
+
+    @Singleton
+    ApprovalSettings approvalSettings(Settings settings, ProjectSettings.All projects) {
+        // After the project settings: their check of the projects section's shape comes first.
+        return ApprovalSettings.read(settings);
+    }
 }
