@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Answers through {@link AsanaClient}: done → comment, then complete or move per the
  * project's {@code on_done}; question → comment, then reassign to the person who asked
- * for the work; failed → a comment saying what failed and what happens next.
+ * for the work; failed → a comment saying what failed and what happens next; declined (an
+ * approval refused) → the reply alone. Approval requests go the same way, each with its own marker.
  */
 @Singleton
 public final class AsanaResultReporter implements ResultReporter {
@@ -68,6 +69,9 @@ public final class AsanaResultReporter implements ResultReporter {
             });
             return story.gid();
         }
+        if (answer instanceof Answer.Declined d) {
+            return asana.postComment(e.taskGid(), body(d.reply(), marker, e.id()), marker, lookFirst).gid();
+        }
         Answer.Failed f = (Answer.Failed) answer;
         String what = f.timedOut() ? "The run took too long and was stopped" : "The run failed";
         String text = what + ": " + f.reason() + "\n\nGave up after " + f.attempts()
@@ -83,6 +87,11 @@ public final class AsanaResultReporter implements ResultReporter {
         String text = "Attempt " + e.attempt() + " of " + e.maxAttempts() + " failed: " + reason
                 + "\n\nI will retry at " + AT.format(at) + ".";
         asana(e).postComment(e.taskGid(), body(text, marker, e.id()), marker, false);
+    }
+
+    @Override
+    public String ask(Execution e, String marker, String text, boolean lookFirst) {
+        return asana.postComment(e.taskGid(), body(text, marker, e.id()), marker, lookFirst).gid();
     }
 
     /**

@@ -6,6 +6,9 @@ import aegis.asana.BotIdentity;
 import aegis.agent.AgentsConfig;
 import aegis.agent.Prompts;
 import aegis.config.ProjectSettings;
+import aegis.governance.ApprovalPolicy;
+import aegis.governance.ApprovalStore;
+import aegis.governance.BudgetHint;
 import aegis.workspace.Workspaces;
 import aegis.config.AegisConfig;
 import aegis.config.Settings;
@@ -42,10 +45,12 @@ class DispatchBeans {
                           ExecutionEvents events, AgentKinds kinds, Prompts prompts, ResultReporter reporter,
                           RetryPolicy retry, DispatchSettings settings, QueueSignals signals, BotIdentity bot,
                           Metrics metrics, ProjectSettings.All projects, Workspaces workspaces,
-                          AgentsConfig agentsConfig) {
+                          AgentsConfig agentsConfig, ApprovalPolicy approvalPolicy, ApprovalStore approvals,
+                          BudgetHint budget) {
         Map<String, Agent> agents = kinds.kinds().stream().collect(Collectors.toMap(k -> k, kinds::forKind));
         return WorkerPool.of(config.database(), store, tasks, rows, events, agents, prompts, reporter, retry,
                 settings, signals, bot::gid, metrics, projects,
-                new CodingWork(workspaces, projects, agentsConfig.command(), events));
+                new CodingWork(workspaces, projects, agentsConfig.command(), events),
+                finisher -> new ApprovalGate(approvalPolicy, approvals, budget, tasks, projects, finisher));
     }
 }

@@ -46,6 +46,29 @@ public class Enqueuer {
 
     /** Enqueues work for the task if it is open, assigned to the bot and has no open execution. */
     public Optional<Long> enqueue(long taskId, String requestedByGid, String triggerCommentGid) {
+        Optional<Prepared> p = prepare(taskId, requestedByGid, triggerCommentGid);
+        Optional<Long> id = p.flatMap(x -> store.enqueue(x.execution()));
+        id.ifPresent(v -> enqueued(v, p.get()));
+        return id;
+    }
+
+    /** A new execution as {@link #prepare} builds it, with its task's gid. */
+    record Prepared(NewExecution execution, String taskGid) {
+    }
+
+    /** Logs a new execution and wakes the workers. */
+    void enqueued(long id, Prepared p) {
+        NewExecution n = p.execution();
+        LOG.info("event=execution_enqueued execution={} task={} kind={} agent_type={} priority={}", id,
+                p.taskGid(), n.kind(), n.agentType(), n.priority());
+        signals.wake();
+    }
+
+    /**
+     * The execution the task would get now, when it is open and assigned to the bot: the agent kind
+     * chosen and the priority scored up front, the comment thread so far carried in its context.
+     */
+    Optional<Prepared> prepare(long taskId, String requestedByGid, String triggerCommentGid) {
         Optional<TaskReader.Loaded> loaded = tasks.taskWithThread(taskId);
         Optional<MirroredTask> snap = loaded.map(TaskReader.Loaded::task);
         if (snap.isEmpty() || !snap.get().wantsBot(bot.gid())) {
@@ -69,14 +92,8 @@ public class Enqueuer {
             String text = c.text() == null ? "" : c.text();
             n.put("text", text.length() > CONTEXT_TEXT ? text.substring(0, CONTEXT_TEXT) : text);
         }
-        Optional<Long> id = store.enqueue(new NewExecution(taskId, followUp ? "follow_up" : "initial", agentType,
-                priority, settings.maxAttempts(), requestedByGid, triggerCommentGid, ctx.toString()));
-        id.ifPresent(v -> {
-            LOG.info("event=execution_enqueued execution={} task={} kind={} agent_type={} priority={}", v,
-                    snap.get().gid(), followUp ? "follow_up" : "initial", agentType, priority);
-            signals.wake();
-        });
-        return id;
+        return Optional.of(new Prepared(new NewExecution(taskId, followUp ? "follow_up" : "initial", agentType,
+                priority, settings.maxAttempts(), requestedByGid, triggerCommentGid, ctx.toString()), snap.get().gid()));
     }
 
     /** The task was withdrawn: its open execution is cancelled (a running one stops). */

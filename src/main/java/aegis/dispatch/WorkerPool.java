@@ -68,10 +68,21 @@ public final class WorkerPool implements AutoCloseable {
                          Map<String, Agent> agents, Prompts prompts, ResultReporter reporter, RetryPolicy retry,
                          DispatchSettings settings, QueueSignals signals, Supplier<String> botGid, Metrics metrics,
                          ProjectSettings.All projects, CodingWork coding) {
+        return of(database, store, tasks, rows, events, agents, prompts, reporter, retry, settings, signals, botGid,
+                metrics, projects, coding, finisher -> ApprovalGate.off(tasks, projects, finisher));
+    }
+
+    /** {@link #of}, with approvals: {@code gate} builds the gate given the pool's finisher. */
+    static WorkerPool of(AegisConfig.Database database, ExecutionStore store, TaskReader tasks, AgentRows rows,
+                         ExecutionEvents events,
+                         Map<String, Agent> agents, Prompts prompts, ResultReporter reporter, RetryPolicy retry,
+                         DispatchSettings settings, QueueSignals signals, Supplier<String> botGid, Metrics metrics,
+                         ProjectSettings.All projects, CodingWork coding,
+                         java.util.function.Function<Finisher, ApprovalGate> gate) {
         ClaimScopes scopes = new ClaimScopes(agents, projects);
         Finisher finisher = new Finisher(store, reporter, events, settings, metrics, scopes);
         AttemptRunner runner = new AttemptRunner(agents, tasks, prompts, events, retry, finisher, botGid, settings,
-                metrics, projects, coding);
+                metrics, projects, coding, gate.apply(finisher));
         runner.checkStopsWithin(settings.renewEvery());
         return new WorkerPool(store, rows, runner, finisher,
                 new LeaseKeeper(store, settings, new DedicatedConnection(database, RENEWAL_TIMEOUT)), signals, settings,
