@@ -350,4 +350,34 @@ class ApprovalEndToEndTest {
                     .contains("Echo: Send the invoice reminders");
         }
     }
+
+    @Test
+    void oneCommentDecidesOneStage() throws Exception {
+        try (TestApp app = app()) {
+            // Tagged in a before_finish project: it waits before the run and again before finishing.
+            Task t = assign(app, finishProject, "Tidy the wiki's front page", "aegis:approve");
+            await("the approval request", Duration.ofSeconds(20), () -> status(t.id(), 0).equals("awaiting_approval"));
+            long id = executions(t.id()).get(0).id();
+            assertThat(agentRan(id)).isFalse();
+            String first = comment(app, t, "approve");
+            await("the proposed answer", Duration.ofSeconds(20), () -> approvals(id).size() == 2
+                    && status(t.id(), 0).equals("awaiting_approval"));
+            assertThat(agentRan(id)).isTrue();
+            assertThat(person.commentsContaining(t.gid(), ApprovalTexts.marker(ApprovalStage.BEFORE_FINISH, id)))
+                    .singleElement().asString().contains("Echo: Tidy the wiki's front page");
+            // The first approval, delivered again, does not approve the finish.
+            publish(app, new TaskSignal.PersonCommented(t.id(), t.gid(), first, human));
+            app.context().getBean(ApprovalSweep.class).run();
+            Thread.sleep(1000);
+            assertThat(status(t.id(), 0)).isEqualTo("awaiting_approval");
+            assertThat(approvals(id)).containsExactly("before_run:approved", "before_finish:waiting");
+            assertThat(completed(t.gid())).isFalse();
+
+            comment(app, t, "approved");
+            await("the completion", Duration.ofSeconds(20), () -> status(t.id(), 0).equals("completed"));
+            assertThat(completed(t.gid())).isTrue();
+            assertThat(approvals(id)).containsExactly("before_run:approved", "before_finish:approved");
+            assertThat(executions(t.id())).hasSize(1);
+        }
+    }
 }
