@@ -57,11 +57,18 @@ public class ApprovalDecisions {
 
     private boolean decide(ApprovalStore.Waiting w, Instant now) {
         String botGid = bot.gid();
+        Long firstOther = null;
         for (ApprovalStore.Reply c : w.replies()) {
             ApprovalPolicy.Verdict v = policy.judge(w.projectGid(), c.authorGid(), botGid, c.text());
             if (v instanceof ApprovalPolicy.Verdict.Approve) {
-                return applied(w, "approved", c, store.leaveApproval(w.executionId(), false, c.commentId(),
+                // An approved run reads the whole thread; an approved answer does not, so a comment
+                // made meanwhile stays unseen and asks for a follow-up once the task is finished.
+                long seen = w.stage() == ApprovalStage.BEFORE_FINISH && firstOther != null ? firstOther - 1 : c.commentId();
+                return applied(w, "approved", c, store.leaveApproval(w.executionId(), false, seen,
                         approvals.decided(w.stage(), "approved", c.authorGid(), c.gid(), null)));
+            }
+            if (v instanceof ApprovalPolicy.Verdict.FollowUp && firstOther == null) {
+                firstOther = c.commentId();
             }
             if (v instanceof ApprovalPolicy.Verdict.Reject r) {
                 if (w.stage() == ApprovalStage.BEFORE_FINISH && !r.comment().isBlank()) {

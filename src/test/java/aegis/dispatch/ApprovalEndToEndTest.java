@@ -42,13 +42,14 @@ class ApprovalEndToEndTest {
     private static String guardedProject;
     private static String quickProject;
     private static String plainProject;
+    private static String sectionProject;
 
     @BeforeAll
     static void setUp() {
         schema = TestDatabase.freshSchema("approval_e2e");
         sim = AsanaSimulator.start(0, SimOptions.empty());
         person = new SimHttp(sim.rootUrl());
-        world = person.reset(Map.of("seed", "empty", "projects", 5, "tasksPerProject", 0));
+        world = person.reset(Map.of("seed", "empty", "projects", 6, "tasksPerProject", 0));
         bot = (String) world.get("botUser");
         human = (String) world.get("humanUser");
         @SuppressWarnings("unchecked")
@@ -58,6 +59,7 @@ class ApprovalEndToEndTest {
         guardedProject = projects.get(2);
         quickProject = projects.get(3);
         plainProject = projects.get(4);
+        sectionProject = projects.get(5);
     }
 
     @AfterAll
@@ -73,7 +75,7 @@ class ApprovalEndToEndTest {
     private static TestApp app() {
         AegisConfig config = new AegisConfig(schema.database(), new AegisConfig.Asana(sim.baseUrl(),
                 (String) world.get("token"), (String) world.get("workspace"), Optional.empty(),
-                List.of(runProject, finishProject, guardedProject, quickProject, plainProject), 1500),
+                List.of(runProject, finishProject, guardedProject, quickProject, plainProject, sectionProject), 1500),
                 Optional.empty(), 0);
         Map<String, Object> s = new HashMap<>();
         s.put("AEGIS_DISPATCH_BACKOFF_SECONDS", "1");
@@ -86,7 +88,8 @@ class ApprovalEndToEndTest {
                 // Nobody in the simulator is this approver: the person's "approve" must not count.
                 guardedProject, Map.of("approval", "before_run", "approvers", List.of("1")),
                 quickProject, Map.of("approval", "before_run", "approval_timeout", "1s"),
-                plainProject, Map.of("approval", "none")));
+                plainProject, Map.of("approval", "none"),
+                sectionProject, Map.of("approval", "before_finish", "on_done", "section:Done")));
         return TestApp.start(config, Settings.of(s), Map.of("aegis.sync.enabled", "false",
                 "aegis.webhooks.enabled", "false", "aegis.jobs.enabled", "false"));
     }
@@ -378,6 +381,25 @@ class ApprovalEndToEndTest {
             assertThat(completed(t.gid())).isTrue();
             assertThat(approvals(id)).containsExactly("before_run:approved", "before_finish:approved");
             assertThat(executions(t.id())).hasSize(1);
+        }
+    }
+
+    @Test
+    void aCommentMadeWhileAnAnswerWaitsIsAFollowUpOnceItIsApproved() throws Exception {
+        try (TestApp app = app()) {
+            Task t = assign(app, sectionProject, "Outline the migration guide", null);
+            await("the proposed answer", Duration.ofSeconds(20), () -> status(t.id(), 0).equals("awaiting_approval"));
+            comment(app, t, "Also cover the rollback steps");
+            comment(app, t, "approve");
+            await("the approved answer", Duration.ofSeconds(20), () -> status(t.id(), 0).equals("completed"));
+            assertThat(String.valueOf(person.task(t.gid()).get("memberships"))).contains("Done");
+            assertThat(app.context().getBean(Reconciler.class).reconcile())
+                    .as("the comment made meanwhile asks for a follow-up").isEqualTo(1);
+            await("the follow-up's proposal", Duration.ofSeconds(20), () -> status(t.id(), 1).equals("awaiting_approval"));
+            assertThat(executions(t.id()).get(1).kind()).isEqualTo("follow_up");
+            assertThat(person.commentsContaining(t.gid(),
+                    ApprovalTexts.marker(ApprovalStage.BEFORE_FINISH, executions(t.id()).get(1).id())))
+                    .singleElement().asString().as("the follow-up read the thread").contains("Thread: 2 comment(s)");
         }
     }
 }
