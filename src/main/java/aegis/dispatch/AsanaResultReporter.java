@@ -70,7 +70,7 @@ public final class AsanaResultReporter implements ResultReporter {
             return story.gid();
         }
         if (answer instanceof Answer.Declined d) {
-            return asana.postComment(e.taskGid(), body(d.reply(), marker, e.id()), marker, lookFirst).gid();
+            return asana(e).postComment(e.taskGid(), body(d.reply(), marker, e.id()), marker, lookFirst).gid();
         }
         Answer.Failed f = (Answer.Failed) answer;
         String what = f.timedOut() ? "The run took too long and was stopped" : "The run failed";
@@ -91,7 +91,7 @@ public final class AsanaResultReporter implements ResultReporter {
 
     @Override
     public String ask(Execution e, String marker, String text, boolean lookFirst) {
-        return asana.postComment(e.taskGid(), body(text, marker, e.id()), marker, lookFirst).gid();
+        return asana(e).postComment(e.taskGid(), body(text, marker, e.id()), marker, lookFirst).gid();
     }
 
     /**
