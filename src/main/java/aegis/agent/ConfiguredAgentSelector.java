@@ -1,5 +1,6 @@
 package aegis.agent;
 
+import aegis.config.ApprovalSettings;
 import aegis.config.ProjectSettings;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
@@ -48,6 +49,9 @@ public final class ConfiguredAgentSelector implements AgentSelector {
         String prefix = select.tagPrefix().toLowerCase(Locale.ROOT);
         for (String tag : task.tags() == null ? java.util.List.<String>of() : task.tags()) {
             String t = tag == null ? "" : tag.trim().toLowerCase(Locale.ROOT);
+            if (t.equals(ApprovalSettings.APPROVE_TAG)) {
+                continue; // asks for approval, names no kind
+            }
             if (!prefix.isEmpty() && t.startsWith(prefix) && t.length() > prefix.length()) {
                 return known(t.substring(prefix.length()).trim(), "tag '" + tag + "'");
             }

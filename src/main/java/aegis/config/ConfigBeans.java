@@ -15,4 +15,10 @@ class ConfigBeans {
     BotSettings.All botSettings(Settings settings, AegisConfig config) {
         return BotSettings.read(settings, config.asana().accessToken());
     }
+
+    @Singleton
+    ApprovalSettings approvalSettings(Settings settings, ProjectSettings.All projects) {
+        // After the project settings: their check of the projects section's shape comes first.
+        return ApprovalSettings.read(settings);
+    }
 }

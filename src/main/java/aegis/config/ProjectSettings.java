@@ -29,7 +29,7 @@ public record ProjectSettings(String projectGid, Optional<String> codePath, Done
     /** The kind a project runs when neither it nor AEGIS_DEFAULT_AGENT names one. */
     public static final String FALLBACK_KIND = "echo";
     private static final Set<String> KEYS = Set.of("code_path", "on_done", "agent", "repo", "base_branch", "setup",
-            "push", "pr_command", "allowed_agents");
+            "push", "pr_command", "allowed_agents", "approval", "approvers", "approval_timeout");
 
     public ProjectSettings {
         allowedAgents = List.copyOf(allowedAgents);
@@ -148,7 +148,7 @@ public record ProjectSettings(String projectGid, Optional<String> codePath, Done
     }
 
     /** An argv or a list of names: a YAML list of plain values (no shell is ever involved). */
-    private static List<String> strings(Object v, String where) {
+    static List<String> strings(Object v, String where) {
         if (v == null) {
             return List.of();
         }

@@ -21,9 +21,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Answers through {@link AsanaClient}: done → comment, then complete or move per the
  * project's {@code on_done}; question → comment, then reassign to the person who asked
- * for the work; failed → a comment saying what failed and what happens next. Every write is
- * made with the token of the execution's bot, so the answer is authored by the bot that was
- * asked. A mention's run answers in the thread only: it never completes, moves or reassigns.
+ * for the work; failed → a comment saying what failed and what happens next; declined (an
+ * approval refused) → the reply alone. Approval requests go the same way, each with its own marker.
+ * Every write is made with the token of the execution's bot, so the answer is authored by the bot
+ * that was asked. A mention's run answers in the thread only: it never completes, moves or reassigns.
  */
 @Singleton
 public final class AsanaResultReporter implements ResultReporter {
@@ -71,6 +72,9 @@ public final class AsanaResultReporter implements ResultReporter {
             });
             return story.gid();
         }
+        if (answer instanceof Answer.Declined d) {
+            return asana(e).postComment(e.taskGid(), body(d.reply(), marker, e.id()), marker, lookFirst).gid();
+        }
         Answer.Failed f = (Answer.Failed) answer;
         String what = f.timedOut() ? "The run took too long and was stopped" : "The run failed";
         String text = what + ": " + f.reason() + "\n\nGave up after " + f.attempts()
@@ -97,10 +101,18 @@ public final class AsanaResultReporter implements ResultReporter {
             return "I need an answer before I can continue:\n\n" + q.question()
                     + "\n\nReply in a comment that mentions me.";
         }
+        if (answer instanceof Answer.Declined d) {
+            return d.reply();
+        }
         Answer.Failed f = (Answer.Failed) answer;
         return (f.timedOut() ? "The run took too long and was stopped" : "The run failed") + ": " + f.reason()
                 + "\n\nGave up after " + f.attempts() + (f.attempts() == 1 ? " attempt" : " attempts")
                 + ". Mention me in a new comment to try once more.";
+    }
+
+    @Override
+    public String ask(Execution e, String marker, String text, boolean lookFirst) {
+        return asana(e).postComment(e.taskGid(), body(text, marker, e.id()), marker, lookFirst).gid();
     }
 
     /**

@@ -9,6 +9,7 @@ import aegis.agent.Usage;
 import aegis.asana.Bots;
 import aegis.config.ConfigException;
 import aegis.config.ProjectSettings;
+import aegis.governance.ApprovalStage;
 import aegis.workspace.Worktree;
 import aegis.memory.ProjectMemory;
 import aegis.metrics.Metrics;
@@ -47,11 +48,14 @@ final class AttemptRunner {
     private final ProjectSettings.All projects;
     private final CodingWork coding;
     private final ProjectMemory memory;
+    private final ApprovalGate gate;
 
     AttemptRunner(Map<String, Agent> agents, TaskReader tasks, Prompts prompts, ExecutionEvents events,
                   RetryPolicy retry, Finisher finisher, Function<String, Optional<Bots.Bot>> bots, DispatchSettings settings,
-                  Metrics metrics, ProjectSettings.All projects, CodingWork coding, ProjectMemory memory) {
+                  Metrics metrics, ProjectSettings.All projects, CodingWork coding, ProjectMemory memory,
+                  ApprovalGate gate) {
         this.memory = memory;
+        this.gate = gate;
         this.projects = projects;
         this.coding = coding;
         this.agents = Map.copyOf(agents);
@@ -99,7 +103,7 @@ final class AttemptRunner {
     Ended run(Run r) {
         Execution e = r.execution;
         if (e.owedOutcome() != null) {
-            return finisher.reportOwed(r);
+            return gate.owed(r).orElseGet(() -> finisher.reportOwed(r));
         }
         Agent agent = agents.get(e.agentType());
         if (agent == null) {
@@ -150,6 +154,12 @@ final class AttemptRunner {
         promptData.put("template", prompt.templateName());
         promptData.put("version", prompt.version());
         ctx.event("prompt_rendered", "info", null, promptData);
+        Optional<Ended> waiting = gate.beforeRun(r, task, prompt);
+        if (waiting.isPresent()) {
+            return waiting.get();
+        }
+        // The answer waits for approval: nothing leaves the worktree (push, PR) before it is given.
+        boolean holdFinish = gate.stages(task).contains(ApprovalStage.BEFORE_FINISH);
         CodingWork.Prepared prepared;
         try {
             prepared = coding.prepare(e, task, agent, ctx);
@@ -175,7 +185,7 @@ final class AttemptRunner {
             try {
                 outcome = agent.run(request, ctx);
                 if (worktree.isPresent() && !(outcome instanceof AgentOutcome.Failed) && !r.state().gone()) {
-                    delivered = Optional.of(coding.deliver(worktree.get(), task, ctx));
+                    delivered = Optional.of(coding.deliver(worktree.get(), task, ctx, holdFinish));
                     outcome = withWork(outcome, delivered.get().text());
                 }
             } catch (InterruptedException ie) {
@@ -190,7 +200,7 @@ final class AttemptRunner {
                 return Ended.as(Ended.How.CANCELLED);
             }
             Thread.interrupted();
-            Ended ended = outcome(r, ctx, outcome, prompt, millisSince(t0));
+            Ended ended = outcome(r, ctx, outcome, prompt, millisSince(t0), holdFinish ? task : null);
             if (ended.how() != Ended.How.CANCELLED && delivered.isPresent()) {
                 // The answer naming the commit is recorded (a done or question outcome is CANCELLED
                 // when it could not be): only now is the commit told, else the next run tells it.
@@ -225,8 +235,9 @@ final class AttemptRunner {
         events.record(r.slot.agentId(), r.execution.id(), "error", "error", "worker error: " + ex, Map.of());
     }
 
-    /** What the agent came to, recorded and handed on. */
-    private Ended outcome(Run r, ExecutionEvents.Buffered ctx, AgentOutcome outcome, RenderedPrompt prompt, long ms) {
+    /** What the agent came to, recorded and handed on; a done answer proposed for approval when {@code approvalOf} is set. */
+    private Ended outcome(Run r, ExecutionEvents.Buffered ctx, AgentOutcome outcome, RenderedPrompt prompt, long ms,
+                          MirroredTask approvalOf) {
         Execution e = r.execution;
         Usage u = r.usage();
         metrics.agentUsage(u.inputTokens(), u.outputTokens(), u.costUsd());
@@ -250,6 +261,9 @@ final class AttemptRunner {
         done.put("exit_code", outcome.exitCode());
         ctx.event(success ? "completed" : "error", success ? "info" : "warn",
                 outcome instanceof AgentOutcome.Failed f ? f.reason() : null, done);
+        if (outcome instanceof AgentOutcome.Done d && approvalOf != null) {
+            return gate.propose(r, approvalOf, d.result(), acc);
+        }
         if (outcome instanceof AgentOutcome.Done d) {
             return finisher.answered(r, "done", d.result(), acc, new ResultReporter.Answer.Done(d.result()));
         }

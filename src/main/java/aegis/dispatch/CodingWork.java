@@ -97,14 +97,17 @@ final class CodingWork {
     record Delivered(String text, Optional<WorkReport> report) {
     }
 
-    /** Commits, pushes and opens the PR; the text to put below the answer (empty when nothing changed). */
-    Delivered deliver(Worktree w, MirroredTask task, AgentContext ctx) throws InterruptedException {
+    /**
+     * Commits, pushes and opens the PR; the text to put below the answer (empty when nothing changed).
+     * {@code hold}: the answer waits for approval, so the work is committed only (no push, no PR).
+     */
+    Delivered deliver(Worktree w, MirroredTask task, AgentContext ctx, boolean hold) throws InterruptedException {
         ProjectSettings p = projects.forProject(task.project().gid());
         String author = command.map(AgentsConfig.Command::gitAuthor).orElse(AgentsConfig.DEFAULT_GIT_AUTHOR);
         WorkReport report;
         try {
             report = workspaces.deliver(w, new Delivery.Request(author, task.name(), task.permalinkUrl(),
-                    p.repository().push(), p.repository().prCommand()));
+                    p.repository().push() && !hold, hold ? java.util.List.of() : p.repository().prCommand()));
         } catch (IOException ex) {
             ctx.event("commit_failed", "error", ex.getMessage(), Map.of("branch", w.branch()));
             return new Delivered("Branch `" + w.branch() + "`: the changes could not be committed ("
@@ -127,7 +130,9 @@ final class CodingWork {
             ctx.event("pull_request", "info", report.prUrl().get(), Map.of("url", report.prUrl().get()));
         }
         report.prError().ifPresent(err -> ctx.event("pr_failed", "error", err, Map.of("branch", w.branch())));
-        return new Delivered(WorkSummary.text(report), Optional.of(report));
+        String held = hold && (p.repository().push() || !p.repository().prCommand().isEmpty())
+                ? "\nNot pushed and no pull request: this answer waits for approval." : "";
+        return new Delivered(WorkSummary.text(report) + held, Optional.of(report));
     }
 
     /** The answer carrying {@code d} is recorded: its commit is told (else the next answer tells it). */

@@ -6,6 +6,9 @@ import aegis.asana.Bots;
 import aegis.agent.AgentsConfig;
 import aegis.agent.Prompts;
 import aegis.config.ProjectSettings;
+import aegis.governance.ApprovalPolicy;
+import aegis.governance.ApprovalStore;
+import aegis.governance.BudgetHint;
 import aegis.workspace.Workspaces;
 import aegis.config.AegisConfig;
 import aegis.config.Settings;
@@ -43,10 +46,12 @@ class DispatchBeans {
                           ExecutionEvents events, AgentKinds kinds, Prompts prompts, ResultReporter reporter,
                           RetryPolicy retry, DispatchSettings settings, QueueSignals signals, Bots bots,
                           Metrics metrics, ProjectSettings.All projects, Workspaces workspaces,
-                          AgentsConfig agentsConfig, ProjectMemory memory) {
+                          AgentsConfig agentsConfig, ProjectMemory memory, ApprovalPolicy approvalPolicy,
+                          ApprovalStore approvals, BudgetHint budget) {
         Map<String, Agent> agents = kinds.kinds().stream().collect(Collectors.toMap(k -> k, kinds::forKind));
         return WorkerPool.of(config.database(), store, tasks, rows, events, agents, prompts, reporter, retry,
                 settings, signals, bots::named, metrics, projects,
-                new CodingWork(workspaces, projects, agentsConfig.command(), events), memory);
+                new CodingWork(workspaces, projects, agentsConfig.command(), events), memory,
+                finisher -> new ApprovalGate(approvalPolicy, approvals, budget, tasks, projects, finisher));
     }
 }

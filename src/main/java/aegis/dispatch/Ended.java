@@ -7,7 +7,8 @@ package aegis.dispatch;
  * What the run used is its {@link Run#usage()}.
  */
 record Ended(How how, Claimed next, boolean askedNext, boolean rowDone) {
-    enum How { COMPLETED, FAILED, RETRY, CANCELLED, RELEASED, ERROR }
+    /** {@code AWAITING}: parked until a person approves; not an attempt's end. */
+    enum How { COMPLETED, FAILED, RETRY, CANCELLED, RELEASED, ERROR, AWAITING }
 
     static Ended as(How how) {
         return new Ended(how, null, false, false);

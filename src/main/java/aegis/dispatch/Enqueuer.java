@@ -49,6 +49,29 @@ public class Enqueuer {
      * no open execution; that bot runs it.
      */
     public Optional<Long> enqueue(long taskId, String requestedByGid, String triggerCommentGid) {
+        Optional<Prepared> p = prepare(taskId, requestedByGid, triggerCommentGid);
+        Optional<Long> id = p.flatMap(x -> store.enqueue(x.execution()));
+        id.ifPresent(v -> enqueued(v, p.get()));
+        return id;
+    }
+
+    /** A new execution as {@link #prepare} builds it, with its task's gid. */
+    record Prepared(NewExecution execution, String taskGid) {
+    }
+
+    /** Logs a new execution and wakes the workers. */
+    void enqueued(long id, Prepared p) {
+        NewExecution n = p.execution();
+        LOG.info("event=execution_enqueued execution={} task={} kind={} agent_type={} priority={} bot={}", id,
+                p.taskGid(), n.kind(), n.agentType(), n.priority(), n.bot());
+        signals.wake();
+    }
+
+    /**
+     * The execution the task would get now, when it is open and assigned to the bot: the agent kind
+     * chosen and the priority scored up front, the comment thread so far carried in its context.
+     */
+    Optional<Prepared> prepare(long taskId, String requestedByGid, String triggerCommentGid) {
         Optional<TaskReader.Loaded> loaded = tasks.taskWithThread(taskId);
         Optional<MirroredTask> snap = loaded.map(TaskReader.Loaded::task);
         Optional<Bots.Bot> bot = snap.flatMap(t -> bots.byGid(t.assigneeGid()));
@@ -57,7 +80,8 @@ public class Enqueuer {
             return Optional.empty();
         }
         boolean followUp = store.hasExecution(taskId);
-        return insert(loaded.get(), bot.get(), followUp ? "follow_up" : "initial", requestedByGid, triggerCommentGid);
+        return Optional.of(build(loaded.get(), bot.get(), followUp ? "follow_up" : "initial", requestedByGid,
+                triggerCommentGid));
     }
 
     /**
@@ -76,11 +100,14 @@ public class Enqueuer {
                 || !bot.get().settings().serves(t.project().gid())) {
             return Optional.empty();
         }
-        return insert(loaded.get(), bot.get(), Execution.KIND_MENTION, authorGid, commentGid);
+        Prepared p = build(loaded.get(), bot.get(), Execution.KIND_MENTION, authorGid, commentGid);
+        Optional<Long> id = store.enqueue(p.execution());
+        id.ifPresent(v -> enqueued(v, p));
+        return id;
     }
 
-    private Optional<Long> insert(TaskReader.Loaded loaded, Bots.Bot bot, String kind, String requestedByGid,
-                                  String triggerCommentGid) {
+    private Prepared build(TaskReader.Loaded loaded, Bots.Bot bot, String kind, String requestedByGid,
+                           String triggerCommentGid) {
         Optional<MirroredTask> snap = Optional.of(loaded.task());
         String agentType = selector.kindFor(AgentViews.task(snap.get()), AgentViews.project(snap.get()),
                 bot.settings().agent());
@@ -100,14 +127,8 @@ public class Enqueuer {
             String text = c.text() == null ? "" : c.text();
             n.put("text", text.length() > CONTEXT_TEXT ? text.substring(0, CONTEXT_TEXT) : text);
         }
-        Optional<Long> id = store.enqueue(new NewExecution(loaded.task().id(), kind, agentType,
-                priority, settings.maxAttempts(), requestedByGid, triggerCommentGid, ctx.toString(), bot.name()));
-        id.ifPresent(v -> {
-            LOG.info("event=execution_enqueued execution={} task={} kind={} agent_type={} priority={} bot={}", v,
-                    snap.get().gid(), kind, agentType, priority, bot.name());
-            signals.wake();
-        });
-        return id;
+        return new Prepared(new NewExecution(loaded.task().id(), kind, agentType, priority, settings.maxAttempts(),
+                requestedByGid, triggerCommentGid, ctx.toString(), bot.name()), snap.get().gid());
     }
 
     /** The task was withdrawn: its open execution is cancelled (a running one stops). */

@@ -2,6 +2,7 @@ package aegis.dispatch;
 
 import aegis.db.DedicatedConnection;
 import aegis.db.Jdbc;
+import aegis.db.StatementPart;
 import aegis.governance.PauseGate;
 import jakarta.inject.Singleton;
 import java.sql.Connection;
@@ -31,6 +32,8 @@ import java.util.Optional;
  *      ├──release─────────┤   (shutdown, pause --now: attempt not counted)
  *      ├──rescue──────────┘   (lease expired: attempt counted)
  *   pending|running ──cancel──► cancelled
+ *   running ──awaitApproval──► awaiting_approval ──leaveApproval──► pending
+ *                                     └──rejectIntoFollowUp──► cancelled (+ a pending follow-up)
  * </pre>
  */
 @Singleton
@@ -69,33 +72,34 @@ public final class ExecutionStore {
     public Optional<Long> enqueue(NewExecution n) {
         String ch = channel();
         return jdbc.inTransaction(c -> {
-            Long id = null;
-            try (PreparedStatement ps = c.prepareStatement("""
-                    INSERT INTO task_executions (task_id, kind, agent_type, priority, max_attempts,
-                                                 requested_by_gid, trigger_comment_gid, context, bot)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?)
-                    ON CONFLICT DO NOTHING
-                    RETURNING id""")) {
-                ps.setLong(1, n.taskId());
-                ps.setString(2, n.kind());
-                ps.setString(3, n.agentType());
-                ps.setInt(4, n.priority());
-                ps.setInt(5, n.maxAttempts());
-                ps.setString(6, n.requestedByGid());
-                ps.setString(7, n.triggerCommentGid());
-                ps.setString(8, n.contextJson() == null ? "{}" : n.contextJson());
-                ps.setString(9, n.bot());
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (rs.next()) {
-                        id = rs.getLong(1);
-                    }
-                }
-            }
-            if (id != null) {
+            Optional<Long> id = insert(c, n);
+            if (id.isPresent()) {
                 notify(c, ch, "new");
             }
-            return Optional.ofNullable(id);
+            return id;
         });
+    }
+
+    private static Optional<Long> insert(Connection c, NewExecution n) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                INSERT INTO task_executions (task_id, kind, agent_type, priority, max_attempts,
+                                             requested_by_gid, trigger_comment_gid, context, bot)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?)
+                ON CONFLICT DO NOTHING
+                RETURNING id""")) {
+            ps.setLong(1, n.taskId());
+            ps.setString(2, n.kind());
+            ps.setString(3, n.agentType());
+            ps.setInt(4, n.priority());
+            ps.setInt(5, n.maxAttempts());
+            ps.setString(6, n.requestedByGid());
+            ps.setString(7, n.triggerCommentGid());
+            ps.setString(8, n.contextJson() == null ? "{}" : n.contextJson());
+            ps.setString(9, n.bot());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getLong(1)) : Optional.empty();
+            }
+        }
     }
 
     /**
@@ -456,6 +460,102 @@ public final class ExecutionStore {
         });
     }
 
+    /**
+     * The run waits for a person: running → awaiting_approval, its lease given up, an attempt that
+     * ran no agent not counted; with {@code also} (the approval asked, the run's events) in the
+     * same statement, so the execution never waits without its request recorded.
+     */
+    public boolean awaitApproval(long id, String owner, StatementPart also) {
+        return countDone("""
+                WITH done AS (
+                  UPDATE task_executions
+                     SET status = 'awaiting_approval', lease_owner = NULL, lease_until = NULL,
+                         attempt = CASE WHEN outcome IS NULL THEN greatest(attempt - 1, 0) ELSE attempt END
+                   WHERE id = ? AND status = 'running' AND lease_owner = ?
+                  RETURNING id)""", also, false, ps -> {
+            ps.setLong(1, id);
+            ps.setString(2, owner);
+            return 3;
+        }) == 1;
+    }
+
+    /**
+     * A decision on a waiting execution, with {@code also} (the decision recorded): back to pending,
+     * its thread seen up to the deciding comment. {@code refused} leaves it an outcome owed
+     * ({@code cancelled} when none was recorded) so the worker posts the reply instead of running.
+     */
+    public boolean leaveApproval(long id, boolean refused, long decisionCommentId, StatementPart also) {
+        return countDone("""
+                WITH done AS (
+                  UPDATE task_executions
+                     SET status = 'pending', not_before = now(),
+                         outcome = CASE WHEN ? THEN coalesce(outcome, 'cancelled') ELSE outcome END,
+                         context = context || jsonb_build_object('last_comment_id',
+                             greatest(?, coalesce((context->>'last_comment_id')::bigint, 0)))
+                   WHERE id = ? AND status = 'awaiting_approval'
+                  RETURNING id)""", also, true, ps -> {
+            ps.setBoolean(1, refused);
+            ps.setLong(2, decisionCommentId);
+            ps.setLong(3, id);
+            return 4;
+        }) == 1;
+    }
+
+    /**
+     * A proposed answer rejected with a comment: the execution ends cancelled (its recorded outcome
+     * kept) and {@code next}, the follow-up that gets the comment, is enqueued in the same transaction.
+     */
+    public Optional<Long> rejectIntoFollowUp(long id, long decisionCommentId, String why, NewExecution next,
+                                             StatementPart also) {
+        String ch = channel();
+        return jdbc.inTransaction(c -> {
+            String sql = """
+                    WITH done AS (
+                      UPDATE task_executions
+                         SET status = 'cancelled', finished_at = now(), error = ?,
+                             context = context || jsonb_build_object('last_comment_id',
+                                 greatest(?, coalesce((context->>'last_comment_id')::bigint, 0)))
+                       WHERE id = ? AND status = 'awaiting_approval'
+                      RETURNING id)""" + (also.cte().isEmpty() ? "" : ",\n" + also.cte())
+                    + "\nSELECT count(*) FROM done";
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setString(1, why);
+                ps.setLong(2, decisionCommentId);
+                ps.setLong(3, id);
+                also.bind(ps, 4);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (rs.getLong(1) != 1) {
+                        return Optional.<Long>empty();
+                    }
+                }
+            }
+            Optional<Long> follow = insert(c, next);
+            notify(c, ch, "new");
+            return follow;
+        });
+    }
+
+    /** {@code sql} (a {@code done} CTE) with {@code also}, counting {@code done}; NOTIFY "new" when asked and it applied. */
+    private int countDone(String sql, StatementPart also, boolean wake, IndexedBinder binder) {
+        String full = sql + (also.cte().isEmpty() ? "" : ",\n" + also.cte()) + "\nSELECT count(*) FROM done";
+        String ch = wake ? channel() : null;
+        return jdbc.inTransaction(c -> {
+            int n;
+            try (PreparedStatement ps = c.prepareStatement(full)) {
+                also.bind(ps, binder.bind(ps));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    n = (int) rs.getLong(1);
+                }
+            }
+            if (n > 0 && wake) {
+                notify(c, ch, "new");
+            }
+            return n;
+        });
+    }
+
     /** The worker found nothing left to do (task withdrawn before it started). */
     public boolean cancelOwn(long id, String owner, String reason) {
         return update("""
@@ -474,7 +574,8 @@ public final class ExecutionStore {
      * The person withdrew the task: its open execution ends as cancelled. A running one is
      * told by NOTIFY (and at the latest by its next lease renewal, which then updates nothing).
      * An execution whose outcome is recorded is not cancelled: its answer is owed (perhaps
-     * already posted, the task completed by the bot itself), and it ends when that is reported.
+     * already posted, the task completed by the bot itself), and it ends when that is reported —
+     * except a proposed answer still awaiting approval, which nothing has applied yet.
      * Returns the ids cancelled.
      */
     public List<Long> cancelForTask(long taskId, String reason) {
@@ -483,9 +584,10 @@ public final class ExecutionStore {
             List<Long> ids = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement("""
                     UPDATE task_executions
-                       SET status = 'cancelled', outcome = 'cancelled', error = ?, finished_at = now(),
-                           lease_owner = NULL, lease_until = NULL
-                     WHERE task_id = ? AND status IN ('pending', 'held', 'awaiting_approval', 'running') AND outcome IS NULL
+                       SET status = 'cancelled', outcome = coalesce(outcome, 'cancelled'), error = ?,
+                           finished_at = now(), lease_owner = NULL, lease_until = NULL
+                     WHERE task_id = ? AND status IN ('pending', 'held', 'awaiting_approval', 'running')
+                       AND (outcome IS NULL OR status = 'awaiting_approval')
                     RETURNING id""")) {
                 ps.setString(1, reason);
                 ps.setLong(2, taskId);

@@ -2,6 +2,7 @@ package aegis.dispatch;
 
 import aegis.agent.Usage;
 import aegis.asana.AsanaException;
+import aegis.db.StatementPart;
 import aegis.memory.ProjectMemory;
 import aegis.metrics.Metrics;
 import java.time.Duration;
@@ -116,6 +117,70 @@ final class Finisher {
         return Ended.as(Ended.How.RETRY);
     }
 
+    /**
+     * The execution waits for a person: the request posted (its own marker, so once), then the
+     * execution parked with {@code requested} (the approval recorded, given the request's story) and
+     * the run's events, in one statement. Asana failing puts the request off like an answer.
+     */
+    Ended awaitApproval(Run r, String marker, String text, java.util.function.Function<String, StatementPart> requested) {
+        Execution e = r.execution;
+        if (r.state().gone()) {
+            return Ended.as(Ended.How.CANCELLED);
+        }
+        String story;
+        try {
+            story = reporter.ask(e, marker, text, true);
+        } catch (RuntimeException ex) {
+            if (e.owedOutcome() != null || r.state().gone()) {
+                return reportFailed(r, ex);
+            }
+            if (r.is(RunState.STOPPING)) {
+                return handBack(r);
+            }
+            // Nothing recorded yet: try again later, the attempt not counted against the agent.
+            Instant again = Instant.now().plus(reportBackoff.delay(Math.max(1, e.attempt())));
+            LOG.warn("event=approval_request_failed execution={} retry_at={} error={}", e.id(), again, ex.getMessage());
+            r.flushEvents();
+            r.become(RunState.SETTLED);
+            store.scheduleRetry(e.id(), e.leaseOwner(), again, "the approval request could not be posted: "
+                    + ex.getMessage(), Accounting.none(0));
+            return Ended.as(Ended.How.RETRY);
+        }
+        r.become(RunState.SETTLED);
+        ExecutionEvents.Taken taken = r.takeEvents();
+        boolean parked;
+        try {
+            parked = store.awaitApproval(e.id(), e.leaseOwner(), StatementPart.of(taken, requested.apply(story)));
+        } catch (RuntimeException ex) {
+            taken.giveBack();
+            throw ex;
+        }
+        if (!parked) {
+            return Ended.as(Ended.How.CANCELLED);
+        }
+        LOG.info("event=approval_requested execution={} task={} story={}", e.id(), e.taskGid(), story);
+        return Ended.as(Ended.How.AWAITING);
+    }
+
+    /** The agent's answer is recorded (owed), then shown as a proposal waiting for approval. */
+    Ended propose(Run r, String result, Accounting acc, String marker, String text,
+                  java.util.function.Function<String, StatementPart> requested) {
+        if (!recordOutcome(r, "done", result, null, acc)) {
+            return Ended.as(Ended.How.CANCELLED);
+        }
+        return awaitApproval(r, marker, text, requested);
+    }
+
+    /** A refused approval: the reply is the execution's last word, and it ends cancelled. */
+    Ended declined(Run r, String reply) {
+        return report(r, "cancelled", new ResultReporter.Answer.Declined(reply), true);
+    }
+
+    /** The proposed answer was approved: the final word, then completion or the move, as for any answer. */
+    Ended approvedFinish(Run r, String text) {
+        return report(r, "completed", new ResultReporter.Answer.Done(text), true);
+    }
+
     /** The task no longer asks the bot for work: the execution ends as cancelled before any run. */
     Ended withdrawn(Run r) {
         Execution e = r.execution;
@@ -164,10 +229,16 @@ final class Finisher {
         }
         r.become(RunState.SETTLED);
         boolean completed = "completed".equals(status);
-        Ended ended = end(r, completed, !completed,
+        Ended ended = end(r, completed, "failed".equals(status),
                 (next, also) -> store.finish(e.id(), e.leaseOwner(), status, story, next, also));
         if (ended.how() == Ended.How.CANCELLED) {
             return ended;
+        }
+        if ("cancelled".equals(status)) {
+            LOG.info("event=execution_finished execution={} task={} status=cancelled answer=declined", e.id(),
+                    e.taskGid());
+            metrics.executionFinished("cancelled", r.took());
+            return ended.withHow(Ended.How.CANCELLED);
         }
         LOG.info("event=execution_finished execution={} task={} status={} answer={}", e.id(), e.taskGid(), status,
                 answer.getClass().getSimpleName().toLowerCase());

@@ -17,9 +17,10 @@ import org.slf4j.LoggerFactory;
  * tasks of tracked projects assigned to a bot, with no open execution, not answered since
  * they last asked. A task has asked again when a person commented after the last execution
  * saw the thread, or when it came back to the bot after the last execution asked a question
- * or was cancelled (the task row changed after that execution finished). And people's recent
- * comments that @-mention a bot, with no run for that comment yet. A {@code remember:} comment
- * asks for a memory, not for work ({@link MemoryReplies}).
+ * or was cancelled (the task row changed after that execution finished) — unless a person refused
+ * its approval: the bot's own reply changes the task row, and only a new comment asks again. And
+ * people's recent comments that @-mention a bot, with no run for that comment yet. A
+ * {@code remember:} comment asks for a memory, not for work ({@link MemoryReplies}).
  */
 @Singleton
 public class Reconciler implements PeriodicTask {
@@ -107,9 +108,11 @@ public class Reconciler implements PeriodicTask {
                                         WHERE o.task_id = t.id AND o.kind <> 'mention'
                                           AND o.status IN ('pending', 'held', 'awaiting_approval', 'running'))
                        AND NOT EXISTS (
-                           SELECT 1 FROM (SELECT e.outcome, e.finished_at, e.context FROM task_executions e
+                           SELECT 1 FROM (SELECT e.id, e.outcome, e.finished_at, e.context FROM task_executions e
                                            WHERE e.task_id = t.id AND e.kind <> 'mention' ORDER BY e.created_at DESC, e.id DESC LIMIT 1) last
-                            WHERE NOT (last.outcome IN ('question', 'cancelled') AND t.updated_at > last.finished_at)
+                            WHERE NOT (last.outcome IN ('question', 'cancelled') AND t.updated_at > last.finished_at
+                                       AND NOT EXISTS (SELECT 1 FROM approvals a WHERE a.execution_id = last.id
+                                                       AND a.status IN ('rejected', 'expired')))
                               AND NOT EXISTS (
                                   SELECT 1 FROM comments cm
                                    WHERE cm.task_id = t.id AND NOT cm.is_from_bot

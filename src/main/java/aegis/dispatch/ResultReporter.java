@@ -16,6 +16,10 @@ public interface ResultReporter {
         /** Given up: {@code attempts} made; {@code timedOut} when the last one ran out of time. */
         record Failed(String reason, int attempts, boolean timedOut) implements Answer {
         }
+
+        /** A person refused the approval this execution waited for: the reply, and nothing done. */
+        record Declined(String reply) implements Answer {
+        }
     }
 
     /**
@@ -27,4 +31,13 @@ public interface ResultReporter {
 
     /** A transient failure that will be retried at {@code at}. */
     void retrying(Execution execution, String reason, Instant at);
+
+    /**
+     * Asks a person something the execution waits on (an approval), ending the comment with
+     * {@code marker} so that it is never posted twice ({@code lookFirst}: an earlier attempt may
+     * have posted it). Returns the story gid. Reporters that never ask need not implement it.
+     */
+    default String ask(Execution execution, String marker, String text, boolean lookFirst) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not ask for approvals");
+    }
 }

@@ -16,11 +16,14 @@ public class TaskSignalListener {
     private final Enqueuer enqueuer;
     private final ExecutionStore store;
     private final MemoryReplies memories;
+    private final ApprovalDecisions approvals;
 
-    public TaskSignalListener(Enqueuer enqueuer, ExecutionStore store, MemoryReplies memories) {
+    public TaskSignalListener(Enqueuer enqueuer, ExecutionStore store, MemoryReplies memories,
+                              ApprovalDecisions approvals) {
         this.enqueuer = enqueuer;
         this.store = store;
         this.memories = memories;
+        this.approvals = approvals;
     }
 
     @EventListener
@@ -29,7 +32,9 @@ public class TaskSignalListener {
             if (signal instanceof TaskSignal.AssignedToBot a) {
                 enqueuer.enqueue(a.taskId(), a.byUserGid(), null);
             } else if (signal instanceof TaskSignal.PersonCommented c) {
-                // While an execution is open the comment waits: the reconciler starts the follow-up after it.
+                // A comment may decide an approval the task waits on; else, while an execution is open,
+                // it waits: the reconciler starts the follow-up after it.
+                approvals.decide(java.util.Optional.of(c.taskId()));
                 enqueuer.enqueue(c.taskId(), c.authorGid(), c.commentGid());
             } else if (signal instanceof TaskSignal.Mentioned m) {
                 enqueuer.mention(m.taskId(), m.commentGid(), m.authorGid(), m.botGid());
