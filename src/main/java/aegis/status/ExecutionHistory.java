@@ -62,7 +62,7 @@ public final class ExecutionHistory {
             List<Executions.Summary> rows = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 int i = 1;
-                for (int side2 = 0; side2 < 2; side2++) {
+                for (int table = 0; table < 2; table++) { // the live side, then the archive's
                     for (Object p : params) {
                         ps.setObject(i++, p);
                     }
