@@ -14,8 +14,8 @@ import java.util.Optional;
 /**
  * Reads execution history from the live table and the archive together, newest first, paged by
  * id (keyset: each side is an index scan on its primary key, however deep the page). One run in
- * full adds its prompt template, its answer and its agent_events timeline; an archived run's
- * events were summarised into daily counts before it moved, so its timeline is empty and says so.
+ * full adds its prompt template, its answer and its agent_events timeline, for as long as retention
+ * keeps the events (then they are daily counts, and the timeline says so).
  */
 @Singleton
 public final class ExecutionHistory {
@@ -118,9 +118,11 @@ public final class ExecutionHistory {
                 int ec = rs.getInt("exit_code");
                 Integer exitCode = rs.wasNull() ? null : ec;
                 String story = rs.getString("answer_story_gid");
-                List<Executions.Event> timeline = archived ? List.of() : timeline(c, id);
-                String note = archived ? "archived: its events were summarised into daily counts (agent_event_daily_counts)"
-                        : timeline.isEmpty() ? "no events recorded (or already summarised by retention)" : null;
+                // Events keep their own retention, apart from the run's archival: an archived run may still have them.
+                List<Executions.Event> timeline = timeline(c, id);
+                String note = !timeline.isEmpty() ? null
+                        : "no events: none recorded, or past retention and summarised into daily counts "
+                        + "(agent_event_daily_counts)";
                 return Optional.of(new Executions.Detail(s, rs.getString("agent_name"), prompt,
                         rs.getString("requested_by_gid"), rs.getString("trigger_comment_gid"), story,
                         story == null ? null : s.taskUrl(), exitCode, rs.getString("error"),

@@ -1,6 +1,7 @@
 package aegis.status;
 
 import aegis.config.ContextFactory;
+import aegis.governance.Instance;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;

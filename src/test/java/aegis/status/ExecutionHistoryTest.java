@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import aegis.cli.Main;
 import aegis.config.Settings;
+import aegis.governance.Actor;
+import aegis.governance.PauseControl;
 import aegis.testing.TestApp;
 import aegis.testing.TestDatabase;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -18,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -175,6 +178,19 @@ class ExecutionHistoryTest {
                 .contains("ops-notes version 3").contains("3 m 14 s");
         assertThat(get("/runs/" + archivedId).body()).contains("archived").contains("an old answer");
         assertThat(get("/?cursor=12").body()).contains("href=\"/runs/11\"").doesNotContain("href=\"/runs/13\"");
+    }
+
+    @Test
+    void thePageSaysWhenTheBotIsPaused() throws Exception {
+        assertThat(get("/").body()).contains("id=\"not-paused\"").doesNotContain("id=\"paused\"");
+        PauseControl pause = app.context().getBean(PauseControl.class);
+        pause.pause(new Actor("unix:ops"), Optional.empty(), "<b>release freeze</b>", false);
+        try {
+            assertThat(get("/").body()).contains("id=\"paused\"").contains("Paused by unix:ops since ")
+                    .contains("&lt;b&gt;release freeze&lt;/b&gt;").doesNotContain("<b>release");
+        } finally {
+            pause.resume(new Actor("unix:ops"), Optional.empty());
+        }
     }
 
     @Test
