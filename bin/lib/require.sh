@@ -29,3 +29,21 @@ require_git_and_bwrap() {
     echo "${missing[*]} required: sudo apt-get install ${missing[*]}" >&2; exit 2
   fi
 }
+
+# Chromium and its driver: the status page's browser test drives the system's headless Chromium
+# (no browser download). Installed as root where apt-get exists; otherwise the test itself fails
+# saying how to install them, so the rest of the suite can still be run.
+require_chromium() {
+  local missing=()
+  command -v chromium >/dev/null || missing+=(chromium)
+  command -v chromedriver >/dev/null || missing+=(chromium-driver)
+  [ "${#missing[@]}" = 0 ] && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing ${missing[*]} (the status page's browser test)" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    { apt-get update -qq >&2 && apt-get install -y -qq "${missing[@]}" >&2; } \
+      || { echo "could not install ${missing[*]}; run: sudo apt-get install ${missing[*]}" >&2; exit 2; }
+  else
+    echo "warning: ${missing[*]} missing, so StatusPageBrowserTest will fail: sudo apt-get install ${missing[*]}" >&2
+  fi
+}

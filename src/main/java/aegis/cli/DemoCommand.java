@@ -136,6 +136,8 @@ final class DemoCommand implements Callable<Integer> {
                     ApiKeys.Created key = ctx.getBean(ApiKeys.class).create("demo-" + Long.toHexString(System.nanoTime()));
                     out.printf("%nStill running (--keep). Status: %s%n", statusUrl);
                     out.printf("  curl -H 'Authorization: Bearer %s' %s%n", key.key(), statusUrl);
+                    out.printf("  In a browser: %s (any user name, the key as password)%n",
+                            statusUrl.substring(0, statusUrl.length() - "status".length()));
                     out.printf("  Asana simulator control API: %s/_sim  (token %s)%n", sim.rootUrl(), world.token());
                     out.printf("Stop with Ctrl-C.%n");
                     CountDownLatch stop = new CountDownLatch(1);

@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             SimulatorCommand.class,
             PromptsCommand.class,
             StatusCommand.class,
+            ExecutionsCommand.class,
             ApiKeyCommand.class,
             ArchiveCommand.class,
             WorkspacesCommand.class,

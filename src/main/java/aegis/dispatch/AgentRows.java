@@ -136,6 +136,19 @@ public final class AgentRows {
         });
     }
 
+    /** Marks stopped every worker row of {@code instanceId} other than {@code current}, the slots it runs now. */
+    public int retireOthers(String instanceId, List<Long> current) {
+        return jdbc.withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    UPDATE agents SET status = 'stopped', current_task_id = NULL
+                     WHERE instance_id = ? AND status <> 'stopped' AND NOT (id = ANY (?))""")) {
+                ps.setString(1, instanceId);
+                ps.setArray(2, c.createArrayOf("bigint", current.toArray()));
+                return ps.executeUpdate();
+            }
+        });
+    }
+
     /** Workers of instances whose leases expired are gone: mark their rows stopped. */
     public int stopOwnersOf(List<String> instanceIds) {
         if (instanceIds.isEmpty()) {

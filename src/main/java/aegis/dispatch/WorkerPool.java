@@ -128,6 +128,9 @@ public final class WorkerPool implements AutoCloseable {
             }
             freeSlots.put(kind, q);
         }
+        // Rows this instance left from an earlier configuration (a kind since removed, fewer workers)
+        // would read as idle workers that never take work.
+        rows.retireOthers(settings.instanceId(), agentIds);
         signals.onCancel(leases::cancelled);
         signals.onPause(leases::paused);
         leases.start();

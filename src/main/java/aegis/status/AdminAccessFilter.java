@@ -3,10 +3,12 @@ package aegis.status;
 import aegis.config.ContextFactory;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
+import io.micronaut.http.MutableHttpResponse;
 import io.micronaut.http.annotation.RequestFilter;
 import io.micronaut.http.annotation.ServerFilter;
 import io.micronaut.http.filter.FilterPatternStyle;
@@ -37,9 +39,16 @@ public final class AdminAccessFilter {
         }
         return switch (access.decide(request)) {
             case ALLOW -> null;
-            case KEY_REQUIRED -> HttpResponse.status(HttpStatus.UNAUTHORIZED)
-                    .header("WWW-Authenticate", "Bearer realm=\"aegis\"").contentType(MediaType.TEXT_PLAIN_TYPE)
-                    .body("An API key is required: Authorization: Bearer <key>\n");
+            case KEY_REQUIRED -> {
+                // Basic first: a browser then asks for a user and password (the key, any user name).
+                MutableHttpResponse<String> r = HttpResponse.<String>status(HttpStatus.UNAUTHORIZED)
+                        .contentType(MediaType.TEXT_PLAIN_TYPE)
+                        .body("An API key is required: Authorization: Bearer <key>, or HTTP Basic with the key "
+                                + "as password\n");
+                r.getHeaders().add(HttpHeaders.WWW_AUTHENTICATE, "Basic realm=\"aegis\", charset=\"UTF-8\"");
+                r.getHeaders().add(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"aegis\"");
+                yield r;
+            }
             case LOOPBACK_ONLY -> HttpResponse.status(HttpStatus.FORBIDDEN).contentType(MediaType.TEXT_PLAIN_TYPE)
                     .body("No API key exists yet, so only this machine is answered; "
                             + "create one with: aegis apikey create NAME\n");

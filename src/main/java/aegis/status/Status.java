@@ -59,8 +59,10 @@ public record Status(
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @JsonInclude(JsonInclude.Include.ALWAYS)
+    /** A worker; while busy, the task it works on ({@code agents.current_task_id}) and its running execution. */
     public record Agent(String name, String type, String status, String instanceId, String lastActiveAt,
-                        long tasksCompleted, long tasksFailed, String totalCostUsd) {
+                        long tasksCompleted, long tasksFailed, String totalCostUsd, String currentTaskGid,
+                        String currentTaskName, String currentTaskUrl, Long currentExecutionId) {
     }
 
     /** Executions created since 00:00 UTC. */

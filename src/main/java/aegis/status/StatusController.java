@@ -10,8 +10,8 @@ import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 
 /**
- * {@code GET /status} (JSON, written by the context's mapper in the format {@link Status} declares)
- * and {@code GET /} (a small page), on the admin listener only; {@link AdminAccessFilter} decides
+ * {@code GET /status} (JSON, written by the context's mapper in the format {@link Status} declares),
+ * on the admin listener only ({@link PageController} serves the page at {@code /}); {@link AdminAccessFilter} decides
  * who may read them.
  */
 @Controller(port = "${" + ContextFactory.ADMIN_PORT_PROPERTY + "}")
@@ -28,11 +28,5 @@ public class StatusController {
     @ExecuteOn(TaskExecutors.BLOCKING)
     public HttpResponse<Status> status() {
         return HttpResponse.ok(reader.read(instance)).contentType(MediaType.APPLICATION_JSON_TYPE);
-    }
-
-    @Get(value = "/", produces = MediaType.TEXT_HTML)
-    @ExecuteOn(TaskExecutors.BLOCKING)
-    public HttpResponse<String> page() {
-        return HttpResponse.ok(StatusText.html(reader.read(instance))).contentType(MediaType.TEXT_HTML_TYPE);
     }
 }

@@ -26,7 +26,7 @@ import java.util.Map;
  */
 @Singleton
 public final class StatusReader {
-    private static final List<String> EXECUTION_STATUSES = List.of("pending", "running", "completed", "failed", "cancelled");
+    private static final List<String> EXECUTION_STATUSES = ExecutionFilter.STATUSES;
     private static final List<String> AGENT_STATUSES = List.of("idle", "busy", "stopped", "error");
 
     private final Jdbc jdbc;
@@ -74,11 +74,17 @@ public final class StatusReader {
 
             Map<String, Long> agentsByStatus = zeroes(AGENT_STATUSES);
             List<Status.Agent> agents = new ArrayList<>();
+            // The running execution by the agent's own index (task_executions_agent_idx), one per busy worker.
             query(c, """
-                    SELECT name, agent_type, status, instance_id, last_active_at, tasks_completed, tasks_failed,
-                           total_cost_usd FROM agents ORDER BY name""", rs -> {
+                    SELECT a.name, a.agent_type, a.status, a.instance_id, a.last_active_at, a.tasks_completed,
+                           a.tasks_failed, a.total_cost_usd, t.asana_gid, t.name, t.permalink_url,
+                           (SELECT e.id FROM task_executions e
+                             WHERE e.agent_id = a.id AND e.status = 'running' ORDER BY e.id DESC LIMIT 1)
+                      FROM agents a LEFT JOIN tasks t ON t.id = a.current_task_id ORDER BY a.name""", rs -> {
+                long running = rs.getLong(12);
                 agents.add(new Status.Agent(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                        iso(rs.getTimestamp(5)), rs.getLong(6), rs.getLong(7), money(rs.getBigDecimal(8))));
+                        iso(rs.getTimestamp(5)), rs.getLong(6), rs.getLong(7), money(rs.getBigDecimal(8)),
+                        rs.getString(9), rs.getString(10), rs.getString(11), rs.wasNull() ? null : running));
                 agentsByStatus.merge(rs.getString(3), 1L, Long::sum);
             });
 

@@ -4,7 +4,7 @@ import aegis.governance.PauseState;
 import java.util.Map;
 import java.util.stream.Collectors;
 
-/** {@link Status} for a person: plain text for the terminal, a small HTML page for the browser. */
+/** {@link Status} for a person at a terminal (the browser's page is {@link Pages}'). */
 public final class StatusText {
     private StatusText() {
     }
@@ -64,23 +64,6 @@ public final class StatusText {
 
     private static String pause(PauseState.Pause p) {
         return "by " + p.pausedBy() + " since " + p.pausedAt() + (p.reason() == null ? "" : ": " + p.reason());
-    }
-
-    public static String html(Status s) {
-        return """
-                <!doctype html>
-                <html lang="en"><head><meta charset="utf-8"><title>Aegis status</title>
-                <meta name="viewport" content="width=device-width, initial-scale=1">
-                <style>body{font:14px/1.5 system-ui,sans-serif;margin:2em;max-width:60em}
-                pre{background:#f6f6f6;padding:1em;overflow-x:auto}</style></head>
-                <body><h1>Aegis — %s</h1><pre>%s</pre>
-                <p><a href="/status">/status</a> (JSON) · <a href="/metrics">/metrics</a> · <a href="/health">/health</a></p>
-                </body></html>
-                """.formatted(escape(s.orchestrator().status()), escape(plain(s)));
-    }
-
-    static String escape(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 
     private static String counts(Map<String, Long> m) {

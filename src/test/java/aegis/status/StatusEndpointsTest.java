@@ -138,7 +138,8 @@ class StatusEndpointsTest {
 
         HttpResponse<String> page = get("/", null);
         assertThat(page.statusCode()).isEqualTo(200);
-        assertThat(page.body()).contains("<h1>Aegis — running</h1>").contains("pending 2, running 1, completed 3, failed 1");
+        assertThat(page.body()).contains("id=\"orchestrator-state\">running</span>")
+                .contains("pending 2 · held 0 · awaiting_approval 0 · running 1 · completed 3 · failed 1");
     }
 
     @Test
@@ -151,7 +152,11 @@ class StatusEndpointsTest {
                 .as("the key itself is not stored").isZero();
         try {
             assertThat(get("/status", null).statusCode()).isEqualTo(401);
-            assertThat(get("/", null).statusCode()).isEqualTo(401);
+            HttpResponse<String> challenged = get("/", null);
+            assertThat(challenged.statusCode()).isEqualTo(401);
+            assertThat(challenged.headers().allValues("www-authenticate")).as("a browser asks for the key")
+                    .anySatisfy(v -> assertThat(v).startsWith("Basic realm=\"aegis\""))
+                    .anySatisfy(v -> assertThat(v).startsWith("Bearer"));
             assertThat(get("/status", "aegis_wrong").statusCode()).isEqualTo(401);
             HttpResponse<String> ok = get("/status", k.key());
             assertThat(ok.statusCode()).isEqualTo(200);

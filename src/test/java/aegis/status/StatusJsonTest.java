@@ -25,7 +25,8 @@ class StatusJsonTest {
                         "2026-01-02T02:00:00Z"))),
                 new Status.LastSyncs(null, "2026-01-02T03:04:00Z", null), queue,
                 new Status.Agents(1, Map.of("busy", 1L),
-                        List.of(new Status.Agent("echo-1", "echo", "busy", "host-1", null, 2, 0, "0"))),
+                        List.of(new Status.Agent("echo-1", "echo", "busy", "host-1", null, 2, 0, "0", "77",
+                                "Write the notes", "https://app.asana.com/0/1/77", 5L))),
                 new Status.Today(3, Map.of("completed", 3L), 1000, 200, "0.25"),
                 new Status.Webhooks(List.of(new Status.Subscription("s1", "123", "active", "ok", null, null, null)),
                         new Status.Inbox(1, 0, 0, null)),
@@ -42,7 +43,8 @@ class StatusJsonTest {
                 + "\"events_poll_at\":\"2026-01-02T03:04:00Z\",\"webhook_at\":null},\"queue\":{\"pending\":2,\"running\":1},"
                 + "\"agents\":{\"total\":1,\"by_status\":{\"busy\":1},\"list\":[{\"name\":\"echo-1\",\"type\":\"echo\","
                 + "\"status\":\"busy\",\"instance_id\":\"host-1\",\"last_active_at\":null,\"tasks_completed\":2,"
-                + "\"tasks_failed\":0,\"total_cost_usd\":\"0\"}]},\"today\":{\"executions\":3,\"by_status\":{\"completed\":3},"
+                + "\"tasks_failed\":0,\"total_cost_usd\":\"0\",\"current_task_gid\":\"77\",\"current_task_name\":\"Write the notes\","
+                + "\"current_task_url\":\"https://app.asana.com/0/1/77\",\"current_execution_id\":5}]},\"today\":{\"executions\":3,\"by_status\":{\"completed\":3},"
                 + "\"input_tokens\":1000,\"output_tokens\":200,\"cost_usd\":\"0.25\"},\"webhooks\":{\"subscriptions\":[{"
                 + "\"id\":\"s1\",\"resource_gid\":\"123\",\"status\":\"active\",\"health\":\"ok\",\"last_heartbeat_at\":null,"
                 + "\"last_delivery_at\":null,\"last_error\":null}],\"inbox\":{\"pending\":1,\"processing\":0,\"failed\":0,"
