@@ -43,10 +43,15 @@ final class AttemptRunner {
     private final Metrics metrics;
     private final ProjectSettings.All projects;
     private final CodingWork coding;
+    private final ProgressComments progress;
+    private final StatusField status;
 
     AttemptRunner(Map<String, Agent> agents, TaskReader tasks, Prompts prompts, ExecutionEvents events,
                   RetryPolicy retry, Finisher finisher, Supplier<String> botGid, DispatchSettings settings,
-                  Metrics metrics, ProjectSettings.All projects, CodingWork coding) {
+                  Metrics metrics, ProjectSettings.All projects, CodingWork coding, ProgressComments progress,
+                  StatusField status) {
+        this.progress = progress;
+        this.status = status;
         this.projects = projects;
         this.coding = coding;
         this.agents = Map.copyOf(agents);
@@ -123,6 +128,21 @@ final class AttemptRunner {
         ctx.event("started", "info", "attempt " + e.attempt() + " of " + e.maxAttempts(),
                 Map.of("attempt", e.attempt(), "kind", e.kind(), "agent_type", e.agentType(),
                         "instance", settings.instanceId(), "last_comment_id", thread.lastCommentId()));
+        status.set(task.project().gid(), e.taskGid(), StatusField.Status.WORKING);
+        RunProgress shown = progress.begin(e);
+        try {
+            return attempt(r, agent, task, taskView, projectView, comments, ctx, shown);
+        } finally {
+            Usage spent = r.usage().totalTokens() > 0 ? r.usage() : shown.usage();
+            progress.end(shown, ProgressText.finished(shown.elapsed(), spent, shown.ending()));
+        }
+    }
+
+    /** The attempt once started: prompt, worktree, the agent's run, its outcome. */
+    private Ended attempt(Run r, Agent agent, MirroredTask task, AgentRequest.TaskView taskView,
+                          AgentRequest.ProjectView projectView, List<AgentRequest.CommentView> comments,
+                          ExecutionEvents.Buffered ctx, RunProgress shown) {
+        Execution e = r.execution;
         long t0 = System.nanoTime();
         RenderedPrompt prompt;
         try {
@@ -160,7 +180,7 @@ final class AttemptRunner {
             AgentOutcome outcome;
             Optional<CodingWork.Delivered> delivered = Optional.empty();
             try {
-                outcome = agent.run(request, ctx);
+                outcome = agent.run(request, new ShownContext(ctx, shown));
                 if (worktree.isPresent() && !(outcome instanceof AgentOutcome.Failed) && !r.state().gone()) {
                     delivered = Optional.of(coding.deliver(worktree.get(), task, ctx));
                     outcome = withWork(outcome, delivered.get().text());
@@ -177,6 +197,8 @@ final class AttemptRunner {
                 return Ended.as(Ended.How.CANCELLED);
             }
             Thread.interrupted();
+            shown.ending(outcome instanceof AgentOutcome.Done ? "answer below"
+                    : outcome instanceof AgentOutcome.Question ? "question below" : "what went wrong below");
             Ended ended = outcome(r, ctx, outcome, prompt, millisSince(t0));
             if (ended.how() != Ended.How.CANCELLED && delivered.isPresent()) {
                 // The answer naming the commit is recorded (a done or question outcome is CANCELLED

@@ -26,6 +26,11 @@ class DispatchBeans {
     }
 
     @Singleton
+    ProgressSettings progressSettings(Settings settings) {
+        return ProgressSettings.from(settings);
+    }
+
+    @Singleton
     RetryPolicy retryPolicy(DispatchSettings s) {
         return new ExponentialBackoff(s.backoffBase(), s.backoffMax());
     }
@@ -42,10 +47,10 @@ class DispatchBeans {
                           ExecutionEvents events, AgentKinds kinds, Prompts prompts, ResultReporter reporter,
                           RetryPolicy retry, DispatchSettings settings, QueueSignals signals, BotIdentity bot,
                           Metrics metrics, ProjectSettings.All projects, Workspaces workspaces,
-                          AgentsConfig agentsConfig) {
+                          AgentsConfig agentsConfig, ProgressComments progress, StatusField status) {
         Map<String, Agent> agents = kinds.kinds().stream().collect(Collectors.toMap(k -> k, kinds::forKind));
         return WorkerPool.of(config.database(), store, tasks, rows, events, agents, prompts, reporter, retry,
                 settings, signals, bot::gid, metrics, projects,
-                new CodingWork(workspaces, projects, agentsConfig.command(), events));
+                new CodingWork(workspaces, projects, agentsConfig.command(), events), progress, status);
     }
 }

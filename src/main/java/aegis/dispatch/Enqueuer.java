@@ -32,9 +32,11 @@ public class Enqueuer {
     private final BotIdentity bot;
     private final QueueSignals signals;
     private final ObjectMapper json;
+    private final StatusField status;
 
     public Enqueuer(ExecutionStore store, TaskReader tasks, AgentSelector selector, DispatchSettings settings,
-                    BotIdentity bot, QueueSignals signals, ObjectMapper json) {
+                    BotIdentity bot, QueueSignals signals, ObjectMapper json, StatusField status) {
+        this.status = status;
         this.store = store;
         this.tasks = tasks;
         this.selector = selector;
@@ -75,6 +77,7 @@ public class Enqueuer {
             LOG.info("event=execution_enqueued execution={} task={} kind={} agent_type={} priority={}", v,
                     snap.get().gid(), followUp ? "follow_up" : "initial", agentType, priority);
             signals.wake();
+            status.set(snap.get().project().gid(), snap.get().gid(), StatusField.Status.QUEUED);
         });
         return id;
     }

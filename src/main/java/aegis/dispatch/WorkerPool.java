@@ -68,10 +68,21 @@ public final class WorkerPool implements AutoCloseable {
                          Map<String, Agent> agents, Prompts prompts, ResultReporter reporter, RetryPolicy retry,
                          DispatchSettings settings, QueueSignals signals, Supplier<String> botGid, Metrics metrics,
                          ProjectSettings.All projects, CodingWork coding) {
+        return of(database, store, tasks, rows, events, agents, prompts, reporter, retry, settings, signals, botGid,
+                metrics, projects, coding, ProgressComments.off(), new StatusField(null, projects));
+    }
+
+    /** The same, showing progress in Asana while attempts run and moving the optional status field. */
+    static WorkerPool of(AegisConfig.Database database, ExecutionStore store, TaskReader tasks, AgentRows rows,
+                         ExecutionEvents events,
+                         Map<String, Agent> agents, Prompts prompts, ResultReporter reporter, RetryPolicy retry,
+                         DispatchSettings settings, QueueSignals signals, Supplier<String> botGid, Metrics metrics,
+                         ProjectSettings.All projects, CodingWork coding, ProgressComments progress,
+                         StatusField status) {
         ClaimScopes scopes = new ClaimScopes(agents, projects);
         Finisher finisher = new Finisher(store, reporter, events, settings, metrics, scopes);
         AttemptRunner runner = new AttemptRunner(agents, tasks, prompts, events, retry, finisher, botGid, settings,
-                metrics, projects, coding);
+                metrics, projects, coding, progress, status);
         runner.checkStopsWithin(settings.renewEvery());
         return new WorkerPool(store, rows, runner, finisher,
                 new LeaseKeeper(store, settings, new DedicatedConnection(database, RENEWAL_TIMEOUT)), signals, settings,
