@@ -184,8 +184,9 @@ final class AsanaJson {
         return body;
     }
 
-    static final String ENUM_FIELDS = "custom_fields.gid,custom_fields.name,custom_fields.resource_subtype,"
-            + "custom_fields.enum_options.gid,custom_fields.enum_options.name,custom_fields.enum_options.enabled";
+    /** Gids come with every object asked for. */
+    static final String ENUM_FIELDS = "custom_fields.name,custom_fields.resource_subtype,"
+            + "custom_fields.enum_options.name,custom_fields.enum_options.enabled";
 
     /** The enum fields of a task read with {@link #ENUM_FIELDS}. */
     static List<AsanaModel.EnumField> enumFields(JsonNode task) {

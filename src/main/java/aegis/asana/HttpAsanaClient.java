@@ -258,7 +258,7 @@ public final class HttpAsanaClient implements AsanaClient, AutoCloseable {
 
     @Override
     public void setEnumField(String taskGid, String fieldGid, String optionGid) {
-        call(HttpMethod.PUT, "/tasks/" + seg(taskGid), Map.of("opt_fields", "custom_fields.gid"),
+        call(HttpMethod.PUT, "/tasks/" + seg(taskGid), Map.of("opt_fields", "modified_at"),
                 AsanaJson.enumFieldBody(fieldGid, optionGid), Retry.IDEMPOTENT);
     }
 

@@ -21,9 +21,17 @@ final class ProgressText {
         return sb.toString();
     }
 
-    /** "Finished in 3 m 12 s · 41k tokens · $0.21 — answer below". */
+    /** "Finished in 3 m 12 s · 41k tokens · $0.21 — answer below"; without an ending, {@link #stopped}. */
     static String finished(Duration elapsed, Usage usage, String ending) {
+        if (ending == null) {
+            return stopped(elapsed, usage);
+        }
         return "Finished in " + duration(elapsed) + spend(usage) + " — " + ending;
+    }
+
+    /** The line of a run stopped before its agent came to an outcome (cancelled, timed out, handed back). */
+    static String stopped(Duration elapsed, Usage usage) {
+        return "Stopped after " + duration(elapsed) + spend(usage) + " — the run did not finish";
     }
 
     static String duration(Duration d) {

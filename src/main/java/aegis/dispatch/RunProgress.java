@@ -20,7 +20,8 @@ final class RunProgress {
     private final long startNanos = System.nanoTime();
     private final ArrayDeque<String> steps = new ArrayDeque<>();
     private Usage usage = Usage.NONE;
-    private String ending = "stopped";
+    /** Null until the agent came to an outcome: the run was stopped before it. */
+    private String ending;
     private volatile boolean ended;
 
     // The progress thread's own.

@@ -199,6 +199,16 @@ public final class AsanaSimulator implements AutoCloseable {
         return store.dump();
     }
 
+    /** A person adds an enum custom field to a project: {@code {"gid", "options": {name: option gid}}}. */
+    public Map<String, Object> addEnumField(String projectGid, String name, List<String> options) {
+        return store.personAddEnumField(projectGid, new LinkedHashMap<>(Map.of("name", name, "options", options)));
+    }
+
+    /** Every option name set on the task's enum fields, in order. */
+    public List<String> fieldHistory(String taskGid) {
+        return store.fieldHistory(taskGid);
+    }
+
     /** Makes every sync token and paging offset issued so far stale. */
     public void expireTokens() {
         store.expireTokens();
