@@ -36,6 +36,12 @@ public record ProjectSettings(String projectGid, Optional<String> codePath, Done
         allowedAgents = List.copyOf(allowedAgents);
     }
 
+    /** A project without a status field. */
+    public ProjectSettings(String projectGid, Optional<String> codePath, DoneAction onDone, Optional<String> agentKind,
+                           Repository repository, List<String> allowedAgents) {
+        this(projectGid, codePath, onDone, agentKind, repository, allowedAgents, Optional.empty());
+    }
+
     /** Where a project's coding work comes from and goes to. */
     public record Repository(Optional<String> repo, Optional<String> baseBranch, List<String> setup, boolean push,
                              List<String> prCommand) {
