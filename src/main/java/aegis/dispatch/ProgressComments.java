@@ -125,7 +125,7 @@ public final class ProgressComments {
     }
 
     @PreDestroy
-    void close() {
+    public void close() {
         thread.shutdown();
         try {
             // Final lines already queued get a moment; a stuck Asana does not hold up the stop.

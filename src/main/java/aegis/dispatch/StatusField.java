@@ -105,7 +105,7 @@ public final class StatusField {
     }
 
     @PreDestroy
-    void close() {
+    public void close() {
         thread.shutdown();
         try {
             thread.awaitTermination(5, TimeUnit.SECONDS);
