@@ -244,10 +244,11 @@ public final class HttpAsanaClient implements AsanaClient, AutoCloseable {
 
     @Override
     public Story updateStory(String storyGid, String text) {
+        String path = "/stories/" + seg(storyGid);
         // Setting the same text again changes nothing: safe to repeat.
-        return AsanaJson.story(call(HttpMethod.PUT, "/stories/" + seg(storyGid),
+        return written("comment_edit", HttpMethod.PUT, path, null, () -> AsanaJson.story(call(HttpMethod.PUT, path,
                 Map.of("opt_fields", AsanaJson.STORY_FIELDS), AsanaJson.body("text", text), Retry.IDEMPOTENT)
-                .get("data"));
+                .get("data")), st -> null);
     }
 
     @Override
@@ -258,8 +259,10 @@ public final class HttpAsanaClient implements AsanaClient, AutoCloseable {
 
     @Override
     public void setEnumField(String taskGid, String fieldGid, String optionGid) {
-        call(HttpMethod.PUT, "/tasks/" + seg(taskGid), Map.of("opt_fields", "modified_at"),
-                AsanaJson.enumFieldBody(fieldGid, optionGid), Retry.IDEMPOTENT);
+        String path = "/tasks/" + seg(taskGid);
+        written("status_field", HttpMethod.PUT, path, taskGid, () -> call(HttpMethod.PUT, path,
+                Map.of("opt_fields", "modified_at"), AsanaJson.enumFieldBody(fieldGid, optionGid), Retry.IDEMPOTENT),
+                r -> null);
     }
 
     @Override

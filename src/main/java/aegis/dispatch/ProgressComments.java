@@ -85,11 +85,12 @@ public final class ProgressComments {
         }
         try {
             if (p.storyGid == null) {
-                AsanaModel.Story s = asana.postComment(p.taskGid, text, marker(p.executionId), false);
+                AsanaModel.Story s = asana.forExecution(p.executionId).postComment(p.taskGid, text,
+                        marker(p.executionId), false);
                 p.storyGid = s.gid();
                 LOG.info("event=progress_posted execution={} story={}", p.executionId, s.gid());
             } else {
-                asana.updateStory(p.storyGid, text + "\n\n" + marker(p.executionId));
+                asana.forExecution(p.executionId).updateStory(p.storyGid, text + "\n\n" + marker(p.executionId));
                 p.edits++;
             }
             p.lastText = text;
@@ -104,7 +105,7 @@ public final class ProgressComments {
             return;
         }
         try {
-            asana.updateStory(p.storyGid, finalLine);
+            asana.forExecution(p.executionId).updateStory(p.storyGid, finalLine);
             p.edits++;
         } catch (RuntimeException ex) {
             LOG.warn("event=progress_final_failed execution={} story={} error={}", p.executionId, p.storyGid,
