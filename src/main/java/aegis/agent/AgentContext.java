@@ -10,4 +10,15 @@ public interface AgentContext {
 
     /** How long the agent may still run before the execution times out. */
     Duration remaining();
+
+    /**
+     * A step worth showing a person while the run goes on ("Read src/App.java", "Ran mvn test",
+     * "Sent the request to …"): shown in the task's progress comment, never recorded as an event.
+     */
+    default void step(String what) {
+    }
+
+    /** Tokens and cost spent so far, where the agent learns them before it ends. */
+    default void usageSoFar(Usage usage) {
+    }
 }

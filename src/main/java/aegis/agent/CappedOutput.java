@@ -1,7 +1,5 @@
 package aegis.agent;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -43,15 +41,6 @@ final class CappedOutput {
             tailWritten += n;
             off += n;
             len -= n;
-        }
-    }
-
-    /** Reads {@code in} to its end. */
-    void drain(InputStream in) throws IOException {
-        byte[] buf = new byte[64 * 1024];
-        int n;
-        while ((n = in.read(buf)) >= 0) {
-            write(buf, 0, n);
         }
     }
 

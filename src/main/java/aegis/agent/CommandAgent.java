@@ -199,8 +199,9 @@ public final class CommandAgent implements Agent {
         CappedOutput out = new CappedOutput(cfg.maxOutputBytes());
         CappedOutput err = new CappedOutput(cfg.maxOutputBytes());
         String tag = "agent-" + request.executionId();
-        Thread outReader = daemon(tag + "-stdout", () -> drain(process.getInputStream(), out));
-        Thread errReader = daemon(tag + "-stderr", () -> drain(process.getErrorStream(), err));
+        StreamJsonSteps steps = new StreamJsonSteps(context);
+        Thread outReader = daemon(tag + "-stdout", () -> drain(process.getInputStream(), out, steps));
+        Thread errReader = daemon(tag + "-stderr", () -> drain(process.getErrorStream(), err, null));
         Thread writer = daemon(tag + "-stdin", () -> feed(process.getOutputStream(), stdin));
 
         boolean exited;
@@ -311,9 +312,17 @@ public final class CommandAgent implements Agent {
         return t;
     }
 
-    private static void drain(InputStream in, CappedOutput sink) {
+    /** Reads a stream to its end into {@code sink}; stdout also feeds the CLI's steps, as they come. */
+    private static void drain(InputStream in, CappedOutput sink, StreamJsonSteps steps) {
         try (in) {
-            sink.drain(in);
+            byte[] buf = new byte[64 * 1024];
+            int n;
+            while ((n = in.read(buf)) >= 0) {
+                sink.write(buf, 0, n);
+                if (steps != null) {
+                    steps.feed(buf, 0, n);
+                }
+            }
         } catch (IOException closed) {
             // the stream was closed because the run ended
         }

@@ -143,6 +143,7 @@ public final class LlmAgent implements Agent, AutoCloseable {
             String provider = cfg.provider().name().toLowerCase();
             context.event("llm_request", "info", "calling " + provider + " " + cfg.model(),
                     Map.of("provider", provider, "model", cfg.model(), "attempt", attempt));
+            context.step("Sent the request to " + cfg.model() + (attempt > 1 ? " (try " + attempt + ")" : ""));
             startNanos = System.nanoTime();
         }
 
@@ -273,6 +274,8 @@ public final class LlmAgent implements Agent, AutoCloseable {
         d.put("duration_ms", ms);
         context.event("llm_response", "max_tokens".equals(stop) || "length".equals(stop) ? "warn" : "info",
                 "answer of " + text.length() + " characters", d);
+        context.usageSoFar(usage);
+        context.step("Received the answer (" + text.length() + " characters)");
         if (text.isBlank()) {
             return new AgentOutcome.Failed(false, "the LLM answered with no text (stop reason " + stop + ")",
                     usage, CommandAgent.truncate(body, 2000), null);

@@ -65,6 +65,23 @@ public interface AsanaClient {
      */
     Story postComment(String taskGid, String text, String marker, boolean lookFirst);
 
+    /**
+     * {@code POST /tasks/{gid}/stories} with {@code html_text}: a rich-text comment ({@code <body>…</body>},
+     * see {@link RichText}) whose text ends with {@code marker}, never posted twice, exactly as
+     * {@link #postComment}: the marker is found in the plain text Asana derives from the rich text.
+     * Asana refusing the rich text is an {@link AsanaException.BadRequest}; nothing was posted then.
+     */
+    Story postRichComment(String taskGid, String htmlText, String marker, boolean lookFirst);
+
+    /** {@code PUT /stories/{gid}}: the new plain text of one of the bot's own comments. */
+    Story updateStory(String storyGid, String text);
+
+    /** The enum custom fields of a task (those of its projects), with their options. */
+    List<AsanaModel.EnumField> enumFields(String taskGid);
+
+    /** {@code PUT /tasks/{gid}} with {@code custom_fields: {fieldGid: optionGid}}. */
+    void setEnumField(String taskGid, String fieldGid, String optionGid);
+
     /** {@code PUT /tasks/{gid}}. */
     Task updateTask(String taskGid, TaskUpdate update);
 

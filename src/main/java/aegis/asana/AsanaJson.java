@@ -177,6 +177,34 @@ final class AsanaJson {
         return body;
     }
 
+    /** {@code {"data": {"custom_fields": {field: option}}}}. */
+    static ObjectNode enumFieldBody(String fieldGid, String optionGid) {
+        ObjectNode body = JsonNodeFactory.instance.objectNode();
+        body.putObject("data").putObject("custom_fields").put(fieldGid, optionGid);
+        return body;
+    }
+
+    /** Gids come with every object asked for. */
+    static final String ENUM_FIELDS = "custom_fields.name,custom_fields.resource_subtype,"
+            + "custom_fields.enum_options.name,custom_fields.enum_options.enabled";
+
+    /** The enum fields of a task read with {@link #ENUM_FIELDS}. */
+    static List<AsanaModel.EnumField> enumFields(JsonNode task) {
+        List<AsanaModel.EnumField> out = new java.util.ArrayList<>();
+        for (JsonNode f : task.path("custom_fields")) {
+            if (!"enum".equals(text(f, "resource_subtype")) && !"enum".equals(text(f, "type"))) {
+                continue;
+            }
+            List<AsanaModel.EnumOption> options = new java.util.ArrayList<>();
+            for (JsonNode o : f.path("enum_options")) {
+                options.add(new AsanaModel.EnumOption(text(o, "gid"), text(o, "name"),
+                        o.path("enabled").asBoolean(true)));
+            }
+            out.add(new AsanaModel.EnumField(text(f, "gid"), text(f, "name"), List.copyOf(options)));
+        }
+        return out;
+    }
+
     static ObjectNode webhookBody(String resourceGid, String target, List<WebhookFilter> filters) {
         ObjectNode body = body("resource", resourceGid);
         ObjectNode data = (ObjectNode) body.get("data");

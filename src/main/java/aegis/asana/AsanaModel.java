@@ -95,6 +95,13 @@ public final class AsanaModel {
     public record WebhookFilter(String resourceType, String resourceSubtype, String action, List<String> fields) {
     }
 
+    /** An enum custom field of a task, with its options (as {@code custom_fields[].enum_options}). */
+    public record EnumField(String gid, String name, List<EnumOption> options) {
+    }
+
+    public record EnumOption(String gid, String name, boolean enabled) {
+    }
+
     /** A change to a task; null fields are left as they are. */
     public record TaskUpdate(Boolean completed, String assigneeGid, boolean unassign, String name, String notes) {
         public static TaskUpdate complete() {

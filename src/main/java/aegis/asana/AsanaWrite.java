@@ -3,7 +3,8 @@ package aegis.asana;
 /**
  * One write the client made to Asana, as it ended, for the audit trail.
  *
- * @param action      comment, complete, reassign, task_update, section_move, webhook_create, webhook_delete
+ * @param action      comment, comment_edit, complete, reassign, task_update, status_field, section_move,
+ *                    webhook_create, webhook_delete
  * @param method      the HTTP method
  * @param resource    the path written, below the API root (e.g. {@code /tasks/123/stories})
  * @param taskGid     the task written, when there is one

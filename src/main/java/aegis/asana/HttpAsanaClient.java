@@ -149,11 +149,35 @@ public final class HttpAsanaClient implements AsanaClient, AutoCloseable {
 
     @Override
     public Story postComment(String taskGid, String text, String marker, boolean lookFirst) {
+        requireMarker(marker);
+        // The marker ends the comment: "run 12" must not be found in a comment ending "run 123".
+        String full = text.stripTrailing().endsWith(marker) ? text.stripTrailing() : text.stripTrailing() + "\n\n" + marker;
+        return postOnce(taskGid, AsanaJson.body("text", full), marker, lookFirst);
+    }
+
+    @Override
+    public Story postRichComment(String taskGid, String htmlText, String marker, boolean lookFirst) {
+        requireMarker(marker);
+        String html = htmlText.strip();
+        if (!html.startsWith("<body>") || !html.endsWith("</body>")) {
+            throw new IllegalArgumentException("rich text must be one <body> element");
+        }
+        String escaped = RichText.escape(marker);
+        String inner = html.substring("<body>".length(), html.length() - "</body>".length()).stripTrailing();
+        if (!inner.endsWith(escaped)) {
+            inner = inner + (inner.isEmpty() ? "" : "\n\n") + escaped;
+        }
+        return postOnce(taskGid, AsanaJson.body("html_text", "<body>" + inner + "</body>"), marker, lookFirst);
+    }
+
+    private static void requireMarker(String marker) {
         if (marker == null || marker.isBlank()) {
             throw new IllegalArgumentException("a comment needs a marker so that it is never posted twice");
         }
-        // The marker ends the comment: "run 12" must not be found in a comment ending "run 123".
-        String full = text.stripTrailing().endsWith(marker) ? text.stripTrailing() : text.stripTrailing() + "\n\n" + marker;
+    }
+
+    /** Posts a comment body ending with {@code marker}, unless one with it is there already. */
+    private Story postOnce(String taskGid, JsonNode body, String marker, boolean lookFirst) {
         if (lookFirst) {
             Optional<Story> existing = findMarker(taskGid, marker);
             if (existing.isPresent()) {
@@ -161,7 +185,6 @@ public final class HttpAsanaClient implements AsanaClient, AutoCloseable {
                 return existing.get();
             }
         }
-        JsonNode body = AsanaJson.body("text", full);
         String path = "/tasks/" + seg(taskGid) + "/stories";
         return written("comment", HttpMethod.POST, path, taskGid, () -> post(taskGid, marker, body, path), Story::gid);
     }
@@ -217,6 +240,29 @@ public final class HttpAsanaClient implements AsanaClient, AutoCloseable {
         return written(action, HttpMethod.PUT, path, taskGid, () -> AsanaJson.task(call(HttpMethod.PUT, path,
                 Map.of("opt_fields", AsanaJson.TASK_FIELDS), AsanaJson.body(update), Retry.IDEMPOTENT).get("data")),
                 t -> null);
+    }
+
+    @Override
+    public Story updateStory(String storyGid, String text) {
+        String path = "/stories/" + seg(storyGid);
+        // Setting the same text again changes nothing: safe to repeat.
+        return written("comment_edit", HttpMethod.PUT, path, null, () -> AsanaJson.story(call(HttpMethod.PUT, path,
+                Map.of("opt_fields", AsanaJson.STORY_FIELDS), AsanaJson.body("text", text), Retry.IDEMPOTENT)
+                .get("data")), st -> null);
+    }
+
+    @Override
+    public List<AsanaModel.EnumField> enumFields(String taskGid) {
+        return AsanaJson.enumFields(get("/tasks/" + seg(taskGid), Map.of("opt_fields", AsanaJson.ENUM_FIELDS))
+                .path("data"));
+    }
+
+    @Override
+    public void setEnumField(String taskGid, String fieldGid, String optionGid) {
+        String path = "/tasks/" + seg(taskGid);
+        written("status_field", HttpMethod.PUT, path, taskGid, () -> call(HttpMethod.PUT, path,
+                Map.of("opt_fields", "modified_at"), AsanaJson.enumFieldBody(fieldGid, optionGid), Retry.IDEMPOTENT),
+                r -> null);
     }
 
     @Override

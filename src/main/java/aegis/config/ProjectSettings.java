@@ -25,14 +25,21 @@ import java.util.Set;
  * {@code AEGIS_DEFAULT_CODE_PATH} and {@code AEGIS_DEFAULT_AGENT} apply where a project names none.
  */
 public record ProjectSettings(String projectGid, Optional<String> codePath, DoneAction onDone,
-                              Optional<String> agentKind, Repository repository, List<String> allowedAgents) {
+                              Optional<String> agentKind, Repository repository, List<String> allowedAgents,
+                              Optional<String> statusField) {
     /** The kind a project runs when neither it nor AEGIS_DEFAULT_AGENT names one. */
     public static final String FALLBACK_KIND = "echo";
     private static final Set<String> KEYS = Set.of("code_path", "on_done", "agent", "repo", "base_branch", "setup",
-            "push", "pr_command", "allowed_agents", "approval", "approvers", "approval_timeout");
+            "push", "pr_command", "allowed_agents", "approval", "approvers", "approval_timeout", "status_field");
 
     public ProjectSettings {
         allowedAgents = List.copyOf(allowedAgents);
+    }
+
+    /** A project without a status field. */
+    public ProjectSettings(String projectGid, Optional<String> codePath, DoneAction onDone, Optional<String> agentKind,
+                           Repository repository, List<String> allowedAgents) {
+        this(projectGid, codePath, onDone, agentKind, repository, allowedAgents, Optional.empty());
     }
 
     /** Where a project's coding work comes from and goes to. */
@@ -92,10 +99,10 @@ public record ProjectSettings(String projectGid, Optional<String> codePath, Done
             ProjectSettings p = byGid.get(gid);
             if (p == null) {
                 return new ProjectSettings(gid, defaultCodePath, new DoneAction.Complete(), defaultAgent,
-                        Repository.NONE, List.of());
+                        Repository.NONE, List.of(), Optional.empty());
             }
             return new ProjectSettings(gid, p.codePath().or(() -> defaultCodePath), p.onDone(),
-                    p.agentKind().or(() -> defaultAgent), p.repository(), p.allowedAgents());
+                    p.agentKind().or(() -> defaultAgent), p.repository(), p.allowedAgents(), p.statusField());
         }
     }
 
@@ -125,7 +132,8 @@ public record ProjectSettings(String projectGid, Optional<String> codePath, Done
                         DoneAction.parse(where + ".on_done",
                                 opts.get("on_done") == null ? null : String.valueOf(opts.get("on_done"))),
                         text(opts, "agent"), repo,
-                        strings(opts.get("allowed_agents"), where + ".allowed_agents")));
+                        strings(opts.get("allowed_agents"), where + ".allowed_agents"),
+                        text(opts, "status_field").map(String::strip).filter(f -> !f.isEmpty())));
             });
         }
         return new All(Map.copyOf(out), settings.string("AEGIS_DEFAULT_CODE_PATH"),

@@ -5,6 +5,7 @@ import aegis.asana.AsanaException;
 import aegis.asana.AsanaModel;
 import aegis.config.ProjectSettings;
 import aegis.asana.Bots;
+import aegis.asana.RichText;
 import aegis.sync.MirrorWriter;
 import aegis.sync.MirroredTask;
 import aegis.sync.TaskReader;
@@ -23,6 +24,8 @@ import org.slf4j.LoggerFactory;
  * project's {@code on_done}; question → comment, then reassign to the person who asked
  * for the work; failed → a comment saying what failed and what happens next; declined (an
  * approval refused) → the reply alone. Approval requests go the same way, each with its own marker.
+ * An agent's answer or question is Markdown and goes as rich text ({@link RichText}); when Asana
+ * refuses that (400) the plain text goes instead and an event records it. Both carry the marker.
  * Every write is made with the token of the execution's bot, so the answer is authored by the bot
  * that was asked. A mention's run answers in the thread only: it never completes, moves or reassigns.
  */
@@ -38,9 +41,19 @@ public final class AsanaResultReporter implements ResultReporter {
     private final TaskReader tasks;
     private final ProjectSettings.All projects;
     private final MirrorWriter mirror;
+    private final ExecutionEvents events;
+    private final StatusField status;
 
     public AsanaResultReporter(Bots bots, TaskReader tasks, ProjectSettings.All projects, MirrorWriter mirror) {
+        this(bots, tasks, projects, mirror, null, null);
+    }
+
+    @jakarta.inject.Inject
+    public AsanaResultReporter(Bots bots, TaskReader tasks, ProjectSettings.All projects, MirrorWriter mirror,
+                               ExecutionEvents events, StatusField status) {
         this.bots = bots;
+        this.events = events;
+        this.status = status;
         this.mirror = mirror;
         this.tasks = tasks;
         this.projects = projects;
@@ -51,18 +64,18 @@ public final class AsanaResultReporter implements ResultReporter {
         String marker = e.marker();
         AsanaClient asana = asana(e);
         if (e.mention()) {
-            return asana.postComment(e.taskGid(), body(mentionText(answer), marker, e.id()), marker, lookFirst).gid();
+            return postMarkdown(e, mentionText(answer), marker, lookFirst).gid();
         }
         if (answer instanceof Answer.Done d) {
-            AsanaModel.Story story = asana.postComment(e.taskGid(), body(d.result(), marker, e.id()), marker, lookFirst);
+            AsanaModel.Story story = postMarkdown(e, d.result(), marker, lookFirst);
             followUp(e, story, () -> afterDone(e));
+            status(e, StatusField.Status.DONE);
             return story.gid();
         }
         if (answer instanceof Answer.Question q) {
-            AsanaModel.Story story = asana.postComment(e.taskGid(),
-                    body("I need an answer before I can continue:\n\n" + q.question()
-                            + "\n\nReply in a comment and assign the task back to me.", marker, e.id()),
-                    marker, lookFirst);
+            AsanaModel.Story story = postMarkdown(e, "I need an answer before I can continue:\n\n" + q.question()
+                            + "\n\nReply in a comment and assign the task back to me.", marker, lookFirst);
+            status(e, StatusField.Status.WAITING_FOR_A_PERSON);
             followUp(e, story, () -> {
                 Optional<String> asker = requester(e);
                 mirror(e, asana.updateTask(e.taskGid(), asker.map(AsanaModel.TaskUpdate::assignTo)
@@ -80,7 +93,36 @@ public final class AsanaResultReporter implements ResultReporter {
         String text = what + ": " + f.reason() + "\n\nGave up after " + f.attempts()
                 + (f.attempts() == 1 ? " attempt" : " attempts")
                 + ". Comment on this task or assign it to me again to try once more.";
-        return asana.postComment(e.taskGid(), body(text, marker, e.id()), marker, lookFirst).gid();
+        String gid = asana(e).postComment(e.taskGid(), body(text, marker, e.id()), marker, lookFirst).gid();
+        status(e, StatusField.Status.FAILED);
+        return gid;
+    }
+
+    /**
+     * Markdown as rich text; plain text when Asana refuses the rich text (a 400 posts nothing, so
+     * the plain text cannot make it twice). Either way the plain text Asana keeps ends with the
+     * marker, which is how a later attempt finds the answer already posted.
+     */
+    private AsanaModel.Story postMarkdown(Execution e, String markdown, String marker, boolean lookFirst) {
+        String html = RichText.fromMarkdown(trimmed(markdown, e.id()), null);
+        try {
+            return asana(e).postRichComment(e.taskGid(), html, marker, lookFirst);
+        } catch (AsanaException.BadRequest refused) {
+            LOG.warn("event=rich_text_refused execution={} task={} error={}", e.id(), e.taskGid(),
+                    refused.getMessage());
+            if (events != null) {
+                events.record(null, e.id(), "rich_text_refused", "warn",
+                        "Asana refused the answer as rich text; posted as plain text: " + refused.getMessage(),
+                        java.util.Map.of("html_chars", html.length()));
+            }
+            return asana(e).postComment(e.taskGid(), body(markdown, marker, e.id()), marker, false);
+        }
+    }
+
+    private void status(Execution e, StatusField.Status s) {
+        if (status != null) {
+            status.set(tasks.task(e.taskId()).map(t -> t.project().gid()).orElse(null), e.taskGid(), s);
+        }
     }
 
     @Override
@@ -90,6 +132,7 @@ public final class AsanaResultReporter implements ResultReporter {
         String text = "Attempt " + e.attempt() + " of " + e.maxAttempts() + " failed: " + reason
                 + "\n\nI will retry at " + AT.format(at) + ".";
         asana(e).postComment(e.taskGid(), body(text, marker, e.id()), marker, false);
+        status(e, StatusField.Status.QUEUED);
     }
 
     /** A mention's answer: the thread only, and how to ask again is to mention the bot again. */
@@ -202,11 +245,15 @@ public final class AsanaResultReporter implements ResultReporter {
     }
 
     static String body(String text, String marker, long executionId) {
+        return trimmed(text, executionId) + "\n\n" + marker;
+    }
+
+    private static String trimmed(String text, long executionId) {
         String t = text == null ? "" : text.strip();
         if (t.length() > COMMENT_MAX) {
             t = t.substring(0, COMMENT_MAX) + "\n\n[… trimmed to fit Asana; the full text is in execution "
                     + executionId + "]";
         }
-        return t + "\n\n" + marker;
+        return t;
     }
 }

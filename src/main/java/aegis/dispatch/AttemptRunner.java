@@ -49,13 +49,17 @@ final class AttemptRunner {
     private final CodingWork coding;
     private final ProjectMemory memory;
     private final ApprovalGate gate;
+    private final ProgressComments progress;
+    private final StatusField status;
 
     AttemptRunner(Map<String, Agent> agents, TaskReader tasks, Prompts prompts, ExecutionEvents events,
                   RetryPolicy retry, Finisher finisher, Function<String, Optional<Bots.Bot>> bots, DispatchSettings settings,
                   Metrics metrics, ProjectSettings.All projects, CodingWork coding, ProjectMemory memory,
-                  ApprovalGate gate) {
+                  ApprovalGate gate, ProgressComments progress, StatusField status) {
         this.memory = memory;
         this.gate = gate;
+        this.progress = progress;
+        this.status = status;
         this.projects = projects;
         this.coding = coding;
         this.agents = Map.copyOf(agents);
@@ -137,13 +141,29 @@ final class AttemptRunner {
         ctx.event("started", "info", "attempt " + e.attempt() + " of " + e.maxAttempts(),
                 Map.of("attempt", e.attempt(), "kind", e.kind(), "agent_type", e.agentType(),
                         "instance", settings.instanceId(), "last_comment_id", thread.lastCommentId()));
+        if (!e.mention()) {
+            status.set(task.project().gid(), e.taskGid(), StatusField.Status.WORKING);
+        }
+        RunProgress shown = progress.begin(e);
+        try {
+            return attempt(r, agent, task, taskView, projectView, comments, ctx, shown, bot.get().settings().persona());
+        } finally {
+            Usage spent = r.usage().totalTokens() > 0 ? r.usage() : shown.usage();
+            progress.end(shown, ProgressText.finished(shown.elapsed(), spent, shown.ending()));
+        }
+    }
+
+    /** The attempt once started: prompt, worktree, the agent's run, its outcome. */
+    private Ended attempt(Run r, Agent agent, MirroredTask task, AgentRequest.TaskView taskView,
+                          AgentRequest.ProjectView projectView, List<AgentRequest.CommentView> comments,
+                          ExecutionEvents.Buffered ctx, RunProgress shown, String persona) {
+        Execution e = r.execution;
         long t0 = System.nanoTime();
         // Read before rendering: a database that cannot answer fails the attempt as any read here does.
         String recalled = memory.forTask(projectView.id(), taskView.id(), taskView.name(), taskView.notes());
         RenderedPrompt prompt;
         try {
-            prompt = prompts.render(e.agentType(), taskView, comments, projectView, bot.get().settings().persona(),
-                    recalled);
+            prompt = prompts.render(e.agentType(), taskView, comments, projectView, persona, recalled);
         } catch (RuntimeException ex) {
             ctx.event("error", "error", "prompt could not be rendered: " + ex.getMessage(), Map.of());
             return finisher.gaveUp(r, "failed", "the prompt could not be rendered: " + ex.getMessage(),
@@ -183,7 +203,7 @@ final class AttemptRunner {
             AgentOutcome outcome;
             Optional<CodingWork.Delivered> delivered = Optional.empty();
             try {
-                outcome = agent.run(request, ctx);
+                outcome = agent.run(request, new ShownContext(ctx, shown));
                 if (worktree.isPresent() && !(outcome instanceof AgentOutcome.Failed) && !r.state().gone()) {
                     delivered = Optional.of(coding.deliver(worktree.get(), task, ctx, holdFinish));
                     outcome = withWork(outcome, delivered.get().text());
@@ -200,6 +220,8 @@ final class AttemptRunner {
                 return Ended.as(Ended.How.CANCELLED);
             }
             Thread.interrupted();
+            shown.ending(outcome instanceof AgentOutcome.Done ? "answer below"
+                    : outcome instanceof AgentOutcome.Question ? "question below" : "what went wrong below");
             Ended ended = outcome(r, ctx, outcome, prompt, millisSince(t0), holdFinish ? task : null);
             if (ended.how() != Ended.How.CANCELLED && delivered.isPresent()) {
                 // The answer naming the commit is recorded (a done or question outcome is CANCELLED

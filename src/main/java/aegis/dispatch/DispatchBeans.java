@@ -30,6 +30,11 @@ class DispatchBeans {
     }
 
     @Singleton
+    ProgressSettings progressSettings(Settings settings) {
+        return ProgressSettings.from(settings);
+    }
+
+    @Singleton
     RetryPolicy retryPolicy(DispatchSettings s) {
         return new ExponentialBackoff(s.backoffBase(), s.backoffMax());
     }
@@ -47,11 +52,12 @@ class DispatchBeans {
                           RetryPolicy retry, DispatchSettings settings, QueueSignals signals, Bots bots,
                           Metrics metrics, ProjectSettings.All projects, Workspaces workspaces,
                           AgentsConfig agentsConfig, ProjectMemory memory, ApprovalPolicy approvalPolicy,
-                          ApprovalStore approvals, BudgetHint budget) {
+                          ApprovalStore approvals, BudgetHint budget, ProgressComments progress, StatusField status) {
         Map<String, Agent> agents = kinds.kinds().stream().collect(Collectors.toMap(k -> k, kinds::forKind));
         return WorkerPool.of(config.database(), store, tasks, rows, events, agents, prompts, reporter, retry,
                 settings, signals, bots::named, metrics, projects,
                 new CodingWork(workspaces, projects, agentsConfig.command(), events), memory,
-                finisher -> new ApprovalGate(approvalPolicy, approvals, budget, tasks, projects, finisher));
+                finisher -> new ApprovalGate(approvalPolicy, approvals, budget, tasks, projects, finisher),
+                progress, status);
     }
 }

@@ -32,9 +32,11 @@ public class Enqueuer {
     private final Bots bots;
     private final QueueSignals signals;
     private final ObjectMapper json;
+    private final StatusField status;
 
     public Enqueuer(ExecutionStore store, TaskReader tasks, AgentSelector selector, DispatchSettings settings,
-                    Bots bots, QueueSignals signals, ObjectMapper json) {
+                    Bots bots, QueueSignals signals, ObjectMapper json, StatusField status) {
+        this.status = status;
         this.store = store;
         this.tasks = tasks;
         this.selector = selector;
@@ -55,8 +57,8 @@ public class Enqueuer {
         return id;
     }
 
-    /** A new execution as {@link #prepare} builds it, with its task's gid. */
-    record Prepared(NewExecution execution, String taskGid) {
+    /** A new execution as {@link #prepare} builds it, with its task's and project's gids. */
+    record Prepared(NewExecution execution, String taskGid, String projectGid) {
     }
 
     /** Logs a new execution and wakes the workers. */
@@ -65,6 +67,9 @@ public class Enqueuer {
         LOG.info("event=execution_enqueued execution={} task={} kind={} agent_type={} priority={} bot={}", id,
                 p.taskGid(), n.kind(), n.agentType(), n.priority(), n.bot());
         signals.wake();
+        if (!Execution.KIND_MENTION.equals(n.kind())) { // a mention's task is not the bot's: its field stays
+            status.set(p.projectGid(), p.taskGid(), StatusField.Status.QUEUED);
+        }
     }
 
     /**
@@ -128,7 +133,8 @@ public class Enqueuer {
             n.put("text", text.length() > CONTEXT_TEXT ? text.substring(0, CONTEXT_TEXT) : text);
         }
         return new Prepared(new NewExecution(loaded.task().id(), kind, agentType, priority, settings.maxAttempts(),
-                requestedByGid, triggerCommentGid, ctx.toString(), bot.name()), snap.get().gid());
+                requestedByGid, triggerCommentGid, ctx.toString(), bot.name()), snap.get().gid(),
+                snap.get().project().gid());
     }
 
     /** The task was withdrawn: its open execution is cancelled (a running one stops). */

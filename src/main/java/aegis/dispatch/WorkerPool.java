@@ -73,21 +73,25 @@ public final class WorkerPool implements AutoCloseable {
                          Function<String, Optional<Bots.Bot>> bots, Metrics metrics,
                          ProjectSettings.All projects, CodingWork coding, ProjectMemory memory) {
         return of(database, store, tasks, rows, events, agents, prompts, reporter, retry, settings, signals, bots,
-                metrics, projects, coding, memory, finisher -> ApprovalGate.off(tasks, projects, finisher));
+                metrics, projects, coding, memory, finisher -> ApprovalGate.off(tasks, projects, finisher),
+                ProgressComments.off(), new StatusField(null, projects));
     }
 
-    /** {@link #of}, with approvals: {@code gate} builds the gate given the pool's finisher. */
+    /**
+     * {@link #of}, with approvals ({@code gate} builds the gate given the pool's finisher), progress
+     * shown in Asana while attempts run, and the optional status field moved.
+     */
     static WorkerPool of(AegisConfig.Database database, ExecutionStore store, TaskReader tasks, AgentRows rows,
                          ExecutionEvents events,
                          Map<String, Agent> agents, Prompts prompts, ResultReporter reporter, RetryPolicy retry,
                          DispatchSettings settings, QueueSignals signals,
                          Function<String, Optional<Bots.Bot>> bots, Metrics metrics,
                          ProjectSettings.All projects, CodingWork coding, ProjectMemory memory,
-                         Function<Finisher, ApprovalGate> gate) {
+                         Function<Finisher, ApprovalGate> gate, ProgressComments progress, StatusField status) {
         ClaimScopes scopes = new ClaimScopes(agents, projects);
         Finisher finisher = new Finisher(store, reporter, events, settings, metrics, scopes, memory);
         AttemptRunner runner = new AttemptRunner(agents, tasks, prompts, events, retry, finisher, bots, settings,
-                metrics, projects, coding, memory, gate.apply(finisher));
+                metrics, projects, coding, memory, gate.apply(finisher), progress, status);
         runner.checkStopsWithin(settings.renewEvery());
         return new WorkerPool(store, rows, runner, finisher,
                 new LeaseKeeper(store, settings, new DedicatedConnection(database, RENEWAL_TIMEOUT)), signals, settings,

@@ -201,6 +201,16 @@ public final class AsanaSimulator implements AutoCloseable {
         return store.dump();
     }
 
+    /** A person adds an enum custom field to a project: {@code {"gid", "options": {name: option gid}}}. */
+    public Map<String, Object> addEnumField(String projectGid, String name, List<String> options) {
+        return store.personAddEnumField(projectGid, new LinkedHashMap<>(Map.of("name", name, "options", options)));
+    }
+
+    /** Every option name set on the task's enum fields, in order. */
+    public List<String> fieldHistory(String taskGid) {
+        return store.fieldHistory(taskGid);
+    }
+
     /** Makes every sync token and paging offset issued so far stale. */
     public void expireTokens() {
         store.expireTokens();
@@ -397,6 +407,7 @@ public final class AsanaSimulator implements AutoCloseable {
                 case "users" -> s[1].equals("me") ? "/users/me" : "/users/{user_gid}";
                 case "projects" -> "/projects/{project_gid}";
                 case "tasks" -> "/tasks/{task_gid}";
+                case "stories" -> "/stories/{story_gid}";
                 case "webhooks" -> "/webhooks/{webhook_gid}";
                 default -> null;
             };
@@ -446,7 +457,12 @@ public final class AsanaSimulator implements AutoCloseable {
             case "GET /tasks/{task_gid}/stories":
                 return page(store.stories(seg[1], listing, opt));
             case "POST /tasks/{task_gid}/stories":
-                return new Reply(201, Map.of("data", store.botComment(caller, seg[1], dataOf(ex), opt)), Map.of());
+                return new Reply(201, Map.of("data", store.botComment(caller, seg[1], dataOf(ex), opt,
+                        faults.refuseRichText())), Map.of());
+            case "GET /stories/{story_gid}":
+                return data(store.story(seg[1], opt));
+            case "PUT /stories/{story_gid}":
+                return data(store.botEditStory(caller, seg[1], dataOf(ex), opt, faults.refuseRichText()));
             case "POST /sections/{section_gid}/addTask":
                 store.botAddToSection(caller, seg[1], dataOf(ex));
                 return data(Map.of());
@@ -620,6 +636,9 @@ public final class AsanaSimulator implements AutoCloseable {
                 store.expireTokens();
                 return Reply.ok(Map.of());
             }
+            if (s.length == 3 && s[0].equals("projects") && s[2].equals("custom_fields") && method.equals("POST")) {
+                return Reply.ok(store.personAddEnumField(s[1], body(ex)));
+            }
             if (s.length >= 2 && s[0].equals("tasks")) {
                 String gid = s[1];
                 String action = s.length == 3 ? s[2] : "";
@@ -634,6 +653,8 @@ public final class AsanaSimulator implements AutoCloseable {
                         return Reply.ok(store.personComment(gid, body(ex)));
                     case "GET stories":
                         return Reply.ok(Map.of("data", store.allStories(gid)));
+                    case "GET field_history":
+                        return Reply.ok(Map.of("data", store.fieldHistory(gid)));
                     default:
                         break;
                 }

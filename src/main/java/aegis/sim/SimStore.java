@@ -75,6 +75,8 @@ final class SimStore {
         Instant modifiedAt;
         final NavigableMap<Long, Section> sections = new TreeMap<>();
         final NavigableMap<Long, Task> tasks = new TreeMap<>();
+        /** Enum custom fields set up on the project, by gid. */
+        final Map<String, EnumField> fields = new LinkedHashMap<>();
 
         Project(String gid, String name, String notes, Instant at) {
             this.gid = gid;
@@ -88,6 +90,10 @@ final class SimStore {
     record Section(String gid, String name, Project project) {
     }
 
+    /** An enum custom field: its options by gid, in order. */
+    record EnumField(String gid, String name, Map<String, String> options) {
+    }
+
     static final class Task {
         final String gid;
         String name;
@@ -99,6 +105,10 @@ final class SimStore {
         final Map<Project, Section> memberships = new LinkedHashMap<>();
         final NavigableMap<Long, Task> subtasks = new TreeMap<>();
         final NavigableMap<Long, Story> stories = new TreeMap<>();
+        /** Enum custom field gid to the option gid set on this task. */
+        final Map<String, String> enumValues = new LinkedHashMap<>();
+        /** Every option name set on an enum field, in order, for tests to follow a field's moves. */
+        final List<String> fieldHistory = new ArrayList<>();
         final Instant createdAt;
         Instant modifiedAt;
         boolean deleted;
@@ -113,9 +123,12 @@ final class SimStore {
         }
     }
 
-    /** {@code htmlText}: as written when it holds more than the text (mentions); else derived from the text. */
-    record Story(String gid, Task task, String subtype, String type, String text, User createdBy,
-                 Instant createdAt, String htmlText) {
+    /**
+     * A story; {@code htmlText} is null when it was written as plain text (then derived from the text),
+     * else as written (rich text, mentions); {@code edits} counts PUTs.
+     */
+    record Story(String gid, Task task, String subtype, String type, String text, String htmlText, User createdBy,
+                 Instant createdAt, int edits) {
     }
 
     record Event(long seq, Map<String, Object> json) {
@@ -315,7 +328,7 @@ final class SimStore {
         m.put("assignee", userRef(t.assignee));
         m.put("parent", t.parent == null ? null : ref(t.parent.gid, "task", t.parent.name));
         m.put("tags", List.of());
-        m.put("custom_fields", List.of());
+        m.put("custom_fields", customFields(t));
         m.put("followers", t.assignee == null ? List.of() : List.of(userRef(t.assignee)));
         List<Object> memberships = new ArrayList<>();
         List<Object> projectRefs = new ArrayList<>();
@@ -337,6 +350,39 @@ final class SimStore {
         return m;
     }
 
+    /** The enum fields of the task's projects, with the task's value, as Asana lists them. */
+    private static List<Object> customFields(Task t) {
+        List<Object> out = new ArrayList<>();
+        for (Project p : t.memberships.keySet()) {
+            for (EnumField f : p.fields.values()) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("gid", f.gid());
+                m.put("resource_type", "custom_field");
+                m.put("name", f.name());
+                m.put("type", "enum");
+                m.put("resource_subtype", "enum");
+                List<Object> options = new ArrayList<>();
+                f.options().forEach((g, n) -> options.add(enumOption(g, n)));
+                m.put("enum_options", options);
+                String value = t.enumValues.get(f.gid());
+                m.put("enum_value", value == null ? null : enumOption(value, f.options().get(value)));
+                m.put("display_value", value == null ? null : f.options().get(value));
+                out.add(m);
+            }
+        }
+        return out;
+    }
+
+    private static Map<String, Object> enumOption(String gid, String name) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("gid", gid);
+        o.put("resource_type", "enum_option");
+        o.put("name", name);
+        o.put("enabled", true);
+        o.put("color", "none");
+        return o;
+    }
+
     private static Map<String, Object> taskCompact(Task t) {
         Map<String, Object> m = ref(t.gid, "task", t.name);
         m.put("resource_subtype", "default_task");
@@ -348,7 +394,7 @@ final class SimStore {
         if ("comment".equals(s.type)) {
             m.put("html_text", s.htmlText != null ? s.htmlText : html(s.text));
             m.put("is_pinned", false);
-            m.put("is_edited", false);
+            m.put("is_edited", s.edits > 0);
         }
         m.put("type", s.type);
         m.put("target", ref(s.task.gid, "task", s.task.name));
@@ -528,17 +574,89 @@ final class SimStore {
         return page(l, t.stories, s -> true, s -> opt == null ? storyCompact(s) : opt.apply(storyFull(s)));
     }
 
-    synchronized Map<String, Object> botComment(User caller, String taskGid, Map<String, Object> data, OptFields opt) {
+    synchronized Map<String, Object> botComment(User caller, String taskGid, Map<String, Object> data, OptFields opt,
+                                                boolean refuseRich) {
         Task t = liveTask(taskGid);
+        String[] texts = commentText(data, refuseRich);
+        return shape(storyFull(addComment(t, texts[0], texts[1], caller)), opt);
+    }
+
+    /**
+     * {@code text} or {@code html_text} (one of them, as Asana requires; the rich text validated
+     * as Asana does, unless {@code refuseRich}, which refuses it as a fault): [text, html or null].
+     */
+    private static String[] commentText(Map<String, Object> data, boolean refuseRich) {
         String text = str(data.get("text"));
         String htmlText = str(data.get("html_text"));
         if (text == null && htmlText == null) {
             throw SimError.badRequest("text: Missing input");
         }
-        if (text == null) {
-            text = htmlText.replaceAll("<[^>]+>", "");
+        if (text != null && htmlText != null) {
+            throw SimError.badRequest("Only one of text and html_text can be specified");
         }
-        return shape(storyFull(addComment(t, text, htmlText, caller)), opt);
+        if (htmlText == null) {
+            return new String[] {text, null};
+        }
+        if (refuseRich) {
+            throw SimError.badRequest("html_text: Could not parse the rich text (simulated refusal)");
+        }
+        return new String[] {SimRichText.validate(htmlText), htmlText};
+    }
+
+    /** {@code PUT /stories/{gid}}: the bot edits its own comment. */
+    synchronized Map<String, Object> botEditStory(User caller, String storyGid, Map<String, Object> data, OptFields opt,
+                                                  boolean refuseRich) {
+        Story s = storyOrThrow(storyGid);
+        if (!"comment".equals(s.type)) {
+            throw SimError.badRequest("Only comment stories can have their text updated");
+        }
+        if (s.createdBy != caller) {
+            throw new SimError(403, "You can only edit your own comments");
+        }
+        String[] texts = commentText(data, refuseRich);
+        Story edited = new Story(s.gid, s.task, s.subtype, s.type, texts[0], texts[1], s.createdBy, s.createdAt,
+                s.edits + 1);
+        s.task.stories.put(Long.parseLong(s.gid), edited);
+        return shape(storyFull(edited), opt);
+    }
+
+    synchronized Map<String, Object> story(String storyGid, OptFields opt) {
+        return shape(storyFull(storyOrThrow(storyGid)), opt);
+    }
+
+    private Story storyOrThrow(String storyGid) {
+        long key;
+        try {
+            key = Long.parseLong(storyGid);
+        } catch (NumberFormatException e) {
+            throw SimError.badRequest("story_gid: Not a recognized ID: " + storyGid);
+        }
+        for (Task t : tasks.values()) {
+            Story s = t.stories.get(key);
+            if (s != null && !t.deleted) {
+                return s;
+            }
+        }
+        throw SimError.notFound("story");
+    }
+
+    /** A person sets up an enum custom field on a project: {@code {"gid", "options": {name: gid}}}. */
+    synchronized Map<String, Object> personAddEnumField(String projectGid, Map<String, Object> body) {
+        Project p = projectOrThrow(projectGid);
+        String name = str(body.get("name"));
+        Object raw = body.get("options");
+        if (name == null || !(raw instanceof List<?> names) || names.isEmpty()) {
+            throw SimError.badRequest("name and options (a list of names) are required");
+        }
+        Map<String, String> options = new LinkedHashMap<>();
+        for (Object o : names) {
+            options.put(gid(), String.valueOf(o));
+        }
+        EnumField f = new EnumField(gid(), name, options);
+        p.fields.put(f.gid(), f);
+        Map<String, Object> byName = new LinkedHashMap<>();
+        options.forEach((g, n) -> byName.put(n, g));
+        return Map.of("gid", f.gid(), "options", byName);
     }
 
     synchronized Map<String, Object> botUpdate(User caller, String taskGid, Map<String, Object> data, OptFields opt) {
@@ -769,7 +887,20 @@ final class SimStore {
         if (t == null) {
             throw SimError.notFound("task");
         }
-        return t.stories.values().stream().map(SimStore::storyFull).toList();
+        return t.stories.values().stream().map(st -> {
+            Map<String, Object> m = storyFull(st);
+            m.put("edits", st.edits);
+            return m;
+        }).toList();
+    }
+
+    /** Every option name set on the task's enum fields, in order. */
+    synchronized List<String> fieldHistory(String gid) {
+        Task t = tasks.get(gid);
+        if (t == null) {
+            throw SimError.notFound("task");
+        }
+        return List.copyOf(t.fieldHistory);
     }
 
     /** Every task of every project (and every subtask) with all stored fields, deleted ones flagged. */
@@ -794,6 +925,7 @@ final class SimStore {
     private Map<String, Object> dumpTask(Task t) {
         Map<String, Object> m = taskFull(t);
         m.put("deleted", t.deleted);
+        m.put("custom_field_history", List.copyOf(t.fieldHistory));
         m.put("comments", t.stories.values().stream().filter(s -> "comment".equals(s.type))
                 .map(SimStore::storyFull).toList());
         return m;
@@ -834,6 +966,9 @@ final class SimStore {
             t.modifiedAt = now;
             emitChange(t, "name", t.name, author);
         }
+        if (data.get("custom_fields") instanceof Map<?, ?> values) {
+            setCustomFields(t, values, author);
+        }
         String notes = data.get("notes") != null ? String.valueOf(data.get("notes"))
                 : data.get("html_notes") != null ? String.valueOf(data.get("html_notes")).replaceAll("<[^>]+>", "")
                 : null;
@@ -842,6 +977,33 @@ final class SimStore {
             t.modifiedAt = now;
             emitChange(t, "notes", null, author);
         }
+    }
+
+    /** {@code custom_fields: {field gid: enum option gid}}; only the task's projects' enum fields. */
+    private void setCustomFields(Task t, Map<?, ?> values, User author) {
+        values.forEach((k, v) -> {
+            String fieldGid = String.valueOf(k);
+            EnumField f = t.memberships.keySet().stream().map(p -> p.fields.get(fieldGid))
+                    .filter(java.util.Objects::nonNull).findFirst()
+                    .orElseThrow(() -> SimError.badRequest("custom_fields: Custom field with ID " + fieldGid
+                            + " is not on given object"));
+            String option = v == null ? null : String.valueOf(v);
+            if (option != null && !f.options().containsKey(option)) {
+                throw SimError.badRequest("custom_fields: enum option " + option + " is not an option of "
+                        + fieldGid);
+            }
+            if (java.util.Objects.equals(option, t.enumValues.get(fieldGid))) {
+                return;
+            }
+            if (option == null) {
+                t.enumValues.remove(fieldGid);
+            } else {
+                t.enumValues.put(fieldGid, option);
+            }
+            t.fieldHistory.add(option == null ? "(none)" : f.options().get(option));
+            t.modifiedAt = now();
+            emitChange(t, "custom_fields", null, author);
+        });
     }
 
     private void moveToSection(Task t, Section s, User author) {
@@ -864,15 +1026,19 @@ final class SimStore {
                 + (before == null ? "" : before.name) + "\" to \"" + s.name + "\" in " + p.name, author);
     }
 
+    private Story addComment(Task t, String text, User author) {
+        return addComment(t, text, null, author);
+    }
+
     private Story addComment(Task t, String text, String htmlText, User author) {
-        Story s = new Story(gid(), t, "comment_added", "comment", text, author, now(), htmlText);
+        Story s = new Story(gid(), t, "comment_added", "comment", text, htmlText, author, now(), 0);
         t.stories.put(Long.parseLong(s.gid), s);
         emit("added", storyResource(s), ref(t.gid, "task", t.name), author, null, recipients(t));
         return s;
     }
 
     private void systemStory(Task t, String subtype, String text, User author) {
-        Story s = new Story(gid(), t, subtype, "system", text, author, now(), null);
+        Story s = new Story(gid(), t, subtype, "system", text, null, author, now(), 0);
         t.stories.put(Long.parseLong(s.gid), s);
         emit("added", storyResource(s), ref(t.gid, "task", t.name), author, null, recipients(t));
     }

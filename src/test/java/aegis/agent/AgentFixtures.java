@@ -16,7 +16,7 @@ final class AgentFixtures {
     record Event(String type, String level, String message, Map<String, Object> data) {
     }
 
-    static final class RecordingContext implements AgentContext {
+    static class RecordingContext implements AgentContext {
         final List<Event> events = Collections.synchronizedList(new ArrayList<>());
         private final Duration remaining;
 

@@ -307,4 +307,50 @@ class CommandAgentTest {
         assertThat(new CommandAgent(Optional.of(sandboxed.withSandbox(SandboxPolicy.NONE)), Map.of(), Set.of(),
                 NO_SANDBOX, ANSWERS).available()).isTrue();
     }
+
+    @Test
+    void aStreamJsonCliReportsItsToolUsesAsStepsWhileItRuns() throws Exception {
+        Path go = dir.resolve("go");
+        // A scripted coding CLI (Claude Code's stream-json): it goes on only once its second step was seen.
+        Path s = script("claude.sh", """
+                cat > /dev/null
+                echo '{"type":"system","subtype":"init","session_id":"s-1","cwd":"%1$s","tools":["Read","Bash"]}'
+                echo 'not json at all'
+                echo '{"type":"assistant","message":{"content":[{"type":"text","text":"Looking."},{"type":"tool_use","id":"t1","name":"Read","input":{"file_path":"%1$s/src/App.java"}}],"usage":{"input_tokens":1200,"output_tokens":30}}}'
+                echo '{"type":"user","message":{"content":[{"type":"tool_result","tool_use_id":"t1","content":"class App {}"}]}}'
+                echo '{"type":"assistant","message":{"content":[{"type":"tool_use","id":"t2","name":"Bash","input":{"command":"mvn test"}}],"usage":{"input_tokens":1500,"output_tokens":40}}}'
+                echo '{"type":"some_future_type","odd":true}'
+                for i in $(seq 1 200); do [ -f %2$s ] && break; sleep 0.05; done
+                [ -f %2$s ] || { echo "no step was seen while running" >&2; exit 3; }
+                echo '{"type":"result","subtype":"success","is_error":false,"result":"All green.","session_id":"s-1","num_turns":2,"total_cost_usd":0.05,"usage":{"input_tokens":2700,"output_tokens":70}}'
+                """.formatted(dir, go));
+        List<String> steps = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        List<Usage> spent = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        var ctx = new AgentFixtures.RecordingContext() {
+            @Override
+            public void step(String what) {
+                steps.add(what);
+                if (what.startsWith("Ran ")) {
+                    try {
+                        Files.createFile(go);
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }
+            }
+
+            @Override
+            public void usageSoFar(Usage u) {
+                spent.add(u);
+            }
+        };
+        AgentOutcome o = agent(cfg(s, Duration.ofSeconds(30), Set.of(), AgentsConfig.DEFAULT_ENV_ALLOW))
+                .run(AgentFixtures.request(dir.toString(), "", "work"), ctx);
+
+        assertThat(o).isInstanceOf(AgentOutcome.Done.class);
+        assertThat(((AgentOutcome.Done) o).result()).isEqualTo("All green.");
+        assertThat(steps).containsExactly("Read src/App.java", "Ran mvn test");
+        assertThat(spent).last().satisfies(u -> assertThat(u.totalTokens()).isEqualTo(1200 + 30 + 1500 + 40));
+        assertThat(o.usage().totalTokens()).as("the result's own count is what is recorded").isEqualTo(2770);
+    }
 }

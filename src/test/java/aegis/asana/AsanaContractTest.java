@@ -102,6 +102,21 @@ class AsanaContractTest {
             c.subtasks(t.gid()).toList();
             c.stories(t.gid()).toList();
             c.postComment(t.gid(), "Here is the answer.", "— Aegis · run 7", true);
+            AsanaModel.Story rich = c.postRichComment(t.gid(), RichText.fromMarkdown(
+                    "# Result\n\n**Done**, see `App.java`:\n\n- one\n- [two](https://example.com)\n\n> quoted\n\n"
+                            + "```\ncode\n```", null), "— Aegis · run 8", false);
+            c.updateStory(rich.gid(), "Edited in place.");
+            Map<String, Object> field = sim.addEnumField(p, "Aegis status", List.of("queued", "working", "done"));
+            List<AsanaModel.EnumField> fields = c.enumFields(t.gid());
+            c.setEnumField(t.gid(), fields.get(0).gid(), fields.get(0).options().get(1).gid());
+            assertThat(field.get("gid")).isEqualTo(fields.get(0).gid());
+            sim.faults(new SimFaults(0, 0, 0, 0, 0, 1, true));
+            try {
+                c.postRichComment(t.gid(), "<body>refused</body>", "— Aegis · run 9", false);
+            } catch (AsanaException.BadRequest expected) {
+                // 400 recorded
+            }
+            sim.faults(SimFaults.NONE);
             c.updateTask(t.gid(), TaskUpdate.complete());
             c.updateTask(t.gid(), new TaskUpdate(false, null, true, "renamed", "new notes"));
             c.addTaskToSection(sections.get(1).gid(), t.gid());
@@ -128,7 +143,8 @@ class AsanaContractTest {
             // The simulator's default (no opt_fields) representations, paged and not.
             for (String path : List.of("/users/me", "/projects/" + p, "/projects/" + p + "/tasks?limit=2",
                     "/projects/" + p + "/sections?limit=1", "/tasks/" + t.gid(), "/tasks/" + t.gid() + "/stories",
-                    "/tasks/" + t.gid() + "/subtasks", "/workspaces/" + w.workspace() + "/projects",
+                    "/tasks/" + t.gid() + "/subtasks", "/stories/" + rich.gid(),
+                    "/workspaces/" + w.workspace() + "/projects",
                     "/portfolios/" + w.portfolio() + "/items?limit=1", "/webhooks?workspace=" + w.workspace())) {
                 assertThat(raw.get("/api/1.0" + path).status()).as(path).isEqualTo(200);
             }
@@ -162,7 +178,9 @@ class AsanaContractTest {
                 "POST /api/1.0/webhooks 201", "GET /api/1.0/webhooks 200", "DELETE /api/1.0/webhooks/{gid} 200",
                 "POST /api/1.0/tasks/{gid}/stories 201", "PUT /api/1.0/tasks/{gid} 200",
                 "POST /api/1.0/sections/{gid}/addTask 200", "GET /api/1.0/tasks/{gid}/subtasks 200",
-                "GET /api/1.0/projects/{gid}/tasks 400", "GET /api/1.0/tasks/1 404");
+                "GET /api/1.0/projects/{gid}/tasks 400", "GET /api/1.0/tasks/1 404",
+                "PUT /api/1.0/stories/{gid} 200", "GET /api/1.0/stories/{gid} 200",
+                "POST /api/1.0/tasks/{gid}/stories 400");
         assertThat(problems).as("spec violations in " + exchanges.size() + " exchanges").isEmpty();
     }
 

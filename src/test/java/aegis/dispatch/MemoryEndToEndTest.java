@@ -114,7 +114,9 @@ class MemoryEndToEndTest {
 
         String ask = person.createTask(Map.of("project", project, "name", "When do we release?", "assignee", bot));
         await("the answer", Duration.ofSeconds(30), () -> !person.commentsContaining(ask, RUN).isEmpty());
-        String prompt = person.commentsContaining(ask, RUN).get(0);
+        // The agent prints its stdin: the recorded result is the prompt (the comment is its rich-text rendering).
+        String prompt = strings("SELECT e.result FROM task_executions e JOIN tasks t ON t.id = e.task_id "
+                + "WHERE t.asana_gid = '" + ask + "'").get(0);
         assertThat(prompt).contains("Remembered in this project:\n- our release day is Thursday (");
         assertThat(prompt.indexOf("our release day is Thursday")).as("in the user part, after the task")
                 .isGreaterThan(prompt.indexOf("Task: When do we release?"));
@@ -143,7 +145,9 @@ class MemoryEndToEndTest {
         String ask = person.createTask(Map.of("project", project, "name", "Is the launch checklist ready?",
                 "assignee", bot));
         await("the third answer", Duration.ofSeconds(30), () -> !person.commentsContaining(ask, RUN).isEmpty());
-        String prompt = person.commentsContaining(ask, RUN).get(0);
+        // The agent prints its stdin: the recorded result is the prompt (the comment is its rich-text rendering).
+        String prompt = strings("SELECT e.result FROM task_executions e JOIN tasks t ON t.id = e.task_id "
+                + "WHERE t.asana_gid = '" + ask + "'").get(0);
         assertThat(prompt).contains("Earlier answers in this project:\n- \"Draft the launch checklist\" (");
         assertThat(prompt).as("an answer sharing no word with the task").doesNotContain("\"Water the office plants\"");
         assertThat(prompt).as("the other project's memory").doesNotContain("release day");
