@@ -1,6 +1,7 @@
 package aegis.dispatch;
 
 import aegis.db.Jdbc;
+import aegis.db.StatementPart;
 import jakarta.inject.Singleton;
 import java.math.BigDecimal;
 import java.sql.PreparedStatement;

@@ -2,6 +2,7 @@ package aegis.dispatch;
 
 import aegis.agent.AgentContext;
 import aegis.db.Jdbc;
+import aegis.db.StatementPart;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.inject.Singleton;

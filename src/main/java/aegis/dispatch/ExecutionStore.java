@@ -2,6 +2,7 @@ package aegis.dispatch;
 
 import aegis.db.DedicatedConnection;
 import aegis.db.Jdbc;
+import aegis.db.StatementPart;
 import aegis.governance.PauseGate;
 import jakarta.inject.Singleton;
 import java.sql.Connection;

@@ -2,6 +2,7 @@ package aegis.dispatch;
 
 import aegis.agent.Usage;
 import aegis.asana.AsanaException;
+import aegis.db.StatementPart;
 import aegis.metrics.Metrics;
 import java.time.Duration;
 import java.time.Instant;

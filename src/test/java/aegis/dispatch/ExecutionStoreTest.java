@@ -3,6 +3,7 @@ package aegis.dispatch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import aegis.db.DedicatedConnection;
+import aegis.db.StatementPart;
 import aegis.testing.TestDatabase;
 import com.zaxxer.hikari.HikariDataSource;
 import java.math.BigDecimal;

@@ -1,4 +1,4 @@
-package aegis.dispatch;
+package aegis.db;
 
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
