@@ -9,6 +9,8 @@ import aegis.config.ProjectSettings;
 import aegis.workspace.Workspaces;
 import aegis.config.AegisConfig;
 import aegis.config.Settings;
+import aegis.governance.BudgetGate;
+import aegis.governance.Ledger;
 import aegis.metrics.Metrics;
 import aegis.sync.TaskReader;
 import io.micronaut.context.annotation.Bean;
@@ -42,10 +44,11 @@ class DispatchBeans {
                           ExecutionEvents events, AgentKinds kinds, Prompts prompts, ResultReporter reporter,
                           RetryPolicy retry, DispatchSettings settings, QueueSignals signals, Bots bots,
                           Metrics metrics, ProjectSettings.All projects, Workspaces workspaces,
-                          AgentsConfig agentsConfig) {
+                          AgentsConfig agentsConfig, BudgetGate budgetGate, Ledger ledger) {
         Map<String, Agent> agents = kinds.kinds().stream().collect(Collectors.toMap(k -> k, kinds::forKind));
         return WorkerPool.of(config.database(), store, tasks, rows, events, agents, prompts, reporter, retry,
                 settings, signals, bots::named, metrics, projects,
-                new CodingWork(workspaces, projects, agentsConfig.command(), events));
+                new CodingWork(workspaces, projects, agentsConfig.command(), events),
+                new BudgetControl(budgetGate, ledger));
     }
 }

@@ -27,4 +27,12 @@ public interface ResultReporter {
 
     /** A transient failure that will be retried at {@code at}. */
     void retrying(Execution execution, String reason, Instant at);
+
+    /**
+     * The execution waits for a spending cap: {@code notice} says which and until when. Posted
+     * once per execution (its own marker, looked for first), however often it is held again.
+     */
+    default void held(Execution execution, String notice) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot post budget notices");
+    }
 }

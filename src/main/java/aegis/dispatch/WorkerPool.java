@@ -55,6 +55,7 @@ public final class WorkerPool implements AutoCloseable {
     private final DispatchSettings settings;
     private final Metrics metrics;
     private final ClaimScopes scopes;
+    private final HeldRelease held;
 
     private final Map<String, ConcurrentLinkedQueue<Slot>> freeSlots = new LinkedHashMap<>();
     private final List<Long> agentIds = new ArrayList<>();
@@ -70,19 +71,20 @@ public final class WorkerPool implements AutoCloseable {
                          Map<String, Agent> agents, Prompts prompts, ResultReporter reporter, RetryPolicy retry,
                          DispatchSettings settings, QueueSignals signals,
                          Function<String, Optional<Bots.Bot>> bots, Metrics metrics,
-                         ProjectSettings.All projects, CodingWork coding) {
+                         ProjectSettings.All projects, CodingWork coding, BudgetControl budget) {
         ClaimScopes scopes = new ClaimScopes(agents, projects);
         Finisher finisher = new Finisher(store, reporter, events, settings, metrics, scopes);
         AttemptRunner runner = new AttemptRunner(agents, tasks, prompts, events, retry, finisher, bots, settings,
-                metrics, projects, coding);
+                metrics, projects, coding, budget);
         runner.checkStopsWithin(settings.renewEvery());
         return new WorkerPool(store, rows, runner, finisher,
                 new LeaseKeeper(store, settings, new DedicatedConnection(database, RENEWAL_TIMEOUT)), signals, settings,
-                metrics, scopes);
+                metrics, scopes, new HeldRelease(store, budget.gate()));
     }
 
     WorkerPool(ExecutionStore store, AgentRows rows, AttemptRunner runner, Finisher finisher, LeaseKeeper leases,
-               QueueSignals signals, DispatchSettings settings, Metrics metrics, ClaimScopes scopes) {
+               QueueSignals signals, DispatchSettings settings, Metrics metrics, ClaimScopes scopes, HeldRelease held) {
+        this.held = held;
         this.store = store;
         this.scopes = scopes;
         this.rows = rows;
@@ -128,6 +130,7 @@ public final class WorkerPool implements AutoCloseable {
     private void dispatchLoop() {
         while (!stopping) {
             try {
+                releaseHeld();
                 claimWhatFits();
                 signals.await(settings.pollEvery());
             } catch (InterruptedException e) {
@@ -149,6 +152,15 @@ public final class WorkerPool implements AutoCloseable {
                     }
                 }
             }
+        }
+    }
+
+    /** Held executions the caps now admit go back to the queue; a failure here must not stop claiming. */
+    private void releaseHeld() {
+        try {
+            held.releaseWhatFits();
+        } catch (RuntimeException ex) {
+            LOG.warn("event=held_release_failed error={}", ex.getMessage());
         }
     }
 

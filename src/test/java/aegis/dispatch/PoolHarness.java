@@ -5,6 +5,9 @@ import aegis.agent.EchoAgent;
 import aegis.agent.Agent;
 import aegis.config.AegisConfig;
 import aegis.db.Jdbc;
+import aegis.governance.BudgetCaps;
+import aegis.governance.BudgetGate;
+import aegis.governance.Ledger;
 import aegis.config.ProjectSettings;
 import aegis.sync.TaskReader;
 import aegis.testing.TestDatabase;
@@ -13,7 +16,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
 import java.time.Instant;
@@ -69,7 +74,9 @@ public final class PoolHarness implements AutoCloseable {
                 name -> Optional.of(new aegis.asana.Bots.Bot(new aegis.config.BotSettings(name, "ASANA_ACCESS_TOKEN", "",
                         "", Optional.empty(), List.of(), List.of()), null, "bot", "Bot")),
                 new aegis.metrics.Metrics(registry), projects,
-                new CodingWork(null, projects, Optional.empty(), events));
+                new CodingWork(null, projects, Optional.empty(), events),
+                new BudgetControl(new BudgetGate(jdbc, new BudgetCaps(jdbc, List.of()), Clock.systemUTC()),
+                        new Ledger(jdbc)));
     }
 
     /** While set, every connection the pool asks for throws this instead (fault injection). */
