@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
             PauseCommand.class,
             ResumeCommand.class,
             AuditCommand.class,
+            BudgetCommand.class,
         })
 public final class Main implements Runnable {
     /** {@code aegis --version}: the version the build put in the jar, as /health reports it. */
