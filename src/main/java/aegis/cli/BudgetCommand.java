@@ -40,7 +40,7 @@ final class BudgetCommand implements Callable<Integer> {
             return Main.USAGE;
         }
         Jdbc jdbc = DirectDatabase.open(settings);
-        BudgetCaps caps = new BudgetCaps(jdbc, BudgetSettings.from(settings));
+        BudgetCaps caps = BudgetCaps.inDatabase(jdbc);
         if (!args.isEmpty()) {
             BudgetScope scope;
             BudgetPeriod period;

@@ -11,8 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The caps in force, in {@code budget_caps}: the configuration's caps are copied in once per
- * process ({@link #all()} does it first), and {@code aegis budget set} changes a row in place.
+ * The caps in force, in {@code budget_caps}: the configuration's caps are copied in once by the
+ * daemon ({@link #all()} does it first), and {@code aegis budget set} changes a row in place.
  * Whichever changed a cap last wins: a restart keeps an operator's value unless the file's own
  * value for that cap changed since it was last copied; a cap removed from the file goes unless an
  * operator set it.
@@ -22,9 +22,24 @@ public final class BudgetCaps {
     private final List<BudgetCap> configured;
     private volatile boolean synced;
 
+    /** The daemon's caps: {@code configured} (the file's) are copied in before first use. */
     public BudgetCaps(Jdbc jdbc, List<BudgetCap> configured) {
         this.jdbc = jdbc;
         this.configured = List.copyOf(configured);
+    }
+
+    private BudgetCaps(Jdbc jdbc) {
+        this.jdbc = jdbc;
+        this.configured = List.of();
+        this.synced = true;
+    }
+
+    /**
+     * The caps as the database has them, the file's not copied in: for the command line, which
+     * may run without the daemon's configuration and must not take the file's caps for removed.
+     */
+    public static BudgetCaps inDatabase(Jdbc jdbc) {
+        return new BudgetCaps(jdbc);
     }
 
     /** Every cap in force, global first. */

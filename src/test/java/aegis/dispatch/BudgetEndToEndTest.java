@@ -173,6 +173,7 @@ class BudgetEndToEndTest {
             assertThat(llm.requestCount()).as("the LLM was called for admitted runs only").isEqualTo(4);
             assertThat(cli("budget")).contains("global").contains("day")
                     .contains(cap.stripTrailingZeros().toPlainString());
+            assertThat(cli("status")).contains("global/day: $").contains("3 held");
 
             // Raising the cap answers the other three, each still told once that it waited.
             cli("budget", "set", "global", "day", each.multiply(BigDecimal.valueOf(10)).toPlainString());

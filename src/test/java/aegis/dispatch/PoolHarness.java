@@ -18,7 +18,6 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
 import java.time.Instant;
@@ -75,7 +74,7 @@ public final class PoolHarness implements AutoCloseable {
                         "", Optional.empty(), List.of(), List.of()), null, "bot", "Bot")),
                 new aegis.metrics.Metrics(registry), projects,
                 new CodingWork(null, projects, Optional.empty(), events),
-                new BudgetControl(new BudgetGate(jdbc, new BudgetCaps(jdbc, List.of()), Clock.systemUTC()),
+                new BudgetControl(new BudgetGate(jdbc, BudgetCaps.inDatabase(jdbc), Clock.systemUTC()),
                         new Ledger(jdbc)));
     }
 
