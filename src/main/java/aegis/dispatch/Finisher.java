@@ -157,7 +157,7 @@ final class Finisher {
         LOG.info("event=execution_held execution={} task={} cap={} in_flight={}", e.id(), e.taskGid(),
                 h.cap().name(), h.runsInFlight());
         events.record(r.slot.agentId(), e.id(), "budget_held", "info", h.reason(), hold);
-        metrics.registry().counter("aegis_budget_held_total", "cap", h.cap().name()).increment();
+        metrics.registry().counter("aegis_budget_held", "cap", h.cap().name()).increment();
         return Ended.as(Ended.How.RELEASED);
     }
 
