@@ -4,6 +4,7 @@ import aegis.config.ConfigException;
 import aegis.config.Settings;
 import aegis.db.Jdbc;
 import aegis.dispatch.ExecutionStore;
+import aegis.governance.Actor;
 import aegis.governance.BudgetCaps;
 import aegis.governance.BudgetPeriod;
 import aegis.governance.BudgetScope;
@@ -53,7 +54,7 @@ final class BudgetCommand implements Callable<Integer> {
                 System.err.println("aegis: " + e.getMessage());
                 return Main.USAGE;
             }
-            caps.set(scope, period, usd, System.getProperty("user.name", "unknown"), new ExecutionStore(jdbc).channel());
+            caps.set(scope, period, usd, Actor.unixUser(), new ExecutionStore(jdbc).channel());
             System.out.println("Cap " + scope + "/" + period.label() + " set to $" + usd.toPlainString() + ".");
         }
         List<BudgetUsage.Line> lines = new BudgetUsage(jdbc, caps, Clock.systemUTC()).current();

@@ -8,7 +8,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The caps in force, in {@code budget_caps}: the configuration's caps are copied in once by the
@@ -65,11 +67,21 @@ public final class BudgetCaps {
 
     /**
      * An operator sets a cap's USD limit (its token limit, if any, stays); {@code by} is who. The
-     * change commits with a NOTIFY on {@code channel} (when given) so that held work is looked at at once.
+     * change commits with its audit record and a NOTIFY on {@code channel} (when given) so that held
+     * work is looked at at once.
      */
-    public void set(BudgetScope scope, BudgetPeriod period, BigDecimal usd, String by, String channel) {
+    public void set(BudgetScope scope, BudgetPeriod period, BigDecimal usd, Actor by, String channel) {
         syncOnce();
         jdbc.inTransaction(c -> {
+            BigDecimal before = null;
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT usd FROM budget_caps WHERE scope = ? AND period = ? FOR UPDATE")) {
+                ps.setString(1, scope.toString());
+                ps.setString(2, period.label());
+                try (ResultSet rs = ps.executeQuery()) {
+                    before = rs.next() ? rs.getBigDecimal(1) : null;
+                }
+            }
             try (PreparedStatement ps = c.prepareStatement("""
                     INSERT INTO budget_caps (scope, period, usd, changed_by) VALUES (?, ?, ?, ?)
                     ON CONFLICT (scope, period) DO UPDATE
@@ -77,9 +89,14 @@ public final class BudgetCaps {
                 ps.setString(1, scope.toString());
                 ps.setString(2, period.label());
                 ps.setBigDecimal(3, usd);
-                ps.setString(4, by);
+                ps.setString(4, by.name());
                 ps.executeUpdate();
             }
+            Map<String, Object> detail = new LinkedHashMap<>();
+            detail.put("period", period.label());
+            detail.put("usd", usd.toPlainString());
+            detail.put("previous_usd", before == null ? null : before.stripTrailingZeros().toPlainString());
+            new AuditTrail(jdbc).operatorAction(c, by, "budget.set", scope.toString(), detail, "ok");
             if (channel != null) {
                 try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, 'budget')")) {
                     ps.setString(1, channel);

@@ -188,6 +188,8 @@ class BudgetEndToEndTest {
                     .isEqualTo(3);
             assertThat(query("SELECT count(*) FROM budget_transactions")).isEqualTo("7");
             assertThat(query("SELECT max(attempt) FROM task_executions")).as("a hold is not an attempt").isEqualTo("1");
+            assertThat(query("SELECT count(*) FROM audit_log WHERE action = 'budget.set'")).as("both changes audited")
+                    .isEqualTo("2");
         }
     }
 }

@@ -85,7 +85,7 @@ class BudgetGateTest {
     }
 
     private static void cap(String usd) {
-        BudgetCaps.inDatabase(jdbc).set(BudgetScope.GLOBAL, BudgetPeriod.DAY, new BigDecimal(usd), "test", null);
+        BudgetCaps.inDatabase(jdbc).set(BudgetScope.GLOBAL, BudgetPeriod.DAY, new BigDecimal(usd), new Actor("test"), null);
     }
 
     @Test
