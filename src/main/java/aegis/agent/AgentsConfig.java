@@ -42,7 +42,7 @@ import java.util.Set;
  *     max_tokens: 4096
  *     api_key_env: ANTHROPIC_API_KEY
  *     timeout: 120s                 # per HTTP call
- *     max_retries: 4                # for 429, 5xx and I/O errors
+ *     max_retries: 4                # for 429, 5xx and connections never made (not timeouts)
  *     retry_base_delay: 1s
  *     prices:                       # USD per million tokens
  *       claude-sonnet-4-5: {input_per_mtok: 3, output_per_mtok: 15}

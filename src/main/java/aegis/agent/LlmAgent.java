@@ -35,8 +35,10 @@ import org.slf4j.LoggerFactory;
  * {@link HttpTransport}. The key is read at call time from the environment variable named
  * by {@code agents.llm.api_key_env}; it is never stored, logged or put in a message.
  * Tokens come from the response's {@code usage}; cost from {@code agents.llm.prices}.
- * 429, 5xx and I/O errors are retried as {@link #policy} says, honouring {@code retry-after},
- * unless the wait would outlast the execution; any other error is a permanent failure. An
+ * 429 and 5xx answers, and a connection that could not be made, are retried as {@link #policy}
+ * says, honouring {@code retry-after}, unless the wait would outlast the execution; a request that
+ * may have reached the provider unanswered (a read timeout) is never sent again within the attempt,
+ * since it may be billed; any other error is a permanent failure. An
  * answer starting with {@code QUESTION:} is a question ({@link AgentAnswers}).
  */
 @Singleton
@@ -101,9 +103,9 @@ public final class LlmAgent implements Agent, AutoCloseable {
         String uri = cfg.baseUrl().getPath() + (anthropic ? "/v1/messages" : "/chat/completions");
         Map<String, String> headers = anthropic ? Map.of("x-api-key", key, "anthropic-version", "2023-06-01")
                 : Map.of("Authorization", "Bearer " + key);
-        // A completion asked for twice is paid twice but changes nothing: every failure may be retried.
+        // A completion asked for twice is paid twice: sent again only when the first was surely not billed.
         HttpTransport.Request call = new HttpTransport.Request(HttpMethod.POST, uri, headers,
-                requestBody(request.prompt()).getBytes(StandardCharsets.UTF_8), Retry.IDEMPOTENT);
+                requestBody(request.prompt()).getBytes(StandardCharsets.UTF_8), Retry.UNLESS_RECEIVED);
         Attempts attempts = new Attempts(request.executionId(), context);
         HttpTransport.Response r;
         try {

@@ -41,7 +41,13 @@ public final class HttpTransport implements AutoCloseable {
         /** Sending it again changes nothing: a 429, a 5xx and no answer are all retried. */
         IDEMPOTENT,
         /** A 5xx or no answer may mean it was applied: only a 429 is retried. */
-        ONLY_429
+        ONLY_429,
+        /**
+         * Paid for each time it is received (an LLM call): any error answer is retried (the service
+         * said no and bills nothing), and no answer only when the request never left (no connection);
+         * a timeout or a connection lost after sending may have been received and billed: not retried.
+         */
+        UNLESS_RECEIVED
     }
 
     /** One call: a JSON body (or none), headers, and whether it may be repeated. */
@@ -157,8 +163,7 @@ public final class HttpTransport implements AutoCloseable {
                 }
                 again = ++limited < policy.max429s();
             } else {
-                again = (status == 0 || status >= 500) && request.retry() == Retry.IDEMPOTENT
-                        && ++failures < policy.maxFailures();
+                again = retriable(request.retry(), status, a.failure()) && ++failures < policy.maxFailures();
             }
             Response response = status == 0 ? null : new Response(status, a.body(), status == 429 ? wait : null);
             if (response == null) {
@@ -181,6 +186,25 @@ public final class HttpTransport implements AutoCloseable {
                 Thread.sleep(wait.toMillis());
             }
         }
+    }
+
+    private static boolean retriable(Retry retry, int status, Throwable failure) {
+        return switch (retry) {
+            case IDEMPOTENT -> status == 0 || status >= 500;
+            case ONLY_429 -> false;
+            case UNLESS_RECEIVED -> status >= 500 || status == 0 && neverSent(failure);
+        };
+    }
+
+    /** The failure happened before the request could leave: no connection was made. */
+    static boolean neverSent(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.net.ConnectException || t instanceof java.net.UnknownHostException
+                    || t instanceof java.net.NoRouteToHostException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void awaitPermit(Request request, AttemptListener listener, long heldFrom) throws InterruptedException {

@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
             ResumeCommand.class,
             AuditCommand.class,
             MemoryCommand.class,
+            BudgetCommand.class,
         })
 public final class Main implements Runnable {
     /** {@code aegis --version}: the version the build put in the jar, as /health reports it. */

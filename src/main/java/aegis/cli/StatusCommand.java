@@ -1,10 +1,13 @@
 package aegis.cli;
 
 import aegis.config.Settings;
+import aegis.governance.BudgetCaps;
+import aegis.governance.BudgetUsage;
 import aegis.status.StatusReader;
 import aegis.status.StatusSettings;
 import aegis.status.StatusText;
 import aegis.webhook.InboxStore;
+import java.time.Clock;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -23,7 +26,8 @@ final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         var jdbc = DirectDatabase.open(settings);
-        var reader = new StatusReader(jdbc, StatusSettings.from(settings), new InboxStore(jdbc));
+        var reader = new StatusReader(jdbc, StatusSettings.from(settings), new InboxStore(jdbc),
+                new BudgetUsage(jdbc, BudgetCaps.inDatabase(jdbc), Clock.systemUTC()));
         var status = reader.read(null);
         System.out.print(json ? CliJson.pretty(status) + "\n" : StatusText.plain(status));
         return Main.OK;

@@ -158,6 +158,17 @@ public final class AsanaResultReporter implements ResultReporter {
         return asana(e).postComment(e.taskGid(), body(text, marker, e.id()), marker, lookFirst).gid();
     }
 
+    @Override
+    public void held(Execution e, String notice) {
+        String marker = heldMarker(e.id());
+        asana(e).postComment(e.taskGid(), body(notice, marker, e.id()), marker, true);
+    }
+
+    /** The budget notice's own marker: one per execution, not containing the answer's. */
+    static String heldMarker(long executionId) {
+        return "— Aegis · budget hold of run " + executionId;
+    }
+
     /**
      * What follows a posted answer (completing, moving or handing back the task). Once the
      * answer is in Asana, a refusal of the follow-up (no right to complete, the task gone) does

@@ -10,6 +10,9 @@ import aegis.asana.Bots;
 import aegis.config.ConfigException;
 import aegis.config.ProjectSettings;
 import aegis.governance.ApprovalStage;
+import aegis.governance.BudgetDecision;
+import aegis.governance.BudgetScope;
+import aegis.governance.Ledger;
 import aegis.workspace.Worktree;
 import aegis.memory.ProjectMemory;
 import aegis.metrics.Metrics;
@@ -22,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,15 +55,17 @@ final class AttemptRunner {
     private final ApprovalGate gate;
     private final ProgressComments progress;
     private final StatusField status;
+    private final BudgetControl budget;
 
     AttemptRunner(Map<String, Agent> agents, TaskReader tasks, Prompts prompts, ExecutionEvents events,
                   RetryPolicy retry, Finisher finisher, Function<String, Optional<Bots.Bot>> bots, DispatchSettings settings,
                   Metrics metrics, ProjectSettings.All projects, CodingWork coding, ProjectMemory memory,
-                  ApprovalGate gate, ProgressComments progress, StatusField status) {
+                  ApprovalGate gate, ProgressComments progress, StatusField status, BudgetControl budget) {
         this.memory = memory;
         this.gate = gate;
         this.progress = progress;
         this.status = status;
+        this.budget = budget;
         this.projects = projects;
         this.coding = coding;
         this.agents = Map.copyOf(agents);
@@ -131,6 +137,12 @@ final class AttemptRunner {
                     + "' (by tag or custom field); an operator can allow it in projects." + task.project().gid()
                     + ".allowed_agents", Accounting.none(0), false);
         }
+        // Checked before any money is spent: a run the caps do not admit waits, held.
+        Set<BudgetScope> scopes = BudgetScope.of(task.project().gid(), e.agentType(), e.bot());
+        if (budget.gate().admit(e.id(), scopes) instanceof BudgetDecision.Held held) {
+            return finisher.held(r, held, scopes);
+        }
+        r.admitted(scopes);
         TaskReader.Thread thread = tasks.thread(loaded.get());
         AgentRequest.TaskView taskView = AgentViews.task(task);
         AgentRequest.ProjectView projectView = AgentViews.project(task);
@@ -217,6 +229,7 @@ final class AttemptRunner {
             r.usage(outcome.usage());
             if (r.state().gone()) {
                 ctx.event("cancelled", "info", "the execution was cancelled while the agent ran", Map.of());
+                chargeStopped(r);
                 return Ended.as(Ended.How.CANCELLED);
             }
             Thread.interrupted();
@@ -237,6 +250,17 @@ final class AttemptRunner {
     /** A mention is answered while the task exists; other work while the task is still that bot's. */
     private static boolean stillAsked(Execution e, MirroredTask task, Bots.Bot bot) {
         return e.mention() ? !task.deleted() && !task.project().archived() : task.wantsBot(bot.gid());
+    }
+
+    /** A run cancelled under it still cost what its agent reported: charged by itself, its outcome already written. */
+    private void chargeStopped(Run r) {
+        Usage u = r.usage();
+        try {
+            budget.ledger().chargeStopped(new Ledger.Charge(r.execution.id(), r.execution.attempt(), r.scopes(),
+                    u.costUsd(), u.totalTokens(), "cancelled"));
+        } catch (RuntimeException ex) {
+            LOG.warn("event=charge_not_recorded execution={} error={}", r.execution.id(), ex.getMessage());
+        }
     }
 
     /** The answer with, below it, where the work went (kept in the recorded result, so a late report says it too). */

@@ -13,6 +13,8 @@ import aegis.workspace.Workspaces;
 import aegis.config.AegisConfig;
 import aegis.config.Settings;
 import aegis.memory.ProjectMemory;
+import aegis.governance.BudgetGate;
+import aegis.governance.Ledger;
 import aegis.metrics.Metrics;
 import aegis.sync.TaskReader;
 import io.micronaut.context.annotation.Bean;
@@ -52,12 +54,13 @@ class DispatchBeans {
                           RetryPolicy retry, DispatchSettings settings, QueueSignals signals, Bots bots,
                           Metrics metrics, ProjectSettings.All projects, Workspaces workspaces,
                           AgentsConfig agentsConfig, ProjectMemory memory, ApprovalPolicy approvalPolicy,
-                          ApprovalStore approvals, BudgetHint budget, ProgressComments progress, StatusField status) {
+                          ApprovalStore approvals, BudgetHint budget, ProgressComments progress, StatusField status,
+                          BudgetGate budgetGate, Ledger ledger) {
         Map<String, Agent> agents = kinds.kinds().stream().collect(Collectors.toMap(k -> k, kinds::forKind));
         return WorkerPool.of(config.database(), store, tasks, rows, events, agents, prompts, reporter, retry,
                 settings, signals, bots::named, metrics, projects,
                 new CodingWork(workspaces, projects, agentsConfig.command(), events), memory,
                 finisher -> new ApprovalGate(approvalPolicy, approvals, budget, tasks, projects, finisher),
-                progress, status);
+                progress, status, new BudgetControl(budgetGate, ledger));
     }
 }

@@ -31,7 +31,8 @@ import java.util.Optional;
  *      ├──scheduleRetry───┤
  *      ├──release─────────┤   (shutdown, pause --now: attempt not counted)
  *      ├──rescue──────────┘   (lease expired: attempt counted)
- *   pending|running ──cancel──► cancelled
+ *   pending|held|awaiting_approval|running ──cancel──► cancelled
+ *   running ──hold──► held ──releaseHeld──► pending   (a spending cap; attempt not counted)
  *   running ──awaitApproval──► awaiting_approval ──leaveApproval──► pending
  *                                     └──rejectIntoFollowUp──► cancelled (+ a pending follow-up)
  * </pre>
@@ -399,18 +400,108 @@ public final class ExecutionStore {
 
     /** A transient failure with attempts left: back to pending until {@code notBefore}. */
     public boolean scheduleRetry(long id, String owner, Instant notBefore, String error, Accounting a) {
+        return scheduleRetry(id, owner, notBefore, error, a, StatementPart.NONE);
+    }
+
+    /** {@link #scheduleRetry(long, String, Instant, String, Accounting)}, with {@code also} (the charge) in its statement. */
+    public boolean scheduleRetry(long id, String owner, Instant notBefore, String error, Accounting a,
+                                 StatementPart also) {
+        String sql = """
+                WITH done AS (
+                  UPDATE task_executions
+                     SET status = 'pending', not_before = ?, error = ?, lease_owner = NULL, lease_until = NULL,
+                         %s
+                   WHERE id = ? AND status = 'running' AND lease_owner = ?
+                  RETURNING id)""".formatted(ACCOUNTING)
+                + (also.cte().isEmpty() ? "" : ",\n" + also.cte()) + "\nSELECT count(*) FROM done";
+        return jdbc.withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setTimestamp(1, Timestamp.from(notBefore));
+                ps.setString(2, error);
+                int i = setAccounting(ps, 3, a);
+                ps.setLong(i, id);
+                ps.setString(i + 1, owner);
+                also.bind(ps, i + 2);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1) == 1;
+                }
+            }
+        });
+    }
+
+    /**
+     * A spending cap stops the run before it starts: the execution waits as {@code held} (the
+     * attempt not counted) with {@code reason}; its scopes, the cap and whether it waits only for
+     * runs in flight ({@code quiet}) are kept in its context for the release.
+     */
+    public boolean hold(long id, String owner, String reason, List<String> scopes, String cap, boolean quiet) {
         return update("""
                 UPDATE task_executions
-                   SET status = 'pending', not_before = ?, error = ?, lease_owner = NULL, lease_until = NULL,
-                       %s
-                 WHERE id = ? AND status = 'running' AND lease_owner = ?""".formatted(ACCOUNTING),
+                   SET status = 'held', error = ?, lease_owner = NULL, lease_until = NULL,
+                       attempt = CASE WHEN outcome IS NULL THEN greatest(attempt - 1, 0) ELSE attempt END,
+                       context = context || jsonb_build_object('budget_hold',
+                           jsonb_build_object('scopes', to_jsonb(?::text[]), 'cap', ?::text, 'quiet', ?::boolean))
+                 WHERE id = ? AND status = 'running' AND lease_owner = ?""",
                 ps -> {
-                    ps.setTimestamp(1, Timestamp.from(notBefore));
-                    ps.setString(2, error);
-                    int i = setAccounting(ps, 3, a);
-                    ps.setLong(i, id);
-                    ps.setString(i + 1, owner);
+                    ps.setString(1, reason);
+                    ps.setArray(2, ps.getConnection().createArrayOf("text", scopes.toArray()));
+                    ps.setString(3, cap);
+                    ps.setBoolean(4, quiet);
+                    ps.setLong(5, id);
+                    ps.setString(6, owner);
                 }) == 1;
+    }
+
+    /** A held execution: its id, the scopes it is charged to, and whether it waits only for runs in flight. */
+    public record Held(long id, List<String> scopes, boolean quiet) {
+    }
+
+    /** Held executions in the order they start again: highest priority, then oldest, first. */
+    public List<Held> held(int limit) {
+        return jdbc.withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    SELECT id, ARRAY(SELECT jsonb_array_elements_text(context->'budget_hold'->'scopes')),
+                           coalesce((context->'budget_hold'->>'quiet')::boolean, false)
+                      FROM task_executions WHERE status = 'held'
+                     ORDER BY priority DESC, created_at, id LIMIT ?""")) {
+                ps.setInt(1, limit);
+                List<Held> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new Held(rs.getLong(1), List.of((String[]) rs.getArray(2).getArray()), rs.getBoolean(3)));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    /**
+     * Held executions go back to pending, to be claimed (and checked against the caps again) in
+     * the order given, which their {@code not_before} keeps; NOTIFY in the same transaction.
+     */
+    public int releaseHeld(List<Long> ids) {
+        if (ids.isEmpty()) {
+            return 0;
+        }
+        String ch = channel();
+        return jdbc.inTransaction(c -> {
+            int n;
+            try (PreparedStatement ps = c.prepareStatement("""
+                    UPDATE task_executions e
+                       SET status = 'pending', not_before = now() + make_interval(secs => k.n / 1000.0),
+                           error = NULL, context = e.context - 'budget_hold'
+                      FROM unnest(?::bigint[]) WITH ORDINALITY AS k(id, n)
+                     WHERE e.id = k.id AND e.status = 'held'""")) {
+                ps.setArray(1, c.createArrayOf("bigint", ids.toArray()));
+                n = ps.executeUpdate();
+            }
+            if (n > 0) {
+                notify(c, ch, "new");
+            }
+            return n;
+        });
     }
 
     /** Shutdown: hand the execution back untouched; this attempt does not count. */

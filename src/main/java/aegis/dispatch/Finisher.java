@@ -3,11 +3,17 @@ package aegis.dispatch;
 import aegis.agent.Usage;
 import aegis.asana.AsanaException;
 import aegis.db.StatementPart;
+import aegis.governance.BudgetDecision;
+import aegis.governance.BudgetScope;
+import aegis.governance.Ledger;
 import aegis.memory.ProjectMemory;
 import aegis.metrics.Metrics;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -105,7 +111,7 @@ final class Finisher {
         Execution e = r.execution;
         r.flushEvents();
         r.become(RunState.SETTLED);
-        if (!store.scheduleRetry(e.id(), e.leaseOwner(), at, reason, acc)) {
+        if (!store.scheduleRetry(e.id(), e.leaseOwner(), at, reason, acc, charge(r, acc, "retry"))) {
             return Ended.as(Ended.How.CANCELLED);
         }
         LOG.info("event=execution_retry execution={} attempt={} at={}", e.id(), e.attempt(), at);
@@ -203,13 +209,54 @@ final class Finisher {
         return Ended.as(Ended.How.RELEASED);
     }
 
+    /**
+     * A spending cap keeps the run from starting: the person is told once (unless it only waits for
+     * runs in flight), then the execution waits as held. Should the notice fail, it is held as waiting
+     * for runs in flight, which the release lets go again soon: the next try tells the person.
+     */
+    Ended held(Run r, BudgetDecision.Held h, Set<BudgetScope> scopes) {
+        Execution e = r.execution;
+        boolean quiet = h.runsInFlight();
+        if (!quiet) {
+            try {
+                reporter.held(e, h.notice());
+            } catch (RuntimeException ex) {
+                LOG.warn("event=budget_notice_failed execution={} error={}", e.id(), ex.getMessage());
+                quiet = true;
+            }
+        }
+        r.become(RunState.SETTLED);
+        List<String> names = scopes.stream().map(BudgetScope::toString).sorted().toList();
+        if (!store.hold(e.id(), e.leaseOwner(), h.reason(), names, h.cap().name(), quiet)) {
+            return Ended.as(Ended.How.CANCELLED);
+        }
+        Map<String, Object> hold = new LinkedHashMap<>();
+        hold.put("scopes", names);
+        hold.put("cap", h.cap().name());
+        hold.put("quiet", quiet);
+        LOG.info("event=execution_held execution={} task={} cap={} in_flight={}", e.id(), e.taskGid(),
+                h.cap().name(), h.runsInFlight());
+        events.record(r.slot.agentId(), e.id(), "budget_held", "info", h.reason(), hold);
+        metrics.registry().counter("aegis_budget_held", "cap", h.cap().name()).increment();
+        return Ended.as(Ended.How.RELEASED);
+    }
+
+    /** The attempt's charge to the ledger, in its outcome's statement; nothing for a run never admitted. */
+    private static StatementPart charge(Run r, Accounting acc, String outcome) {
+        if (r.scopes() == null) {
+            return StatementPart.NONE;
+        }
+        return Ledger.charge(new Ledger.Charge(r.execution.id(), r.execution.attempt(), r.scopes(), acc.costUsd(),
+                acc.inputTokens() + acc.outputTokens(), outcome));
+    }
+
     /** The outcome, with the attempt's events buffered so far, in one statement. */
     private boolean recordOutcome(Run r, String outcome, String result, String error, Accounting acc) {
         Execution e = r.execution;
         ExecutionEvents.Taken taken = r.takeEvents();
         try {
             return store.recordOutcome(e.id(), e.leaseOwner(), outcome, result, error, e.agentType(), acc,
-                    r.lastCommentId(), taken);
+                    r.lastCommentId(), StatementPart.of(taken, charge(r, acc, outcome)));
         } catch (RuntimeException ex) {
             taken.giveBack();
             throw ex;

@@ -40,4 +40,12 @@ public interface ResultReporter {
     default String ask(Execution execution, String marker, String text, boolean lookFirst) {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " does not ask for approvals");
     }
+
+    /**
+     * The execution waits for a spending cap: {@code notice} says which and until when. Posted
+     * once per execution (its own marker, looked for first), however often it is held again.
+     */
+    default void held(Execution execution, String notice) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot post budget notices");
+    }
 }

@@ -1,8 +1,10 @@
 package aegis.dispatch;
 
 import aegis.agent.Usage;
+import aegis.governance.BudgetScope;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -22,6 +24,7 @@ final class Run {
     private volatile ExecutionEvents.Buffered events;
     private volatile Usage usage = Usage.NONE;
     private volatile long lastCommentId;
+    private volatile Set<BudgetScope> scopes;
 
     Run(Claimed claimed, Slot slot, Thread thread, Instant deadline) {
         this.execution = claimed.execution();
@@ -97,6 +100,15 @@ final class Run {
 
     void usage(Usage u) {
         usage = u == null ? Usage.NONE : u;
+    }
+
+    /** The scopes this run is charged to, once it was admitted against the caps; null before. */
+    Set<BudgetScope> scopes() {
+        return scopes;
+    }
+
+    void admitted(Set<BudgetScope> s) {
+        scopes = Set.copyOf(s);
     }
 
     long lastCommentId() {

@@ -56,6 +56,7 @@ public final class WorkerPool implements AutoCloseable {
     private final DispatchSettings settings;
     private final Metrics metrics;
     private final ClaimScopes scopes;
+    private final HeldRelease held;
 
     private final Map<String, ConcurrentLinkedQueue<Slot>> freeSlots = new LinkedHashMap<>();
     private final List<Long> agentIds = new ArrayList<>();
@@ -71,10 +72,11 @@ public final class WorkerPool implements AutoCloseable {
                          Map<String, Agent> agents, Prompts prompts, ResultReporter reporter, RetryPolicy retry,
                          DispatchSettings settings, QueueSignals signals,
                          Function<String, Optional<Bots.Bot>> bots, Metrics metrics,
-                         ProjectSettings.All projects, CodingWork coding, ProjectMemory memory) {
+                         ProjectSettings.All projects, CodingWork coding, ProjectMemory memory,
+                         BudgetControl budget) {
         return of(database, store, tasks, rows, events, agents, prompts, reporter, retry, settings, signals, bots,
                 metrics, projects, coding, memory, finisher -> ApprovalGate.off(tasks, projects, finisher),
-                ProgressComments.off(), new StatusField(null, projects));
+                ProgressComments.off(), new StatusField(null, projects), budget);
     }
 
     /**
@@ -87,19 +89,21 @@ public final class WorkerPool implements AutoCloseable {
                          DispatchSettings settings, QueueSignals signals,
                          Function<String, Optional<Bots.Bot>> bots, Metrics metrics,
                          ProjectSettings.All projects, CodingWork coding, ProjectMemory memory,
-                         Function<Finisher, ApprovalGate> gate, ProgressComments progress, StatusField status) {
+                         Function<Finisher, ApprovalGate> gate, ProgressComments progress, StatusField status,
+                         BudgetControl budget) {
         ClaimScopes scopes = new ClaimScopes(agents, projects);
         Finisher finisher = new Finisher(store, reporter, events, settings, metrics, scopes, memory);
         AttemptRunner runner = new AttemptRunner(agents, tasks, prompts, events, retry, finisher, bots, settings,
-                metrics, projects, coding, memory, gate.apply(finisher), progress, status);
+                metrics, projects, coding, memory, gate.apply(finisher), progress, status, budget);
         runner.checkStopsWithin(settings.renewEvery());
         return new WorkerPool(store, rows, runner, finisher,
                 new LeaseKeeper(store, settings, new DedicatedConnection(database, RENEWAL_TIMEOUT)), signals, settings,
-                metrics, scopes);
+                metrics, scopes, new HeldRelease(store, budget.gate()));
     }
 
     WorkerPool(ExecutionStore store, AgentRows rows, AttemptRunner runner, Finisher finisher, LeaseKeeper leases,
-               QueueSignals signals, DispatchSettings settings, Metrics metrics, ClaimScopes scopes) {
+               QueueSignals signals, DispatchSettings settings, Metrics metrics, ClaimScopes scopes, HeldRelease held) {
+        this.held = held;
         this.store = store;
         this.scopes = scopes;
         this.rows = rows;
@@ -148,6 +152,7 @@ public final class WorkerPool implements AutoCloseable {
     private void dispatchLoop() {
         while (!stopping) {
             try {
+                releaseHeld();
                 claimWhatFits();
                 signals.await(settings.pollEvery());
             } catch (InterruptedException e) {
@@ -169,6 +174,15 @@ public final class WorkerPool implements AutoCloseable {
                     }
                 }
             }
+        }
+    }
+
+    /** Held executions the caps now admit go back to the queue; a failure here must not stop claiming. */
+    private void releaseHeld() {
+        try {
+            held.releaseWhatFits();
+        } catch (RuntimeException ex) {
+            LOG.warn("event=held_release_failed error={}", ex.getMessage());
         }
     }
 

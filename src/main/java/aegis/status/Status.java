@@ -28,7 +28,8 @@ public record Status(
         Today today,
         Webhooks webhooks,
         List<Node> nodes,
-        List<Bot> bots) {
+        List<Bot> bots,
+        List<Budget> budgets) {
 
     /**
      * A bot's work, as its executions record it ({@code task_executions.bot}): open now (pending,
@@ -87,6 +88,16 @@ public record Status(
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @JsonInclude(JsonInclude.Include.ALWAYS)
     public record Inbox(long pending, long processing, long failed, Long oldestPendingSeconds) {
+    }
+
+    /**
+     * A spending cap this period: limits and what remains are null where the cap sets none;
+     * {@code held}: executions waiting for this cap.
+     */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    public record Budget(String scope, String period, String periodEnd, String limitUsd, String spentUsd,
+                         String remainingUsd, Long limitTokens, long spentTokens, Long remainingTokens, long held) {
     }
 
     /** A scheduler node of the cluster, as Quartz's check-ins see it. */

@@ -4,6 +4,7 @@ import aegis.governance.Instance;
 import aegis.governance.PauseControl;
 import aegis.governance.PauseState;
 import aegis.db.Jdbc;
+import aegis.governance.BudgetUsage;
 import aegis.jobs.ClusteredScheduler;
 import aegis.webhook.InboxBacklog;
 import jakarta.inject.Singleton;
@@ -32,8 +33,10 @@ public final class StatusReader {
     private final Jdbc jdbc;
     private final StatusSettings settings;
     private final InboxBacklog inbox;
+    private final BudgetUsage budgets;
 
-    public StatusReader(Jdbc jdbc, StatusSettings settings, InboxBacklog inbox) {
+    public StatusReader(Jdbc jdbc, StatusSettings settings, InboxBacklog inbox, BudgetUsage budgets) {
+        this.budgets = budgets;
         this.jdbc = jdbc;
         this.settings = settings;
         this.inbox = inbox;
@@ -45,6 +48,7 @@ public final class StatusReader {
         InboxBacklog.Backlog backlog = inbox.backlog();
         Status.Inbox inboxNow = new Status.Inbox(backlog.pending(), backlog.processing(), inbox.failedDeliveries(),
                 backlog.oldestSeconds());
+        List<BudgetUsage.Line> caps = budgets.current();
         return jdbc.withConnection(c -> {
             Status.Orchestrator orch;
             Status.LastSyncs syncs;
@@ -145,6 +149,15 @@ public final class StatusReader {
                         rs.getLong(5), money(rs.getBigDecimal(6))));
             });
 
+            Map<String, Long> heldByCap = new LinkedHashMap<>();
+            query(c, """
+                    SELECT context->'budget_hold'->>'cap', count(*) FROM task_executions
+                     WHERE status = 'held' GROUP BY 1""", rs -> heldByCap.put(rs.getString(1), rs.getLong(2)));
+            List<Status.Budget> budgetList = caps.stream().map(l -> new Status.Budget(l.cap().scope().toString(),
+                    l.cap().period().label(), l.periodEnd().toString(), l.cap().usd() == null ? null : money(l.cap().usd()),
+                    money(l.spentUsd()), l.remainingUsd() == null ? null : money(l.remainingUsd()), l.cap().tokens(),
+                    l.spentTokens(), l.remainingTokens(), heldByCap.getOrDefault(l.cap().name(), 0L))).toList();
+
             long uptime = instance != null ? instance.uptime().toSeconds()
                     : orch.startedAt() == null ? 0
                     : Duration.between(Instant.parse(orch.startedAt()), Instant.now()).toSeconds();
@@ -152,7 +165,8 @@ public final class StatusReader {
                     Instant.now().toString(), orch, pause, syncs, queue,
                     new Status.Agents(agents.size(), agentsByStatus, agents),
                     new Status.Today(todayCount, todayByStatus, sums[0], sums[1], money(cost[0])),
-                    new Status.Webhooks(subs, inboxNow), nodes, List.copyOf(bots.values()));
+                    new Status.Webhooks(subs, inboxNow), nodes, List.copyOf(bots.values()),
+                    budgetList);
         });
     }
 

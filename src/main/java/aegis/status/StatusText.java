@@ -59,6 +59,21 @@ public final class StatusText {
         b.append("Nodes:        ").append(s.nodes().isEmpty() ? "none checked in" : s.nodes().stream()
                 .map(n -> n.instance() + (n.alive() ? "" : " (silent)")).collect(Collectors.joining(", ")))
                 .append('\n');
+        b.append("Budgets:      ").append(s.budgets().isEmpty() ? "no spending caps" : s.budgets().size() + " cap(s)")
+                .append('\n');
+        for (Status.Budget c : s.budgets()) {
+            b.append("  ").append(c.scope()).append('/').append(c.period()).append(": ");
+            if (c.limitUsd() != null) {
+                b.append('$').append(c.spentUsd()).append(" of $").append(c.limitUsd()).append(", $")
+                        .append(c.remainingUsd()).append(" left");
+            }
+            if (c.limitTokens() != null) {
+                b.append(c.limitUsd() == null ? "" : "; ").append(c.spentTokens()).append(" of ")
+                        .append(c.limitTokens()).append(" tokens, ").append(c.remainingTokens()).append(" left");
+            }
+            b.append(c.held() == 0 ? "" : "; " + c.held() + " held").append(" (renews ").append(c.periodEnd())
+                    .append(")\n");
+        }
         return b.toString();
     }
 

@@ -180,4 +180,37 @@ class LlmAgentTest {
         }
         assertThat(thrown.get()).isInstanceOf(InterruptedException.class);
     }
+
+    /** Whether the timeout was received and perhaps billed, nobody knows: it is not sent again. */
+    @Test
+    void aCallThatTimesOutIsSentOnceWhateverTheRetries() throws Exception {
+        fake.latency(Duration.ofMillis(1500));
+        int before = fake.requestCount();
+        var c = new AgentsConfig.Llm(AgentsConfig.Provider.ANTHROPIC, fake.anthropicBaseUrl(), "test-model", 1024,
+                "TEST_LLM_KEY", Duration.ofMillis(300), 4, Duration.ofMillis(10), Map.of());
+        var ctx = new AgentFixtures.RecordingContext();
+        try (LlmAgent a = agent(c, name -> "sk-test-secret")) {
+            AgentOutcome o = a.run(AgentFixtures.request("/tmp", "", "slow"), ctx);
+            assertThat(o).isInstanceOfSatisfying(AgentOutcome.Failed.class,
+                    f -> assertThat(f.transientFailure()).as("the next attempt may try again").isTrue());
+        }
+        assertThat(fake.requestCount() - before).as("requests the provider received in one attempt").isEqualTo(1);
+        assertThat(ctx.events.stream().filter(e -> e.type().equals("llm_request")).count()).isEqualTo(1);
+    }
+
+    /** A connection never made sent nothing: that is retried. */
+    @Test
+    void aConnectionNeverMadeIsRetried() throws Exception {
+        int closedPort;
+        try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closedPort = s.getLocalPort();
+        }
+        var c = cfg(AgentsConfig.Provider.ANTHROPIC, URI.create("http://127.0.0.1:" + closedPort), 2);
+        var ctx = new AgentFixtures.RecordingContext();
+        try (LlmAgent a = agent(c, name -> "sk-test-secret")) {
+            AgentOutcome o = a.run(AgentFixtures.request("/tmp", "", "x"), ctx);
+            assertThat(o).isInstanceOf(AgentOutcome.Failed.class);
+        }
+        assertThat(ctx.events.stream().filter(e -> e.type().equals("llm_request")).count()).isEqualTo(3);
+    }
 }

@@ -32,7 +32,9 @@ class TableOwnershipTest {
             Map.entry("prompt_templates", "agent"), Map.entry("workspaces", "workspace"),
             Map.entry("api_keys", "status"), Map.entry("system_state", "governance"),
             Map.entry("project_pauses", "governance"), Map.entry("audit_log", "governance"),
-            Map.entry("memories", "memory"), Map.entry("approvals", "governance"));
+            Map.entry("memories", "memory"), Map.entry("approvals", "governance"),
+            Map.entry("budget_caps", "governance"), Map.entry("budget_transactions", "governance"),
+            Map.entry("budget_reservations", "governance"));
 
     @Test
     void everyTableIsWrittenByItsOwnerOnly() throws IOException {

@@ -9,6 +9,9 @@ import aegis.agent.EchoAgent;
 import aegis.agent.Agent;
 import aegis.config.AegisConfig;
 import aegis.db.Jdbc;
+import aegis.governance.BudgetCaps;
+import aegis.governance.BudgetGate;
+import aegis.governance.Ledger;
 import aegis.config.ProjectSettings;
 import aegis.sync.TaskReader;
 import aegis.testing.TestDatabase;
@@ -17,6 +20,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
@@ -74,7 +78,9 @@ public final class PoolHarness implements AutoCloseable {
                         "", Optional.empty(), List.of(), List.of()), null, "bot", "Bot")),
                 new aegis.metrics.Metrics(registry), projects,
                 new CodingWork(null, projects, Optional.empty(), events),
-                new ProjectMemory(new FullTextRecall(jdbc), new AnswerIndex(jdbc), new MemorySettings(5)));
+                new ProjectMemory(new FullTextRecall(jdbc), new AnswerIndex(jdbc), new MemorySettings(5)),
+                new BudgetControl(new BudgetGate(jdbc, BudgetCaps.inDatabase(jdbc), Clock.systemUTC()),
+                        new Ledger(jdbc)));
     }
 
     /** While set, every connection the pool asks for throws this instead (fault injection). */

@@ -247,7 +247,9 @@ class ArchiverTest {
     @Test
     void statusTotalsStayExactWhileARunMovesExecutions() throws Exception {
         SystemStateRefresh refresh = new SystemStateRefresh(jdbc, new Instance("test-node", 1, Instant.now()));
-        StatusReader status = new StatusReader(jdbc, StatusSettings.from(Settings.of(Map.of())), new InboxStore(jdbc));
+        StatusReader status = new StatusReader(jdbc, StatusSettings.from(Settings.of(Map.of())), new InboxStore(jdbc),
+                new aegis.governance.BudgetUsage(jdbc, aegis.governance.BudgetCaps.inDatabase(jdbc),
+                        java.time.Clock.systemUTC()));
         refresh.run();
         Status.Orchestrator before = status.read(null).orchestrator();
         assertThat(before.totalExecutions() + ":" + before.totalCostUsd()).isEqualTo("14:5.000000");

@@ -31,7 +31,9 @@ class StatusJsonTest {
                 new Status.Webhooks(List.of(new Status.Subscription("s1", "123", "active", "ok", null, null, null)),
                         new Status.Inbox(1, 0, 0, null)),
                 List.of(new Status.Node("host-1", "2026-01-02T03:04:00Z", true)),
-                List.of(new Status.Bot("aegis", 1, 1, List.of(7L), 3, "0.25")));
+                List.of(new Status.Bot("aegis", 1, 1, List.of(7L), 3, "0.25")),
+                List.of(new Status.Budget("global", "day", "2026-01-03T00:00:00Z", "5.000000", "0.250000", "4.750000",
+                        null, 1200, null, 2)));
 
         // Written by the hand-configured snake_case mapper this replaced: the format must not move.
         assertThat(contextDefaults.writeValueAsString(status)).isEqualTo("{\"version\":\"0.1.0\",\"instance\":\"host-1\","
@@ -50,6 +52,10 @@ class StatusJsonTest {
                 + "\"last_delivery_at\":null,\"last_error\":null}],\"inbox\":{\"pending\":1,\"processing\":0,\"failed\":0,"
                 + "\"oldest_pending_seconds\":null}},\"nodes\":[{\"instance\":\"host-1\",\"last_checkin_at\":"
                 + "\"2026-01-02T03:04:00Z\",\"alive\":true}],\"bots\":[{\"name\":\"aegis\",\"waiting\":1,\"running\":1,"
-                + "\"running_executions\":[7],\"executions_today\":3,\"cost_usd_today\":\"0.25\"}]}");
+                + "\"running_executions\":[7],\"executions_today\":3,\"cost_usd_today\":\"0.25\"}],"
+                + "\"budgets\":[{\"scope\":\"global\",\"period\":\"day\","
+                + "\"period_end\":\"2026-01-03T00:00:00Z\",\"limit_usd\":\"5.000000\",\"spent_usd\":\"0.250000\","
+                + "\"remaining_usd\":\"4.750000\",\"limit_tokens\":null,\"spent_tokens\":1200,\"remaining_tokens\":null,"
+                + "\"held\":2}]}");
     }
 }
