@@ -1,8 +1,7 @@
 package aegis.governance;
 
 /**
- * The budget left, as an approval request shows it. The budget work provides the real one;
- * until then (and wherever no cap is configured) {@link NoBudgetConfigured} answers.
+ * The budget left, as an approval request shows it ({@link BudgetLeft}).
  */
 public interface BudgetHint {
     /** One line such as "$3.20 of $5.00 left today (global)", for a run of {@code agentKind} in {@code projectGid}. */

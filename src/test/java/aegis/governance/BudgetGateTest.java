@@ -166,4 +166,17 @@ class BudgetGateTest {
                 .extracting(BudgetCap::usd).containsExactly(new BigDecimal("6.000000"));
         assertThat(new BudgetCaps(jdbc, List.of()).all()).as("removed from the file").isEmpty();
     }
+
+    /** What an approval request says of the budget: each cap that applies, with what is left of it. */
+    @Test
+    void theBudgetLeftNamesEachCapThatAppliesToTheRun() throws Exception {
+        BudgetLeft left = new BudgetLeft(new BudgetUsage(jdbc, BudgetCaps.inDatabase(jdbc), java.time.Clock.systemUTC()));
+        assertThat(left.remainingFor("p1", "llm")).isEqualTo("no budget configured");
+        BudgetCaps.inDatabase(jdbc).set(BudgetScope.GLOBAL, BudgetPeriod.DAY, new BigDecimal("5"), new Actor("test"), null);
+        BudgetCaps.inDatabase(jdbc).set(BudgetScope.kind("command"), BudgetPeriod.DAY, new BigDecimal("9"),
+                new Actor("test"), null);
+        charged(running(1).get(0), "1.25");
+        assertThat(left.remainingFor("p1", "llm")).as("the command kind's cap does not apply to an llm run")
+                .isEqualTo("$3.75 of $5.00 left this day (global)");
+    }
 }
