@@ -194,6 +194,22 @@ class ExecutionHistoryTest {
     }
 
     @Test
+    void thePageShowsEachSpendingCapWithWhatIsLeft() throws Exception {
+        assertThat(get("/").body()).contains("No spending caps");
+        aegis.governance.BudgetCaps caps = aegis.governance.BudgetCaps.inDatabase(app.context().getBean(aegis.db.Jdbc.class));
+        caps.set(aegis.governance.BudgetScope.GLOBAL, aegis.governance.BudgetPeriod.DAY, new java.math.BigDecimal("5"),
+                new Actor("unix:ops"), null);
+        try {
+            assertThat(get("/").body()).contains("<table id=\"budgets\">").contains("global per day")
+                    .contains("$5.000000").doesNotContain("No spending caps");
+        } finally {
+            try (var c = schema.connect(); var st = c.createStatement()) {
+                st.execute("TRUNCATE budget_caps");
+            }
+        }
+    }
+
+    @Test
     void theCommandLineSaysTheSame() throws Exception {
         String list = cli("executions", "--limit", "3");
         assertThat(list).contains("ID").contains("Write the launch notes").contains("completed · done")
