@@ -20,7 +20,7 @@ import java.util.Optional;
 @Singleton
 public final class ExecutionHistory {
     private static final String COLUMNS = """
-            e.id, e.task_id, e.kind, e.agent_type, e.status, e.outcome, e.attempt, e.duration_ms, e.input_tokens,
+            e.id, e.task_id, e.kind, e.agent_type, e.bot, e.status, e.outcome, e.attempt, e.duration_ms, e.input_tokens,
             e.output_tokens, e.cost_usd, e.created_at, e.started_at, e.finished_at""";
     /** The rows of {@code %2$s} with their task's gid, name and link, and {@code %1$s} more columns joined by {@code %3$s}. */
     private static final String SUMMARY = """
@@ -151,7 +151,7 @@ public final class ExecutionHistory {
         long d = rs.getLong("duration_ms");
         Long duration = rs.wasNull() ? null : d;
         return new Executions.Summary(rs.getLong("id"), rs.getString("task_gid"), rs.getString("task_name"),
-                rs.getString("task_url"), rs.getString("kind"), rs.getString("agent_type"), rs.getString("status"),
+                rs.getString("task_url"), rs.getString("kind"), rs.getString("agent_type"), rs.getString("bot"), rs.getString("status"),
                 rs.getString("outcome"), rs.getInt("attempt"), duration, rs.getLong("input_tokens"),
                 rs.getLong("output_tokens"), StatusReader.money(rs.getBigDecimal("cost_usd")),
                 iso(rs.getTimestamp("created_at")), iso(rs.getTimestamp("started_at")),

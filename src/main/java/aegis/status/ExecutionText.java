@@ -7,12 +7,12 @@ public final class ExecutionText {
 
     public static String lines(Executions.Page page) {
         StringBuilder b = new StringBuilder();
-        b.append(String.format("%-8s %-40s %-10s %-22s %3s %10s %13s %9s  %s%n", "ID", "TASK", "KIND", "STATUS",
-                "TRY", "DURATION", "TOKENS IN/OUT", "COST", "CREATED"));
+        b.append(String.format("%-8s %-40s %-10s %-10s %-22s %3s %10s %13s %9s  %s%n", "ID", "TASK", "KIND", "BOT",
+                "STATUS", "TRY", "DURATION", "TOKENS IN/OUT", "COST", "CREATED"));
         for (Executions.Summary e : page.executions()) {
-            b.append(String.format("%-8s %-40s %-10s %-22s %3d %10s %13s %9s  %s%n",
+            b.append(String.format("%-8s %-40s %-10s %-10s %-22s %3d %10s %13s %9s  %s%n",
                     e.id() + (e.archived() ? "*" : ""), cut(e.taskName() == null ? "(task gone)" : e.taskName(), 40),
-                    e.kind(), cut(PageFormat.state(e), 22), e.attempt(), PageFormat.duration(e.durationMs()),
+                    e.kind(), cut(dash(e.bot()), 10), cut(PageFormat.state(e), 22), e.attempt(), PageFormat.duration(e.durationMs()),
                     PageFormat.tokens(e.inputTokens(), e.outputTokens()), PageFormat.money(e.costUsd()),
                     PageFormat.when(e.createdAt())));
         }
@@ -35,7 +35,8 @@ public final class ExecutionText {
                 .append(PageFormat.state(e)).append('\n');
         row(b, "Task", (e.taskName() == null ? "(task gone)" : e.taskName()) + " (" + dash(e.taskGid()) + ")");
         row(b, "Link", dash(e.taskUrl()));
-        row(b, "Kind", e.kind() + ", agent " + dash(e.agentType()) + (d.agentName() == null ? "" : " on " + d.agentName()));
+        row(b, "Kind", e.kind() + ", agent " + dash(e.agentType()) + (d.agentName() == null ? "" : " on " + d.agentName())
+                + ", bot " + dash(e.bot()));
         row(b, "Prompt", d.prompt() == null ? "-" : dash(d.prompt().name()) + " version "
                 + (d.prompt().version() == null ? "?" : d.prompt().version()));
         row(b, "Attempt", String.valueOf(e.attempt()));

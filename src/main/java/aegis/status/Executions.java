@@ -19,7 +19,7 @@ public final class Executions {
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @JsonInclude(JsonInclude.Include.ALWAYS)
     public record Summary(long id, String taskGid, String taskName, String taskUrl, String kind, String agentType,
-                          String status, String outcome, int attempt, Long durationMs, long inputTokens,
+                          String bot, String status, String outcome, int attempt, Long durationMs, long inputTokens,
                           long outputTokens, String costUsd, String createdAt, String startedAt, String finishedAt,
                           boolean archived) {
     }

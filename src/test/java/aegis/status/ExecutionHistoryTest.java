@@ -146,6 +146,7 @@ class ExecutionHistoryTest {
     void oneRunInFullLiveOrArchived() throws Exception {
         JsonNode d = ok("/executions/" + withEventsId);
         assertThat(d.path("execution").path("task_url").asText()).isEqualTo("https://app.asana.com/0/100/202");
+        assertThat(d.path("execution").path("bot").asText()).as("the bot that ran it").isEqualTo("aegis");
         assertThat(d.path("prompt").path("name").asText()).isEqualTo("ops-notes");
         assertThat(d.path("prompt").path("version").asInt()).isEqualTo(3);
         assertThat(d.path("error").asText()).isEqualTo("the agent said no");
