@@ -21,12 +21,19 @@ public final class FullTextRecall implements Recall {
     /** Words of the task asked for at most: a long description adds little but cost. */
     static final int MAX_TERMS = 64;
 
+    /**
+     * The newest answers of a project searched, at most (memories_project_idx serves them): each run
+     * looks at a bounded window of recent work instead of ranking every answer that shares a common
+     * word with the task, whose cost would grow with the project's history.
+     */
+    static final int WINDOW = 500;
+
     private static final String SQL = """
             WITH q AS (SELECT websearch_to_tsquery('english', ?) AS query)
             (SELECT m.id, m.kind, m.title, m.body, m.author_name, m.created_at
-               FROM memories m, q
-              WHERE m.project_id = ? AND m.kind = 'answer' AND m.task_id IS DISTINCT FROM ?
-                AND m.document @@ q.query
+               FROM (SELECT a.* FROM memories a WHERE a.project_id = ? AND a.kind = 'answer'
+                      ORDER BY a.created_at DESC LIMIT %d) m, q
+              WHERE m.task_id IS DISTINCT FROM ? AND m.document @@ q.query
               ORDER BY ts_rank(m.document, q.query, 1) DESC, m.created_at DESC, m.id DESC
               LIMIT ?)
             UNION ALL
@@ -34,7 +41,7 @@ public final class FullTextRecall implements Recall {
                FROM memories m, q
               WHERE m.project_id = ? AND m.kind = 'remembered'
               ORDER BY m.document @@ q.query DESC, ts_rank(m.document, q.query, 1) DESC, m.created_at DESC, m.id DESC
-              LIMIT ?)""";
+              LIMIT ?)""".formatted(WINDOW);
 
     private final Jdbc jdbc;
 
