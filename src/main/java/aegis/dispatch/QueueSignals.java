@@ -61,6 +61,8 @@ public final class QueueSignals implements AutoCloseable {
     }
 
     /** Waits until woken or {@code max} passed; returns at once if a wake-up came meanwhile. */
+    private volatile boolean budgetChanged;
+
     public void await(Duration max) throws InterruptedException {
         lock.lock();
         try {
@@ -141,8 +143,21 @@ public final class QueueSignals implements AutoCloseable {
         } else if (payload != null && payload.startsWith(PAUSE)) {
             tell(pauseListeners, payload, PAUSE);
         } else {
+            if (BUDGET.equals(payload)) {
+                budgetChanged = true;
+            }
             wake();
         }
+    }
+
+    /** The payload an operator's cap change sends ({@code aegis budget set}). */
+    static final String BUDGET = "budget";
+
+    /** Whether a cap changed since the last call: held work is then looked at once, at once. */
+    boolean takeBudgetChange() {
+        boolean changed = budgetChanged;
+        budgetChanged = false;
+        return changed;
     }
 
     /** The payload of a pause NOTIFY for execution {@code id}. */

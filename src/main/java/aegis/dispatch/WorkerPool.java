@@ -65,6 +65,7 @@ public final class WorkerPool implements AutoCloseable {
     private volatile boolean stopping;
     private Thread dispatcher;
     private long lastForeignClaim;
+    private long lastHeldRelease = System.nanoTime() - Long.MAX_VALUE / 2;
 
     /** A pool with its parts: the runner, the finisher and the lease keeper are its own. */
     static WorkerPool of(AegisConfig.Database database, ExecutionStore store, TaskReader tasks, AgentRows rows,
@@ -177,8 +178,17 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
-    /** Held executions the caps now admit go back to the queue; a failure here must not stop claiming. */
+    /**
+     * Held executions the caps now admit go back to the queue; a failure here must not stop claiming.
+     * Once per poll period (a period rolls over, runs in flight are charged) or at once when a cap
+     * changed; not on every wake-up, which new work sends many times a second.
+     */
     private void releaseHeld() {
+        long now = System.nanoTime();
+        if (!signals.takeBudgetChange() && now - lastHeldRelease < settings.pollEvery().toNanos()) {
+            return;
+        }
+        lastHeldRelease = now;
         try {
             held.releaseWhatFits();
         } catch (RuntimeException ex) {
