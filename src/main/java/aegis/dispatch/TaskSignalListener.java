@@ -14,14 +14,12 @@ public class TaskSignalListener {
     private static final Logger LOG = LoggerFactory.getLogger(TaskSignalListener.class);
 
     private final Enqueuer enqueuer;
-    private final ExecutionStore store;
     private final MemoryReplies memories;
     private final ApprovalDecisions approvals;
 
-    public TaskSignalListener(Enqueuer enqueuer, ExecutionStore store, MemoryReplies memories,
+    public TaskSignalListener(Enqueuer enqueuer, MemoryReplies memories,
                               ApprovalDecisions approvals) {
         this.enqueuer = enqueuer;
-        this.store = store;
         this.memories = memories;
         this.approvals = approvals;
     }
