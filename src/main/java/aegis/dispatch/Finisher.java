@@ -72,8 +72,8 @@ final class Finisher {
     }
 
     /**
-     * After the outcome's statement, in one of its own (see {@link aegis.memory.AnswerIndex}). An
-     * answer not indexed is one fewer memory, never a reason to withhold the answer.
+     * After the outcome's statement, queued to be indexed off this thread (see {@link ProjectMemory}).
+     * An answer not indexed is one fewer memory, never a reason to withhold the answer.
      */
     private void remember(Execution e, String outcome, String result) {
         try {
@@ -103,6 +103,8 @@ final class Finisher {
                     Math.max(1, e.attempt()), "timed_out".equals(e.owedOutcome()));
         };
         String status = answer instanceof ResultReporter.Answer.Failed ? "failed" : "completed";
+        // The attempt that recorded it may have stopped before its answer was indexed: indexed once, so again is harmless.
+        remember(e, e.owedOutcome(), e.result());
         return report(r, status, answer, true);
     }
 
@@ -184,6 +186,7 @@ final class Finisher {
 
     /** The proposed answer was approved: the final word, then completion or the move, as for any answer. */
     Ended approvedFinish(Run r, String text) {
+        remember(r.execution, "done", text);
         return report(r, "completed", new ResultReporter.Answer.Done(text), true);
     }
 

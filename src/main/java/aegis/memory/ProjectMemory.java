@@ -1,21 +1,33 @@
 package aegis.memory;
 
+import aegis.db.QueuedWriter;
+import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What dispatch asks of project memory: a task's {@code {{memory}}} (what its project recalls for
  * it, by {@link Recall}, as prompt text) and, once a task is answered, the answer kept for recall.
+ * Answers are indexed off the worker's path, those that gathered meanwhile in one statement
+ * ({@link QueuedWriter}); normally within milliseconds, long before the answer is posted.
  */
 @Singleton
-public final class ProjectMemory {
+public final class ProjectMemory implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ProjectMemory.class);
+    /** Answers waiting to be indexed, at most: a database away for long drops the rest, logged. */
+    private static final int CAPACITY = 10_000;
+    private static final int BATCH = 500;
+
     private final Recall recall;
-    private final AnswerIndex answers;
     private final MemorySettings settings;
+    private final QueuedWriter<AnswerIndex.Answer> answers;
 
     public ProjectMemory(Recall recall, AnswerIndex answers, MemorySettings settings) {
         this.recall = recall;
-        this.answers = answers;
         this.settings = settings;
+        this.answers = new QueuedWriter<>("answer_index", CAPACITY, BATCH, answers::index,
+                a -> LOG.warn("event=answer_not_indexed execution={} reason=queue_full", a.executionId()));
     }
 
     /** Empty only when the project has nothing to recall for this task (or AEGIS_MEMORY_ITEMS is 0). */
@@ -25,16 +37,28 @@ public final class ProjectMemory {
     }
 
     /**
-     * An execution's outcome is recorded: a {@code done} answer is kept for recall. Questions and
-     * failures are not answers; nor is an empty text.
+     * An execution's outcome is recorded: a {@code done} answer is kept for recall (queued; an answer
+     * already indexed stays as it was). Questions and failures are not answers; nor is an empty text.
      */
     public void answered(long executionId, long taskId, String outcome, String result) {
         if (isAnswer(outcome, result)) {
-            answers.index(executionId, taskId, result);
+            answers.offer(new AnswerIndex.Answer(executionId, taskId, result));
         }
+    }
+
+    /** Waits until every answer given so far is indexed, up to {@code timeoutMs}; whether it is. */
+    public boolean awaitIndexed(long timeoutMs) throws InterruptedException {
+        return answers.flush(timeoutMs);
     }
 
     static boolean isAnswer(String outcome, String result) {
         return "done".equals(outcome) && result != null && !result.isBlank();
+    }
+
+    /** Indexes what is queued, then stops. */
+    @Override
+    @PreDestroy
+    public void close() {
+        answers.close();
     }
 }

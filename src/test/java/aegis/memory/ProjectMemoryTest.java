@@ -190,6 +190,7 @@ class ProjectMemoryTest {
         memory.answered(2, asked, "question", "Which week?");
         memory.answered(3, asked, "failed", null);
         memory.answered(4, asked, "done", "  ");
+        assertThat(memory.awaitIndexed(10_000)).as("indexed within 10 s").isTrue();
         assertThat(schema.strings("SELECT execution_id || ' ' || kind || ' ' || title || ' / ' || notes || ' / ' || body "
                 + "FROM memories")).containsExactly(
                 "1 answer When do we release? / Ask the release manager. / We release on Thursdays.");
