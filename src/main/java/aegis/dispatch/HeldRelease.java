@@ -29,6 +29,11 @@ final class HeldRelease {
         this.gate = gate;
     }
 
+    /** A cap changed: the next admission and pass read the caps again. */
+    void capsChanged() {
+        gate.capsChanged();
+    }
+
     /** One pass; returns how many went back to the queue. */
     int releaseWhatFits() {
         List<ExecutionStore.Held> held = store.held(BATCH);

@@ -35,6 +35,7 @@ public final class QueueSignals implements AutoCloseable {
     private final Condition woken = lock.newCondition();
     private final List<LongConsumer> cancelListeners = new CopyOnWriteArrayList<>();
     private final List<LongConsumer> pauseListeners = new CopyOnWriteArrayList<>();
+    private final List<Runnable> budgetListeners = new CopyOnWriteArrayList<>();
     private boolean pending;
     private volatile boolean running;
     private Thread listener;
@@ -105,7 +106,8 @@ public final class QueueSignals implements AutoCloseable {
                 PGConnection pg = c.unwrap(PGConnection.class);
                 LOG.info("event=dispatch_listening channel={}", ch);
                 backoffMs = 200;
-                // Work may have arrived while we were not listening.
+                // Work may have arrived, and caps changed, while we were not listening.
+                budgetChange();
                 wake();
                 long pinged = System.nanoTime();
                 while (running) {
@@ -144,7 +146,7 @@ public final class QueueSignals implements AutoCloseable {
             tell(pauseListeners, payload, PAUSE);
         } else {
             if (BUDGET.equals(payload)) {
-                budgetChanged = true;
+                budgetChange();
             }
             wake();
         }
@@ -152,6 +154,16 @@ public final class QueueSignals implements AutoCloseable {
 
     /** The payload an operator's cap change sends ({@code aegis budget set}). */
     static final String BUDGET = "budget";
+
+    private void budgetChange() {
+        budgetChanged = true;
+        budgetListeners.forEach(Runnable::run);
+    }
+
+    /** A cap changed ({@code aegis budget set}), or a change may have gone unheard (listening again). */
+    public void onBudgetChange(Runnable listener) {
+        budgetListeners.add(listener);
+    }
 
     /** Whether a cap changed since the last call: held work is then looked at once, at once. */
     boolean takeBudgetChange() {

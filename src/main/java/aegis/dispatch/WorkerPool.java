@@ -142,6 +142,7 @@ public final class WorkerPool implements AutoCloseable {
         rows.retireOthers(settings.instanceId(), agentIds);
         signals.onCancel(leases::cancelled);
         signals.onPause(leases::paused);
+        signals.onBudgetChange(held::capsChanged);
         leases.start();
         dispatcher = new Thread(this::dispatchLoop, "aegis-dispatcher");
         dispatcher.setDaemon(true);

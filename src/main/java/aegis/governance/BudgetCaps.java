@@ -7,6 +7,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -49,6 +50,36 @@ public final class BudgetCaps {
         syncOnce();
         return jdbc.withConnection(BudgetCaps::read);
     }
+
+    /**
+     * Every cap in force as read at most {@code maxAge} ago, or since the last {@link #changed()}:
+     * admission asks on every run, and caps change rarely, by an operator whose change NOTIFYs every
+     * instance (which calls {@link #changed()}); {@code maxAge} bounds how long a lost notification
+     * can go unnoticed.
+     */
+    public List<BudgetCap> recent(Duration maxAge) {
+        Snapshot s = snapshot;
+        long now = System.nanoTime();
+        if (s != null && now - s.readAt() < maxAge.toNanos()) {
+            return s.caps();
+        }
+        List<BudgetCap> caps = all();
+        // A change told while reading is not lost: only a snapshot taken after it is kept.
+        if (s == snapshot) {
+            snapshot = new Snapshot(List.copyOf(caps), now);
+        }
+        return caps;
+    }
+
+    /** The caps changed (an operator's NOTIFY, or the listening connection was lost): read them again. */
+    public void changed() {
+        snapshot = null;
+    }
+
+    private record Snapshot(List<BudgetCap> caps, long readAt) {
+    }
+
+    private volatile Snapshot snapshot;
 
     static List<BudgetCap> read(Connection c) throws SQLException {
         List<BudgetCap> out = new ArrayList<>();
@@ -105,6 +136,7 @@ public final class BudgetCaps {
             }
             return null;
         });
+        changed();
     }
 
     private void syncOnce() {

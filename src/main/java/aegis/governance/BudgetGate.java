@@ -7,6 +7,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
@@ -81,8 +82,19 @@ public final class BudgetGate {
         });
     }
 
+    /**
+     * The caps are read again once this old at most, or at once when told of a change
+     * ({@link #capsChanged()}): a lost notification delays a new cap by this much at worst.
+     */
+    static final Duration CAPS_MAX_AGE = Duration.ofSeconds(5);
+
     private List<BudgetCap> capsOn(Set<BudgetScope> scopes) {
-        return caps.all().stream().filter(k -> scopes.contains(k.scope())).toList();
+        return caps.recent(CAPS_MAX_AGE).stream().filter(k -> scopes.contains(k.scope())).toList();
+    }
+
+    /** A cap changed somewhere (an operator's NOTIFY), or a notification may have been lost: read them again. */
+    public void capsChanged() {
+        caps.changed();
     }
 
     /** Average charge per run; null fields: unknown (no history). */

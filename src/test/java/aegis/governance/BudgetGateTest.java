@@ -10,6 +10,7 @@ import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -151,6 +152,28 @@ class BudgetGateTest {
         cap("3.00");
         assertThat(gate(Clock.fixed(now, ZoneOffset.UTC)).admit(ids.get(1), SCOPES))
                 .isInstanceOf(BudgetDecision.Admitted.class);
+    }
+
+    @Test
+    void theCapsAreReadOncePerChangeNotPerRun() throws Exception {
+        List<Long> ids = running(2);
+        charged(ids.get(0), "2.00");
+        BudgetGate gate = gate(Clock.systemUTC());
+        assertThat(gate.admit(ids.get(1), SCOPES)).as("no cap").isInstanceOf(BudgetDecision.Admitted.class);
+        // Set by another process (aegis budget set): until its NOTIFY arrives, this gate goes by what it read.
+        cap("2.00");
+        assertThat(gate.admit(ids.get(1), SCOPES)).as("the caps as read a moment ago")
+                .isInstanceOf(BudgetDecision.Admitted.class);
+        gate.capsChanged();
+        assertThat(gate.admit(ids.get(1), SCOPES)).as("told of the change").isInstanceOf(BudgetDecision.Held.class);
+        BudgetCaps caps = BudgetCaps.inDatabase(jdbc);
+        assertThat(caps.recent(Duration.ofMinutes(1))).hasSize(1);
+        cap("3.00");
+        assertThat(caps.recent(Duration.ZERO)).as("a reading older than allowed is not used")
+                .extracting(BudgetCap::usd).containsExactly(new BigDecimal("3.000000"));
+        caps.set(BudgetScope.GLOBAL, BudgetPeriod.DAY, new BigDecimal("4"), new Actor("test"), null);
+        assertThat(caps.recent(Duration.ofMinutes(1))).as("its own change").extracting(BudgetCap::usd)
+                .containsExactly(new BigDecimal("4.000000"));
     }
 
     @Test
