@@ -29,8 +29,9 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         AegisConfig config = AegisConfig.load(settings);
-        Migrator.Outcome migrated = Migrator.migrate(config.database());
-        LOG.info("event=migrations applied={} version={}", migrated.applied(), migrated.schemaVersion());
+        Migrator.Outcome migrated = Migrator.ensureCurrent(config.database());
+        LOG.info("event=migrations applied={} version={} flyway={}", migrated.applied(), migrated.schemaVersion(),
+                migrated.flyway());
 
         CountDownLatch stopRequested = new CountDownLatch(1);
         // Handle the signals ourselves so a requested stop drains and exits 0, not 143.
