@@ -16,8 +16,9 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import sun.misc.Signal;
 
-@Command(name = "run", description = "Runs the daemon until SIGTERM (or SIGINT), then stops cleanly and exits 0.")
+@Command(name = RunCommand.NAME, description = "Runs the daemon until SIGTERM (or SIGINT), then stops cleanly and exits 0.")
 final class RunCommand implements Callable<Integer> {
+    static final String NAME = "run";
     private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
 
     private final Settings settings;
