@@ -89,6 +89,11 @@ public final class ClusteredScheduler {
         }
     }
 
+    /** True once the scheduler has started (it starts in the background) and until it stops. */
+    public synchronized boolean running() {
+        return scheduler != null;
+    }
+
     public synchronized void start() throws SchedulerException {
         if (scheduler != null || stopped) {
             return;
