@@ -5,10 +5,17 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The migrations this build ships, as Flyway records them in {@code flyway_schema_history}:
@@ -19,6 +26,8 @@ import java.util.Optional;
 public record MigrationManifest(List<Migration> migrations) {
     /** Where the build puts it: outside Flyway's location, so Flyway never takes it for a migration. */
     public static final String RESOURCE = "db/shipped-migrations.tsv";
+    /** Flyway's location of the migrations on the classpath. */
+    static final String LOCATION = "db/migration";
 
     public record Migration(String version, String description, String script, int checksum) {
         String line() {
@@ -38,12 +47,38 @@ public record MigrationManifest(List<Migration> migrations) {
         migrations = List.copyOf(migrations);
     }
 
-    /** The manifest on the classpath; empty where the build wrote none (then Flyway decides alone). */
+    /**
+     * The manifest on the classpath; empty where the build wrote none, or where it no longer lists
+     * the migrations folder it sits beside (then Flyway decides alone).
+     */
     public static Optional<MigrationManifest> shipped() {
-        try (InputStream in = MigrationManifest.class.getClassLoader().getResourceAsStream(RESOURCE)) {
-            return in == null ? Optional.empty() : Optional.of(read(in));
+        ClassLoader loader = MigrationManifest.class.getClassLoader();
+        MigrationManifest m;
+        try (InputStream in = loader.getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                return Optional.empty();
+            }
+            m = read(in);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + RESOURCE, e);
+        }
+        return m.listsFolderOf(loader.getResource(LOCATION)) ? Optional.of(m) : Optional.empty();
+    }
+
+    /**
+     * In a jar the manifest was written by the build that packed the migrations beside it. Classes
+     * run from a build folder may carry an older manifest than the migrations copied since (a compile
+     * without process-classes), so there the folder, cheap to list, must hold exactly its scripts.
+     */
+    boolean listsFolderOf(URL folder) {
+        if (folder == null || !"file".equals(folder.getProtocol())) {
+            return true;
+        }
+        try (Stream<Path> files = Files.list(Path.of(folder.toURI()))) {
+            Set<String> present = files.map(f -> f.getFileName().toString()).collect(Collectors.toSet());
+            return present.equals(migrations.stream().map(Migration::script).collect(Collectors.toSet()));
+        } catch (IOException | URISyntaxException e) {
+            return false;
         }
     }
 

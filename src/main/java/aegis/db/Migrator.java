@@ -50,7 +50,7 @@ public final class Migrator {
     public static Outcome migrate(AegisConfig.Database db, String schema) {
         var cfg = Flyway.configure()
                 .dataSource(db.url(), db.user(), db.password())
-                .locations("classpath:db/migration")
+                .locations("classpath:" + MigrationManifest.LOCATION)
                 .validateMigrationNaming(true)
                 .loggers("slf4j");
         if (schema != null) {

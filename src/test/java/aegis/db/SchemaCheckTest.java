@@ -143,6 +143,17 @@ class SchemaCheckTest {
     }
 
     @Test
+    void aManifestOlderThanTheFolderBesideItIsNotUsed(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("V1__core.sql"), "SELECT 1;\n");
+        MigrationManifest m = new MigrationManifest(MigrationManifestWriter.read(dir));
+        assertThat(m.listsFolderOf(dir.toUri().toURL())).isTrue();
+        // A migration copied in after the manifest was written (a compile without process-classes).
+        Files.writeString(dir.resolve("V2__more.sql"), "SELECT 2;\n");
+        assertThat(m.listsFolderOf(dir.toUri().toURL())).isFalse();
+        assertThat(m.listsFolderOf(new java.net.URL("jar:" + dir.toUri() + "x.jar!/db/migration"))).as("in a jar").isTrue();
+    }
+
+    @Test
     void aFolderWithOtherThanVersionedSqlGetsNoManifest(@TempDir Path dir) throws IOException {
         Files.writeString(dir.resolve("V1__core.sql"), "SELECT 1;\n");
         assertThat(MigrationManifestWriter.read(dir)).hasSize(1);
