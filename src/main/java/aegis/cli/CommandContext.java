@@ -20,7 +20,7 @@ final class CommandContext {
 
     static ApplicationContext start(Settings settings) {
         AegisConfig config = AegisConfig.load(settings);
-        Migrator.migrate(config.database());
+        Migrator.ensureCurrent(config.database());
         return ContextFactory.start(config, settings, QUIET);
     }
 }

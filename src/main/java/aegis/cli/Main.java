@@ -2,6 +2,7 @@ package aegis.cli;
 
 import aegis.config.ConfigException;
 import aegis.config.Settings;
+import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -64,6 +65,12 @@ public final class Main implements Runnable {
 
     /** Runs one command with the given settings; returns its exit code. */
     public static int execute(Settings settings, String... args) {
+        if (args.length == 1 && RunCommand.NAME.equals(args[0])) {
+            // The daemon's own start, as the unit runs it. picocli's classes are Java 5 bytecode, which
+            // the class-data archive cannot hold, and its model of every command costs a tenth of a
+            // second on each start; `run` takes no options, so nothing is parsed and it is called as is.
+            return runDaemon(settings);
+        }
         CommandLine cli = new CommandLine(new Main(), new SettingsFactory(settings));
         cli.setParameterExceptionHandler((ex, args2) -> {
             CommandLine cmd = ex.getCommandLine();
@@ -72,18 +79,30 @@ public final class Main implements Runnable {
             cmd.usage(cmd.getErr());
             return USAGE;
         });
-        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-            for (Throwable t = ex; t != null; t = t.getCause() == t ? null : t.getCause()) {
-                // Beans that validate settings at start arrive wrapped by the context.
-                if (t instanceof ConfigException ce) {
-                    commandLine.getErr().println("aegis: configuration: " + ce.getMessage());
-                    return USAGE;
-                }
-            }
-            commandLine.getErr().println("aegis: " + describe(ex));
-            return FAILURE;
-        });
+        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> failed(ex, commandLine.getErr()));
         return cli.execute(args);
+    }
+
+    private static int runDaemon(Settings settings) {
+        try {
+            return new RunCommand(settings).call();
+        } catch (Exception ex) {
+            PrintWriter err = new PrintWriter(System.err, true);
+            return failed(ex, err);
+        }
+    }
+
+    /** Says why a command failed; the exit code: 2 for a setting that is wrong, else 1. */
+    private static int failed(Exception ex, PrintWriter err) {
+        for (Throwable t = ex; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            // Beans that validate settings at start arrive wrapped by the context.
+            if (t instanceof ConfigException ce) {
+                err.println("aegis: configuration: " + ce.getMessage());
+                return USAGE;
+            }
+        }
+        err.println("aegis: " + describe(ex));
+        return FAILURE;
     }
 
     /** Gives commands that take {@link Settings} in their constructor the settings of this run. */

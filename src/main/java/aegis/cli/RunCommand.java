@@ -16,8 +16,9 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import sun.misc.Signal;
 
-@Command(name = "run", description = "Runs the daemon until SIGTERM (or SIGINT), then stops cleanly and exits 0.")
+@Command(name = RunCommand.NAME, description = "Runs the daemon until SIGTERM (or SIGINT), then stops cleanly and exits 0.")
 final class RunCommand implements Callable<Integer> {
+    static final String NAME = "run";
     private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
 
     private final Settings settings;
@@ -29,8 +30,9 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         AegisConfig config = AegisConfig.load(settings);
-        Migrator.Outcome migrated = Migrator.migrate(config.database());
-        LOG.info("event=migrations applied={} version={}", migrated.applied(), migrated.schemaVersion());
+        Migrator.Outcome migrated = Migrator.ensureCurrent(config.database());
+        LOG.info("event=migrations applied={} version={} flyway={}", migrated.applied(), migrated.schemaVersion(),
+                migrated.flyway());
 
         CountDownLatch stopRequested = new CountDownLatch(1);
         // Handle the signals ourselves so a requested stop drains and exits 0, not 143.

@@ -50,6 +50,8 @@ public final class ClusteredScheduler {
     private final PeriodicTaskRunner runner;
     private final java.time.Duration stopWait;
     private Scheduler scheduler;
+    /** Set by {@link #stop()}: a start still on its way must not begin a scheduler nobody stops. */
+    private boolean stopped;
 
     public ClusteredScheduler(Jdbc jdbc, Settings settings, PeriodicTaskRunner runner) {
         this.jdbc = jdbc;
@@ -65,9 +67,14 @@ public final class ClusteredScheduler {
                 return t;
             });
 
+    /**
+     * Starts on a thread of its own: storing and checking the triggers and the cluster's first
+     * check-in are a tenth of a second of database work that nothing before {@code /health} waits
+     * for (a scheduler that cannot start yet retries the same way).
+     */
     @EventListener
     void onStartup(StartupEvent event) {
-        tryStart();
+        retry.execute(this::tryStart);
     }
 
     /** Starts, or tries again in 30 s: a database that is away at start must not keep jobs off for good. */
@@ -82,8 +89,13 @@ public final class ClusteredScheduler {
         }
     }
 
+    /** True once the scheduler has started (it starts in the background) and until it stops. */
+    public synchronized boolean running() {
+        return scheduler != null;
+    }
+
     public synchronized void start() throws SchedulerException {
-        if (scheduler != null) {
+        if (scheduler != null || stopped) {
             return;
         }
         Map<String, Schedule> schedules = new java.util.LinkedHashMap<>();
@@ -200,6 +212,7 @@ public final class ClusteredScheduler {
     /** Stops firing and gives running tasks a bounded time to finish (the graceful drain). */
     @PreDestroy
     public synchronized void stop() {
+        stopped = true;
         retry.shutdownNow();
         if (scheduler == null) {
             return;

@@ -65,6 +65,14 @@ class MainTest {
     }
 
     @Test
+    void runWithMoreArgumentsIsParsedLikeEveryCommand() {
+        // Only a bare `run` skips the parser: anything after it is still checked.
+        Run bogus = run(Map.of(), "run", "--bogus");
+        assertThat(bogus.exit()).isEqualTo(2);
+        assertThat(bogus.err()).contains("--bogus").contains("Usage:");
+    }
+
+    @Test
     void migrateWithoutADatabaseExits2AndNamesIt() {
         Run r = run(Map.of(), "migrate");
         assertThat(r.exit()).isEqualTo(2);

@@ -46,15 +46,38 @@ class ClusteredSchedulerTest {
             st.execute("DELETE FROM qrtz_cron_triggers");
             st.execute("DELETE FROM qrtz_triggers");
             st.execute("DELETE FROM qrtz_job_details");
+            // A stopped node's check-in row stays until another node notices it is gone.
+            st.execute("DELETE FROM qrtz_scheduler_state");
         }
     }
 
-    private ApplicationContext node(String name, String schedule) {
-        return ContextFactory.start(TestApp.config(schema.database(), URI.create("http://127.0.0.1:1")),
+    /** A node whose scheduler has started (it starts on a thread of its own, after the context). */
+    private ApplicationContext node(String name, String schedule) throws InterruptedException {
+        ApplicationContext ctx = ContextFactory.start(TestApp.config(schema.database(), URI.create("http://127.0.0.1:1")),
                 Settings.of(Map.of("AEGIS_SCHEDULE_TEST_COUNTER", schedule)),
                 Map.of("aegis.test.counting-task", "true", "aegis.test.node", name,
                         "aegis.sync.enabled", "false", "aegis.webhooks.enabled", "false",
                         "aegis.dispatch.enabled", "false"));
+        ClusteredScheduler scheduler = ctx.getBean(ClusteredScheduler.class);
+        long end = System.nanoTime() + java.time.Duration.ofSeconds(20).toNanos();
+        while (!scheduler.running()) {
+            if (System.nanoTime() > end) {
+                ctx.close();
+                throw new AssertionError("the scheduler of node " + name + " did not start");
+            }
+            Thread.sleep(20);
+        }
+        return ctx;
+    }
+
+    @Test
+    void aStartThatComesAfterTheStopStartsNothing() throws Exception {
+        ApplicationContext ctx = node("late", "1s");
+        ClusteredScheduler scheduler = ctx.getBean(ClusteredScheduler.class);
+        ctx.close();
+        assertThat(scheduler.running()).isFalse();
+        scheduler.start();
+        assertThat(scheduler.running()).as("a background start arriving after shutdown").isFalse();
     }
 
     @Test

@@ -1,5 +1,7 @@
 package aegis.status;
 
+import aegis.config.LogbackConfigurator;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
@@ -12,7 +14,7 @@ import java.sql.SQLException;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
-/** The shipped logback.xml: one line per event, key=value, credentials masked. */
+/** The shipped logging set-up (config.LogbackConfigurator): one line per event, key=value, credentials masked. */
 class LogFormatTest {
     private String format(String message, Throwable error) {
         LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
@@ -32,6 +34,48 @@ class LogFormatTest {
         assertThat(line).startsWith("ts=").contains("level=WARN logger=test thread=main event=job_failed task=archive second line")
                 .contains(" exception=\"java.sql.SQLException: boom more");
         assertThat(line.indexOf('\n')).isEqualTo(line.length() - 1);
+    }
+
+    @Test
+    void theRootLevelComesFromAegisLogLevelAndLibrariesStayQuiet() {
+        String before = System.getProperty(LogbackConfigurator.LEVEL);
+        try {
+            System.setProperty(LogbackConfigurator.LEVEL, "WARN");
+            LoggerContext warn = configured();
+            assertThat(warn.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).getLevel()).isEqualTo(Level.WARN);
+            System.clearProperty(LogbackConfigurator.LEVEL);
+            LoggerContext dflt = configured();
+            assertThat(dflt.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).getLevel()).isEqualTo(Level.INFO);
+            assertThat(dflt.getLogger("com.zaxxer.hikari.pool.HikariPool").getEffectiveLevel()).isEqualTo(Level.WARN);
+            assertThat(dflt.getLogger("aegis.dispatch.WorkerPool").getEffectiveLevel()).isEqualTo(Level.INFO);
+        } finally {
+            if (before == null) {
+                System.clearProperty(LogbackConfigurator.LEVEL);
+            } else {
+                System.setProperty(LogbackConfigurator.LEVEL, before);
+            }
+        }
+    }
+
+    @Test
+    void theDaemonsLoggingIsTheShippedSetUp() {
+        // Found through META-INF/services: the one the daemon (and this test JVM) runs with.
+        LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
+        var appender = ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).getAppender("STDOUT");
+        assertThat(appender).isInstanceOf(ConsoleAppender.class);
+        @SuppressWarnings("unchecked")
+        var encoder = (ch.qos.logback.classic.encoder.PatternLayoutEncoder)
+                ((ConsoleAppender<ch.qos.logback.classic.spi.ILoggingEvent>) appender).getEncoder();
+        assertThat(encoder.getPattern()).isEqualTo(LogbackConfigurator.PATTERN);
+        assertThat(((ConsoleAppender<?>) appender).getTarget()).isEqualTo("System.err");
+    }
+
+    private static LoggerContext configured() {
+        LoggerContext ctx = new LoggerContext();
+        LogbackConfigurator c = new LogbackConfigurator();
+        c.setContext(ctx);
+        c.configure(ctx);
+        return ctx;
     }
 
     @Test
