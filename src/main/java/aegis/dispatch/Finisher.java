@@ -186,7 +186,8 @@ final class Finisher {
 
     /** The proposed answer was approved: the final word, then completion or the move, as for any answer. */
     Ended approvedFinish(Run r, String text) {
-        remember(r.execution, "done", text);
+        // The answer kept is the agent's, recorded when it was proposed; the text is only the approval's word.
+        remember(r.execution, "done", r.execution.result());
         return report(r, "completed", new ResultReporter.Answer.Done(text), true);
     }
 

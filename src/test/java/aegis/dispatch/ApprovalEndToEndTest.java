@@ -292,6 +292,12 @@ class ApprovalEndToEndTest {
             assertThat(last).hasSize(1);
             assertThat(last.get(0)).contains("Approved");
             assertThat(approvals(e.id())).containsExactly("before_finish:approved");
+            await("the approved answer indexed", Duration.ofSeconds(10),
+                    () -> !strings("SELECT body FROM memories WHERE execution_id = ?", e.id()).isEmpty());
+            assertThat(strings("SELECT body FROM memories WHERE execution_id = ?", e.id()))
+                    .as("the agent's answer, not the approval's word")
+                    .containsExactlyElementsOf(strings("SELECT result FROM task_executions WHERE id = ?", e.id()))
+                    .allMatch(body -> body.startsWith("Echo: Draft the press release"));
             assertThat(executions(t.id())).hasSize(1);
             assertThat(app.context().getBean(Reconciler.class).reconcile()).isZero();
         }
