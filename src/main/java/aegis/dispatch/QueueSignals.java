@@ -156,8 +156,9 @@ public final class QueueSignals implements AutoCloseable {
     static final String BUDGET = "budget";
 
     private void budgetChange() {
-        budgetChanged = true;
+        // The caps forgotten first: the dispatcher, seeing the flag, must read the new ones.
         budgetListeners.forEach(Runnable::run);
+        budgetChanged = true;
     }
 
     /** A cap changed ({@code aegis budget set}), or a change may have gone unheard (listening again). */

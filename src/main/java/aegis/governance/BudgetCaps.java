@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,25 +61,26 @@ public final class BudgetCaps {
     public List<BudgetCap> recent(Duration maxAge) {
         Snapshot s = snapshot;
         long now = System.nanoTime();
-        if (s != null && now - s.readAt() < maxAge.toNanos()) {
+        if (s != null && s.generation() == generation.get() && now - s.readAt() < maxAge.toNanos()) {
             return s.caps();
         }
-        List<BudgetCap> caps = all();
-        // A change told while reading is not lost: only a snapshot taken after it is kept.
-        if (s == snapshot) {
-            snapshot = new Snapshot(List.copyOf(caps), now);
-        }
+        // A change told while reading makes this reading one of before it: kept, it would not be used.
+        long before = generation.get();
+        List<BudgetCap> caps = List.copyOf(all());
+        snapshot = new Snapshot(caps, now, before);
         return caps;
     }
 
     /** The caps changed (an operator's NOTIFY, or the listening connection was lost): read them again. */
     public void changed() {
-        snapshot = null;
+        generation.incrementAndGet();
     }
 
-    private record Snapshot(List<BudgetCap> caps, long readAt) {
+    /** The caps as read at {@code readAt} (nanoTime), when the changes told numbered {@code generation}. */
+    private record Snapshot(List<BudgetCap> caps, long readAt, long generation) {
     }
 
+    private final AtomicLong generation = new AtomicLong();
     private volatile Snapshot snapshot;
 
     static List<BudgetCap> read(Connection c) throws SQLException {

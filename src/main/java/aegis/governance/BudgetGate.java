@@ -28,11 +28,18 @@ public final class BudgetGate {
     private final Jdbc jdbc;
     private final BudgetCaps caps;
     private final Clock clock;
+    private final Duration capsMaxAge;
 
     public BudgetGate(Jdbc jdbc, BudgetCaps caps, Clock clock) {
+        this(jdbc, caps, clock, CAPS_MAX_AGE);
+    }
+
+    /** As above, the caps read again once {@code capsMaxAge} old. */
+    BudgetGate(Jdbc jdbc, BudgetCaps caps, Clock clock, Duration capsMaxAge) {
         this.jdbc = jdbc;
         this.caps = caps;
         this.clock = clock;
+        this.capsMaxAge = capsMaxAge;
     }
 
     /** Whether execution {@code executionId}, charged to {@code scopes}, may start; if so it is counted in flight. */
@@ -89,7 +96,7 @@ public final class BudgetGate {
     static final Duration CAPS_MAX_AGE = Duration.ofSeconds(5);
 
     private List<BudgetCap> capsOn(Set<BudgetScope> scopes) {
-        return caps.recent(CAPS_MAX_AGE).stream().filter(k -> scopes.contains(k.scope())).toList();
+        return caps.recent(capsMaxAge).stream().filter(k -> scopes.contains(k.scope())).toList();
     }
 
     /** A cap changed somewhere (an operator's NOTIFY), or a notification may have been lost: read them again. */
