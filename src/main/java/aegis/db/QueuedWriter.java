@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,11 +22,16 @@ import org.slf4j.LoggerFactory;
  */
 public final class QueuedWriter<T> implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(QueuedWriter.class);
+    /**
+     * Failures of one batch before its records are written one by one: a record the database refuses
+     * (rather than a database away) then costs only itself, not everything queued behind it.
+     */
+    static final int TRIES = 3;
 
     private final String name;
     private final int batch;
     private final Consumer<List<T>> write;
-    private final Consumer<T> dropped;
+    private final BiConsumer<T, String> dropped;
     private final BlockingQueue<T> queue;
     private final Thread writer;
     private final Object progress = new Object();
@@ -39,9 +45,10 @@ public final class QueuedWriter<T> implements AutoCloseable {
      * @param capacity records queued at most
      * @param batch    records written by one call of {@code write} at most
      * @param write    writes a batch (throws to have it tried again)
-     * @param dropped  told of a record dropped because the queue was full
+     * @param dropped  told of a record dropped, and why: {@code queue_full}, {@code stopped}, or
+     *                 {@code refused} (written alone, it failed {@value #TRIES} times)
      */
-    public QueuedWriter(String name, int capacity, int batch, Consumer<List<T>> write, Consumer<T> dropped) {
+    public QueuedWriter(String name, int capacity, int batch, Consumer<List<T>> write, BiConsumer<T, String> dropped) {
         this.name = name;
         this.batch = batch;
         this.write = write;
@@ -62,7 +69,7 @@ public final class QueuedWriter<T> implements AutoCloseable {
             }
         }
         if (!taken) {
-            dropped.accept(record);
+            dropped.accept(record, closed ? "stopped" : "queue_full");
         }
     }
 
@@ -85,6 +92,7 @@ public final class QueuedWriter<T> implements AutoCloseable {
     private void writeLoop() {
         List<T> taken = new ArrayList<>();
         long backoffMs = 200;
+        int failures = 0;
         while (!closed || !taken.isEmpty() || !queue.isEmpty()) {
             try {
                 if (taken.isEmpty()) {
@@ -95,15 +103,21 @@ public final class QueuedWriter<T> implements AutoCloseable {
                     taken.add(first);
                     queue.drainTo(taken, batch - 1);
                 }
-                write.accept(taken);
+                if (failures >= TRIES) {
+                    oneByOne(taken);
+                } else {
+                    write.accept(taken);
+                }
                 written(taken.size());
                 taken.clear();
+                failures = 0;
                 backoffMs = 200;
             } catch (InterruptedException e) {
                 if (closed) {
                     break;
                 }
             } catch (RuntimeException e) {
+                failures++;
                 LOG.warn("event={}_write_failed records={} retry_ms={} error={}", name, taken.size(), backoffMs,
                         e.getMessage());
                 if (closed) {
@@ -117,11 +131,39 @@ public final class QueuedWriter<T> implements AutoCloseable {
                     }
                 }
                 backoffMs = Math.min(10_000, backoffMs * 2);
+            } catch (Error e) {
+                LOG.error("event={}_writer_died records={} error={}", name, taken.size(), e.toString(), e);
+                throw e;
             }
         }
         if (!taken.isEmpty()) {
             LOG.error("event={}_records_lost records={} reason=stopped", name, taken.size());
+            taken.forEach(t -> dropped.accept(t, "stopped"));
             written(taken.size());
+        }
+    }
+
+    /**
+     * The batch failed {@value #TRIES} times: each record alone, those that still fail dropped. A
+     * database that is away fails them all, which throws, and the batch is kept for the next try.
+     */
+    private void oneByOne(List<T> records) {
+        List<T> refused = new ArrayList<>();
+        RuntimeException last = null;
+        for (T r : records) {
+            try {
+                write.accept(List.of(r));
+            } catch (RuntimeException e) {
+                refused.add(r);
+                last = e;
+            }
+        }
+        if (refused.size() == records.size()) {
+            throw last;
+        }
+        for (T r : refused) {
+            LOG.error("event={}_record_refused error={}", name, last.getMessage());
+            dropped.accept(r, "refused");
         }
     }
 
@@ -156,6 +198,7 @@ public final class QueuedWriter<T> implements AutoCloseable {
                 write.accept(rest);
             } catch (RuntimeException e) {
                 LOG.error("event={}_records_lost records={} error={}", name, rest.size(), e.getMessage());
+                rest.forEach(t -> dropped.accept(t, "stopped"));
             }
             written(rest.size());
         }

@@ -24,10 +24,10 @@ public final class AsanaAudit implements WriteListener, AutoCloseable {
     private final QueuedWriter<AsanaWrite> writer;
 
     public AsanaAudit(AuditTrail trail, Metrics metrics) {
-        this.writer = new QueuedWriter<>("audit", CAPACITY, BATCH, trail::asanaWrites, write -> {
+        this.writer = new QueuedWriter<>("audit", CAPACITY, BATCH, trail::asanaWrites, (write, why) -> {
             metrics.registry().counter("aegis_audit_dropped_total").increment();
-            LOG.error("event=audit_record_dropped action={} task={} execution={} reason=queue_full", write.action(),
-                    write.taskGid(), write.executionId());
+            LOG.error("event=audit_record_dropped action={} task={} execution={} reason={}", write.action(),
+                    write.taskGid(), write.executionId(), why);
         });
     }
 

@@ -27,7 +27,7 @@ public final class ProjectMemory implements AutoCloseable {
         this.recall = recall;
         this.settings = settings;
         this.answers = new QueuedWriter<>("answer_index", CAPACITY, BATCH, answers::index,
-                a -> LOG.warn("event=answer_not_indexed execution={} reason=queue_full", a.executionId()));
+                (a, why) -> LOG.warn("event=answer_not_indexed execution={} reason={}", a.executionId(), why));
     }
 
     /** Empty only when the project has nothing to recall for this task (or AEGIS_MEMORY_ITEMS is 0). */

@@ -22,7 +22,7 @@ class QueuedWriterTest {
             batches.add(List.copyOf(b));
             firstStarted.countDown();
             await(release);
-        }, r -> { })) {
+        }, (r, why) -> { })) {
             w.offer(0);
             assertThat(firstStarted.await(5, TimeUnit.SECONDS)).isTrue();
             for (int i = 1; i <= 10; i++) {
@@ -41,7 +41,7 @@ class QueuedWriterTest {
         try (QueuedWriter<Integer> w = new QueuedWriter<>("test", 100, 4, b -> {
             await(release);
             sizes.add(b.size());
-        }, r -> { })) {
+        }, (r, why) -> { })) {
             for (int i = 0; i < 10; i++) {
                 w.offer(i);
             }
@@ -61,7 +61,7 @@ class QueuedWriterTest {
                 throw new IllegalStateException("the database is away");
             }
             written.addAll(b);
-        }, r -> { })) {
+        }, (r, why) -> { })) {
             w.offer(7);
             assertThat(w.flush(5_000)).as("written after the pause").isTrue();
         }
@@ -79,7 +79,7 @@ class QueuedWriterTest {
             inWrite.countDown();
             await(release);
             written.addAll(b);
-        }, dropped::add)) {
+        }, (r, why) -> dropped.add(r))) {
             w.offer(1);
             assertThat(inWrite.await(5, TimeUnit.SECONDS)).isTrue();
             w.offer(2);
@@ -97,7 +97,7 @@ class QueuedWriterTest {
     void closingWritesWhatIsQueuedAndLaterOffersAreDropped() throws Exception {
         List<Integer> written = new CopyOnWriteArrayList<>();
         List<Integer> dropped = new CopyOnWriteArrayList<>();
-        QueuedWriter<Integer> w = new QueuedWriter<>("test", 100, 50, written::addAll, dropped::add);
+        QueuedWriter<Integer> w = new QueuedWriter<>("test", 100, 50, written::addAll, (r, why) -> dropped.add(r));
         for (int i = 0; i < 5; i++) {
             w.offer(i);
         }
@@ -105,6 +105,29 @@ class QueuedWriterTest {
         assertThat(written).containsExactly(0, 1, 2, 3, 4);
         w.offer(5);
         assertThat(dropped).containsExactly(5);
+    }
+
+    @Test
+    void aRecordTheDatabaseRefusesCostsOnlyItselfAfterTheBatchFailedThrice() throws Exception {
+        List<Integer> written = new CopyOnWriteArrayList<>();
+        List<String> dropped = new CopyOnWriteArrayList<>();
+        CountDownLatch release = new CountDownLatch(1);
+        try (QueuedWriter<Integer> w = new QueuedWriter<>("test", 100, 50, b -> {
+            await(release);
+            if (b.contains(13)) {
+                throw new IllegalArgumentException("invalid byte sequence");
+            }
+            written.addAll(b);
+        }, (r, why) -> dropped.add(r + ":" + why))) {
+            for (int i = 10; i <= 15; i++) {
+                w.offer(i);
+            }
+            release.countDown();
+            // Three failed tries with pauses of 0.2, 0.4 and 0.8 s, then one by one.
+            assertThat(w.flush(10_000)).isTrue();
+        }
+        assertThat(written).containsExactlyInAnyOrder(10, 11, 12, 14, 15);
+        assertThat(dropped).containsExactly("13:refused");
     }
 
     private static void await(CountDownLatch latch) {
