@@ -33,6 +33,10 @@ public final class LogbackConfigurator extends ContextAwareBase implements Confi
 
     @Override
     public ExecutionStatus configure(LoggerContext ctx) {
+        if (System.getProperty("logback.configurationFile") != null) {
+            // An operator's own logback file, named as logback reads it: that configures, not this.
+            return ExecutionStatus.INVOKE_NEXT_IF_ANY;
+        }
         PatternLayoutEncoder encoder = new PatternLayoutEncoder();
         encoder.setContext(ctx);
         encoder.setPattern(PATTERN);

@@ -26,8 +26,18 @@ final class SchemaHistory {
 
     /** The history of {@code schema} (null: the connection's current schema), oldest first. */
     static List<Row> read(Connection c, String schema) throws SQLException {
-        String table = schema == null ? "flyway_schema_history"
-                : '"' + schema.replace("\"", "\"\"") + "\".flyway_schema_history";
+        // The current schema's own table, as Flyway reads it: not the first one on the search path.
+        String table = schema == null ? null : '"' + schema.replace("\"", "\"\"") + "\".flyway_schema_history";
+        if (table == null) {
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT current_schema()")) {
+                rs.next();
+                String current = rs.getString(1);
+                if (current == null) {
+                    throw new SQLException("no current schema: the search path names none that exists");
+                }
+                table = '"' + current.replace("\"", "\"\"") + "\".flyway_schema_history";
+            }
+        }
         List<Row> rows = new ArrayList<>();
         try (Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT version, description, type, script, checksum, success FROM "
