@@ -44,6 +44,7 @@ public final class PoolHarness implements AutoCloseable {
     public final WorkerPool pool;
     public final QueueSignals signals;
     public final Map<Long, AtomicInteger> answers;
+    public final ProjectMemory memory;
 
     public PoolHarness(TestDatabase.Schema schema, String instanceId, int workers, Duration echoDelay,
                        Map<Long, AtomicInteger> answers) {
@@ -71,6 +72,7 @@ public final class PoolHarness implements AutoCloseable {
         signals = new QueueSignals(db, store.channel());
         TaskReader tasks = new TaskReader(jdbc, projects, JSON);
         ExecutionEvents events = new ExecutionEvents(jdbc, JSON);
+        memory = new ProjectMemory(new FullTextRecall(jdbc), new AnswerIndex(jdbc), new MemorySettings(5));
         // No workspaces here: a run that would open a worktree fails.
         pool = WorkerPool.of(schema.database(), store, tasks, new AgentRows(jdbc), events, agents,
                 new TaskTextPrompts(), reporter, new ExponentialBackoff(s.backoffBase(), s.backoffMax()), s, signals,
@@ -78,7 +80,7 @@ public final class PoolHarness implements AutoCloseable {
                         "", Optional.empty(), List.of(), List.of()), null, "bot", "Bot")),
                 new aegis.metrics.Metrics(registry), projects,
                 new CodingWork(null, projects, Optional.empty(), events),
-                new ProjectMemory(new FullTextRecall(jdbc), new AnswerIndex(jdbc), new MemorySettings(5)),
+                memory,
                 new BudgetControl(new BudgetGate(jdbc, BudgetCaps.inDatabase(jdbc), Clock.systemUTC()),
                         new Ledger(jdbc)));
     }
@@ -117,6 +119,7 @@ public final class PoolHarness implements AutoCloseable {
     public void close() {
         pool.close();
         signals.close();
+        memory.close();
         ds.close();
     }
 

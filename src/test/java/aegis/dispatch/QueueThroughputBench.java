@@ -77,6 +77,7 @@ class QueueThroughputBench {
             pools.forEach(PoolHarness::start);
             // Watch the answers in memory, then the rows: polling count(*) every few ms would load the
             // database this measures.
+            long indexedBefore = indexed(c);
             while (answers.size() < n || completed(c) - before < n) {
                 if (System.nanoTime() - t0 > Duration.ofMinutes(5).toNanos()) {
                     throw new IllegalStateException("only " + (completed(c) - before) + " of " + n
@@ -84,13 +85,30 @@ class QueueThroughputBench {
                 }
                 Thread.sleep(answers.size() < n ? 5 : 2);
             }
+            // The answers are indexed off the workers' path: the run is over when they are too.
+            for (PoolHarness p : pools) {
+                if (!p.memory.awaitIndexed(60_000)) {
+                    throw new IllegalStateException("answers still not indexed a minute after the last one");
+                }
+            }
             double seconds = (System.nanoTime() - t0) / 1e9;
             if (answers.size() != n || answers.values().stream().anyMatch(times -> times.get() != 1)) {
                 throw new IllegalStateException("an execution was answered other than once");
             }
+            if (indexed(c) - indexedBefore != n) {
+                throw new IllegalStateException((indexed(c) - indexedBefore) + " answers indexed of " + n);
+            }
             return n / seconds;
         } finally {
             pools.forEach(PoolHarness::close);
+        }
+    }
+
+    private static long indexed(Connection c) throws Exception {
+        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM memories WHERE kind = 'answer'");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
         }
     }
 
