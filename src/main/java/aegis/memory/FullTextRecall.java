@@ -20,6 +20,7 @@ import java.util.Set;
 public final class FullTextRecall implements Recall {
     /** Words of the task asked for at most: a long description adds little but cost. */
     static final int MAX_TERMS = 64;
+    private static final java.util.regex.Pattern NOT_WORD = java.util.regex.Pattern.compile("[^\\p{L}\\p{N}]+");
 
     /**
      * The newest answers of a project searched, at most (memories_project_idx serves them): each run
@@ -83,7 +84,7 @@ public final class FullTextRecall implements Recall {
      */
     static String anyOf(String text) {
         Set<String> words = new LinkedHashSet<>();
-        for (String w : (text == null ? "" : text).toLowerCase(java.util.Locale.ROOT).split("[^\\p{L}\\p{N}]+")) {
+        for (String w : NOT_WORD.split((text == null ? "" : text).toLowerCase(java.util.Locale.ROOT))) {
             // "or" would be read as the operator, and a lone "-" as negation: words only.
             if (!w.isEmpty() && !w.equals("or") && words.size() < MAX_TERMS) {
                 words.add(w);

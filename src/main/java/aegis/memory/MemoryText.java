@@ -3,6 +3,7 @@ package aegis.memory;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * What a prompt's {@code {{memory}}} says: the remembered facts, then the earlier answers, each
@@ -39,8 +40,10 @@ public final class MemoryText {
         return out.toString().strip();
     }
 
+    private static final Pattern SPACES = Pattern.compile("\\s+");
+
     private static String oneLine(String s) {
-        return s == null ? "" : s.strip().replaceAll("\\s+", " ");
+        return s == null ? "" : SPACES.matcher(s.strip()).replaceAll(" ");
     }
 
     private static String excerpt(String s) {
