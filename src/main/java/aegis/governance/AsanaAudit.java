@@ -6,6 +6,7 @@ import aegis.db.QueuedWriter;
 import aegis.metrics.Metrics;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,7 +25,7 @@ public final class AsanaAudit implements WriteListener, AutoCloseable {
     private final QueuedWriter<AsanaWrite> writer;
 
     public AsanaAudit(AuditTrail trail, Metrics metrics) {
-        this.writer = new QueuedWriter<>("audit", CAPACITY, BATCH, trail::asanaWrites, (write, why) -> {
+        this.writer = new QueuedWriter<>("audit", CAPACITY, BATCH, Duration.ZERO, trail::asanaWrites, (write, why) -> {
             metrics.registry().counter("aegis_audit_dropped_total").increment();
             LOG.error("event=audit_record_dropped action={} task={} execution={} reason={}", write.action(),
                     write.taskGid(), write.executionId(), why);

@@ -3,6 +3,7 @@ package aegis.memory;
 import aegis.db.QueuedWriter;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -10,7 +11,7 @@ import org.slf4j.LoggerFactory;
  * What dispatch asks of project memory: a task's {@code {{memory}}} (what its project recalls for
  * it, by {@link Recall}, as prompt text) and, once a task is answered, the answer kept for recall.
  * Answers are indexed off the worker's path, those that gathered meanwhile in one statement
- * ({@link QueuedWriter}); normally within milliseconds, long before the answer is posted.
+ * ({@link QueuedWriter}); within about a tenth of a second.
  */
 @Singleton
 public final class ProjectMemory implements AutoCloseable {
@@ -18,6 +19,11 @@ public final class ProjectMemory implements AutoCloseable {
     /** Answers waiting to be indexed, at most: a database away for long drops the rest, logged. */
     private static final int CAPACITY = 10_000;
     private static final int BATCH = 500;
+    /**
+     * An answer waits this long for others to be indexed with it: no person asks a related question
+     * within it, and a busy pool indexes its answers many to a statement instead of two or three.
+     */
+    static final Duration LINGER = Duration.ofMillis(100);
 
     private final Recall recall;
     private final MemorySettings settings;
@@ -26,7 +32,7 @@ public final class ProjectMemory implements AutoCloseable {
     public ProjectMemory(Recall recall, AnswerIndex answers, MemorySettings settings) {
         this.recall = recall;
         this.settings = settings;
-        this.answers = new QueuedWriter<>("answer_index", CAPACITY, BATCH, answers::index,
+        this.answers = new QueuedWriter<>("answer_index", CAPACITY, BATCH, LINGER, answers::index,
                 (a, why) -> LOG.warn("event=answer_not_indexed execution={} reason={}", a.executionId(), why));
     }
 

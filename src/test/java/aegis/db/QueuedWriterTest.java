@@ -2,6 +2,7 @@ package aegis.db;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -18,7 +19,7 @@ class QueuedWriterTest {
         List<List<Integer>> batches = new CopyOnWriteArrayList<>();
         CountDownLatch firstStarted = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        try (QueuedWriter<Integer> w = new QueuedWriter<>("test", 100, 50, b -> {
+        try (QueuedWriter<Integer> w = new QueuedWriter<>("test", 100, 50, Duration.ZERO, b -> {
             batches.add(List.copyOf(b));
             firstStarted.countDown();
             await(release);
@@ -38,7 +39,7 @@ class QueuedWriterTest {
     void aBatchIsNeverLargerThanAsked() throws Exception {
         List<Integer> sizes = new CopyOnWriteArrayList<>();
         CountDownLatch release = new CountDownLatch(1);
-        try (QueuedWriter<Integer> w = new QueuedWriter<>("test", 100, 4, b -> {
+        try (QueuedWriter<Integer> w = new QueuedWriter<>("test", 100, 4, Duration.ZERO, b -> {
             await(release);
             sizes.add(b.size());
         }, (r, why) -> { })) {
@@ -56,7 +57,7 @@ class QueuedWriterTest {
     void aFailedWriteIsTriedAgainWithTheSameRecords() throws Exception {
         AtomicInteger calls = new AtomicInteger();
         List<Integer> written = Collections.synchronizedList(new ArrayList<>());
-        try (QueuedWriter<Integer> w = new QueuedWriter<>("test", 100, 50, b -> {
+        try (QueuedWriter<Integer> w = new QueuedWriter<>("test", 100, 50, Duration.ZERO, b -> {
             if (calls.incrementAndGet() == 1) {
                 throw new IllegalStateException("the database is away");
             }
@@ -75,7 +76,7 @@ class QueuedWriterTest {
         List<Integer> written = new CopyOnWriteArrayList<>();
         CountDownLatch inWrite = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        try (QueuedWriter<Integer> w = new QueuedWriter<>("test", 2, 50, b -> {
+        try (QueuedWriter<Integer> w = new QueuedWriter<>("test", 2, 50, Duration.ZERO, b -> {
             inWrite.countDown();
             await(release);
             written.addAll(b);
@@ -97,7 +98,7 @@ class QueuedWriterTest {
     void closingWritesWhatIsQueuedAndLaterOffersAreDropped() throws Exception {
         List<Integer> written = new CopyOnWriteArrayList<>();
         List<Integer> dropped = new CopyOnWriteArrayList<>();
-        QueuedWriter<Integer> w = new QueuedWriter<>("test", 100, 50, written::addAll, (r, why) -> dropped.add(r));
+        QueuedWriter<Integer> w = new QueuedWriter<>("test", 100, 50, Duration.ZERO, written::addAll, (r, why) -> dropped.add(r));
         for (int i = 0; i < 5; i++) {
             w.offer(i);
         }
@@ -112,7 +113,7 @@ class QueuedWriterTest {
         List<Integer> written = new CopyOnWriteArrayList<>();
         List<String> dropped = new CopyOnWriteArrayList<>();
         CountDownLatch release = new CountDownLatch(1);
-        try (QueuedWriter<Integer> w = new QueuedWriter<>("test", 100, 50, b -> {
+        try (QueuedWriter<Integer> w = new QueuedWriter<>("test", 100, 50, Duration.ZERO, b -> {
             await(release);
             if (b.contains(13)) {
                 throw new IllegalArgumentException("invalid byte sequence");
@@ -128,6 +129,20 @@ class QueuedWriterTest {
         }
         assertThat(written).containsExactlyInAnyOrder(10, 11, 12, 14, 15);
         assertThat(dropped).containsExactly("13:refused");
+    }
+
+    @Test
+    void withALingerRecordsOfTheMomentAfterTheFirstShareItsBatch() throws Exception {
+        List<List<Integer>> batches = new CopyOnWriteArrayList<>();
+        try (QueuedWriter<Integer> w = new QueuedWriter<>("test", 100, 50, Duration.ofMillis(300),
+                b -> batches.add(List.copyOf(b)), (r, why) -> { })) {
+            w.offer(1);
+            Thread.sleep(50);
+            w.offer(2);
+            w.offer(3);
+            assertThat(w.flush(5_000)).isTrue();
+        }
+        assertThat(batches).containsExactly(List.of(1, 2, 3));
     }
 
     private static void await(CountDownLatch latch) {
