@@ -112,21 +112,42 @@ public final class Metrics {
 
     /** An execution reached its end. outcome: done, question, failed, cancelled, timed_out. */
     public void executionFinished(String outcome, Duration took) {
-        Counter.builder(EXECUTIONS).description("Finished executions by outcome")
-                .tag("outcome", outcome).register(registry).increment();
-        Timer.builder(EXECUTION_DURATION).description("Execution wall time")
-                .tag("outcome", outcome).register(registry).record(took);
+        finished.computeIfAbsent(outcome, o -> new Finished(
+                Counter.builder(EXECUTIONS).description("Finished executions by outcome").tag("outcome", o)
+                        .register(registry),
+                Timer.builder(EXECUTION_DURATION).description("Execution wall time").tag("outcome", o)
+                        .register(registry))).record(took);
     }
+
+    /** One outcome's meters, looked up once: every execution records into them. */
+    private record Finished(Counter count, Timer duration) {
+        void record(Duration took) {
+            count.increment();
+            duration.record(took);
+        }
+    }
+
+    private final java.util.concurrent.ConcurrentMap<String, Finished> finished =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Tokens and cost an agent reported for one execution. */
     public void agentUsage(long inputTokens, long outputTokens, BigDecimal costUsd) {
-        Counter.builder(TOKENS).description("LLM tokens").tag("direction", "input")
-                .register(registry).increment(inputTokens);
-        Counter.builder(TOKENS).description("LLM tokens").tag("direction", "output")
-                .register(registry).increment(outputTokens);
-        Counter.builder(COST_USD).description("Agent cost in US dollars")
-                .register(registry).increment(costUsd == null ? 0 : costUsd.doubleValue());
+        Usage u = usage;
+        if (u == null) {
+            u = new Usage(Counter.builder(TOKENS).description("LLM tokens").tag("direction", "input").register(registry),
+                    Counter.builder(TOKENS).description("LLM tokens").tag("direction", "output").register(registry),
+                    Counter.builder(COST_USD).description("Agent cost in US dollars").register(registry));
+            usage = u;
+        }
+        u.input().increment(inputTokens);
+        u.output().increment(outputTokens);
+        u.cost().increment(costUsd == null ? 0 : costUsd.doubleValue());
     }
+
+    private record Usage(Counter input, Counter output, Counter cost) {
+    }
+
+    private volatile Usage usage;
 
     /** A periodic task ran on this instance. outcome: "ok" or "failed". */
     public void jobRun(String task, String outcome, Duration took) {
