@@ -44,7 +44,14 @@ public interface StatementPart {
         if (some.isEmpty()) {
             return NONE;
         }
-        String cte = String.join(",\n", some.stream().map(StatementPart::cte).toList());
+        String[] texts = new String[some.size() * 2 - 1];
+        for (int i = 0; i < some.size(); i++) {
+            texts[2 * i] = some.get(i).cte();
+            if (i > 0) {
+                texts[2 * i - 1] = ",\n";
+            }
+        }
+        String cte = SqlText.of(texts);
         return new StatementPart() {
             @Override
             public String cte() {

@@ -2,6 +2,7 @@ package aegis.dispatch;
 
 import aegis.db.DedicatedConnection;
 import aegis.db.Jdbc;
+import aegis.db.SqlText;
 import aegis.db.StatementPart;
 import aegis.governance.PauseGate;
 import jakarta.inject.Singleton;
@@ -139,8 +140,8 @@ public final class ExecutionStore {
         if (agentIds.isEmpty()) {
             return List.of();
         }
-        String sql = "WITH " + claimCtes(scope.filter(), agentIds.size())
-                + (also.cte().isEmpty() ? "" : ",\n" + also.cte()) + "\nSELECT * FROM claimed";
+        String sql = SqlText.of("WITH ", claimCtes(scope.filter(), agentIds.size()),
+                also.cte().isEmpty() ? "" : ",\n", also.cte(), "\nSELECT * FROM claimed");
         return jdbc.withConnection(c -> {
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 also.bind(ps, bindClaim(ps, scope.bind(ps, 1), owner, lease, agentIds));
@@ -169,6 +170,14 @@ public final class ExecutionStore {
      * generic plan and plans the claim again on every call, which cost as much as running it.
      */
     private static String claimCtes(String typeFilter, int limit) {
+        // Built once per filter and limit (a handful): formatting it cost more than the claim's binding.
+        return CLAIM_CTES.computeIfAbsent(typeFilter + "\u0000" + limit, k -> claimCtesText(typeFilter, limit));
+    }
+
+    private static final java.util.concurrent.ConcurrentMap<String, String> CLAIM_CTES =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static String claimCtesText(String typeFilter, int limit) {
         return """
                 due AS (
                   SELECT id FROM task_executions
@@ -285,7 +294,7 @@ public final class ExecutionStore {
      */
     public boolean recordOutcome(long id, String owner, String outcome, String result, String error,
                                  String agentType, Accounting a, long lastCommentId, StatementPart also) {
-        String sql = RECORD_OUTCOME + (also.cte().isEmpty() ? "" : ",\n" + also.cte()) + "\nSELECT count(*) FROM done";
+        String sql = SqlText.of(RECORD_OUTCOME, also.cte().isEmpty() ? "" : ",\n", also.cte(), "\nSELECT count(*) FROM done");
         return jdbc.withConnection(c -> {
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 ps.setString(1, outcome);
@@ -372,10 +381,9 @@ public final class ExecutionStore {
 
     /** {@code update} (the ending) as {@code done}, the next claim and {@code also}: one statement. */
     private Ending end(String update, IndexedBinder binder, ClaimNext next, StatementPart also) {
-        String sql = "WITH done AS (\n" + update + "\nRETURNING id),\n"
-                + claimNext(next)
-                + (also.cte().isEmpty() ? "" : ",\n" + also.cte())
-                + "\nSELECT (SELECT count(*) FROM done) AS ended, claimed.* FROM (SELECT 1) AS one LEFT JOIN claimed ON true";
+        String sql = SqlText.of("WITH done AS (\n", update, "\nRETURNING id),\n", claimNext(next),
+                also.cte().isEmpty() ? "" : ",\n", also.cte(),
+                "\nSELECT (SELECT count(*) FROM done) AS ended, claimed.* FROM (SELECT 1) AS one LEFT JOIN claimed ON true");
         return jdbc.withConnection(c -> {
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 int i = binder.bind(ps);
