@@ -1,8 +1,8 @@
 package aegis.memory;
 
 import aegis.db.Jdbc;
+import aegis.jobs.AgedRows;
 import aegis.jobs.Archiver;
-import aegis.jobs.RetainedTable;
 import jakarta.inject.Singleton;
 
 /**
@@ -11,31 +11,9 @@ import jakarta.inject.Singleton;
  * with leave the live tables. memories_created_idx serves the selection.
  */
 @Singleton
-public class MemoryRetention implements RetainedTable {
-    private static final String OLDER_THAN = "FROM memories WHERE created_at < now() - make_interval(days => ?)";
-
-    private final Jdbc jdbc;
-
+public class MemoryRetention extends AgedRows {
     public MemoryRetention(Jdbc jdbc) {
-        this.jdbc = jdbc;
-    }
-
-    @Override
-    public Archiver.Category category() {
-        return Archiver.Category.MEMORY;
-    }
-
-    @Override
-    public long due(int days) {
-        return RetainedTable.number(jdbc, "SELECT count(*) " + OLDER_THAN, days);
-    }
-
-    @Override
-    public int batch(int days, int limit) {
-        return (int) RetainedTable.number(jdbc, """
-                WITH gone AS (
-                  DELETE FROM memories WHERE id IN (SELECT id %s ORDER BY created_at LIMIT ? FOR UPDATE SKIP LOCKED)
-                  RETURNING 1)
-                SELECT count(*) FROM gone""".formatted(OLDER_THAN), days, limit);
+        super(jdbc, Archiver.Category.MEMORY, "memories",
+                "FROM memories WHERE created_at < now() - make_interval(days => ?)", "created_at");
     }
 }
