@@ -61,9 +61,6 @@ public final class WorkerPool implements AutoCloseable {
     private final Map<String, ConcurrentLinkedQueue<Slot>> freeSlots = new LinkedHashMap<>();
     private final List<Long> agentIds = new ArrayList<>();
     private final AtomicInteger runningCount = new AtomicInteger();
-    /** The attempts counter of each ending, looked up once. */
-    private final Map<Ended.How, io.micrometer.core.instrument.Counter> attempts =
-            new java.util.concurrent.ConcurrentHashMap<>();
     private final ExecutorService workers;
     private volatile boolean stopping;
     private Thread dispatcher;
@@ -324,8 +321,7 @@ public final class WorkerPool implements AutoCloseable {
             if (withdrawn && ended.how() == Ended.How.CANCELLED) {
                 metrics.executionFinished("cancelled", r.took());
             }
-            attempts.computeIfAbsent(ended.how(), how -> metrics.registry().counter("aegis_dispatch_attempts_total",
-                    "ended", how.name().toLowerCase())).increment();
+            metrics.attemptEnded(ended.how().name().toLowerCase());
         }
         return ended;
     }

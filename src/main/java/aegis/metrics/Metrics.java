@@ -21,6 +21,7 @@ public final class Metrics {
     public static final String ASANA_RATE_LIMIT_WAIT = "aegis_asana_rate_limit_wait";
     public static final String EXECUTIONS = "aegis_dispatch_executions";
     public static final String EXECUTION_DURATION = "aegis_dispatch_execution_duration";
+    public static final String ATTEMPTS = "aegis_dispatch_attempts_total";
     public static final String TOKENS = "aegis_agent_tokens";
     public static final String COST_USD = "aegis_agent_cost_usd";
     public static final String JOB_RUNS = "aegis_jobs_runs";
@@ -118,6 +119,15 @@ public final class Metrics {
                 Timer.builder(EXECUTION_DURATION).description("Execution wall time").tag("outcome", o)
                         .register(registry))).record(took);
     }
+
+    /** An attempt of an execution ended: {@code ended} says how (completed, failed, retry, released, …). */
+    public void attemptEnded(String ended) {
+        attempts.computeIfAbsent(ended, e -> Counter.builder(ATTEMPTS)
+                .description("Attempts of executions by how they ended").tag("ended", e).register(registry)).increment();
+    }
+
+    private final java.util.concurrent.ConcurrentMap<String, Counter> attempts =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     /** One outcome's meters, looked up once: every execution records into them. */
     private record Finished(Counter count, Timer duration) {
